@@ -1,0 +1,29 @@
+"""grpo_c: the numeric and rule-based work of GRPO in C, for NumPy and PyTorch.
+
+Group-relative advantages, the clipped policy loss with its KL term and exact gradient, and the
+rule rewards of DeepSeek-R1 (math accuracy, code execution, format, language consistency).
+"""
+
+from __future__ import annotations
+
+from grpo_c import _core
+from grpo_c._threads import get_num_threads, set_num_threads
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "build_info", "get_num_threads", "set_num_threads"]
+
+
+def build_info() -> dict:
+    """How this build was made: compiler, flags, threading, BLAS, and the default thread count.
+
+    Examples
+    --------
+    >>> import grpo_c
+    >>> sorted(grpo_c.build_info())  # doctest: +NORMALIZE_WHITESPACE
+    ['blas', 'cflags', 'compiler', 'default_threads', 'numpy_build', 'threading', 'version']
+    """
+    info = dict(_core.build_info())
+    info["version"] = __version__
+    info["default_threads"] = get_num_threads()
+    return info

@@ -1,0 +1,38 @@
+"""The process-wide default thread count that batch calls use when ``num_threads`` is None."""
+
+from __future__ import annotations
+
+import os
+
+_default_threads: int | None = None
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's core count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def set_num_threads(n: int | None) -> None:
+    """Set the default thread count of grpo_c batch calls; None restores the CPU-affinity default."""
+    global _default_threads
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"num_threads: expected a positive integer or None, got {n!r}")
+    _default_threads = n
+
+
+def get_num_threads() -> int:
+    """The default thread count: the value given to set_num_threads, else the usable CPUs."""
+    return _default_threads if _default_threads is not None else available_cpus()
+
+
+def resolve_threads(num_threads: int | None) -> int:
+    """Validate a per-call ``num_threads`` (None means the default)."""
+    if num_threads is None:
+        return get_num_threads()
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
+        raise ValueError(f"num_threads: expected a positive integer or None, got {num_threads!r}")
+    return num_threads

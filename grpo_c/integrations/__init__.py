@@ -1,0 +1,1 @@
+"""Drop-in reward functions with the calling conventions of TRL/open-r1 and verl."""

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds every tests/c/test_*.c against the whole core under AddressSanitizer and
+# UndefinedBehaviorSanitizer (any report is fatal) and runs it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$root/tests/c/bin"
+mkdir -p "$out"
+cc=${CC:-gcc}
+flags=(-std=c11 -O1 -g -D_GNU_SOURCE -pthread -fno-omit-frame-pointer
+       -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Wno-unused-parameter
+       -I"$root/csrc")
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+for test in "$root"/tests/c/test_*.c; do
+    name=$(basename "$test" .c)
+    "$cc" "${flags[@]}" "$test" "$root"/csrc/*.c -lm -o "$out/$name"
+    if "$out/$name"; then
+        echo "ok   $name"
+    else
+        echo "FAIL $name"
+        status=1
+    fi
+done
+exit $status
