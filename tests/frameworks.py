@@ -141,7 +141,7 @@ def trl_advantages(rewards_per_func, reward_weights=None, num_generations=8, sca
     elif multi_objective_aggregation == "normalize_then_sum":
         grouped = r.view(-1, G, k)
         mean_k = torch.nanmean(grouped, dim=1, keepdim=True)
-        std_k = trl_nanstd(grouped, dim=1, keepdim=True)
+        std_k = trl_nanstd(grouped, dim=1, keepdim=True) if G > 1 else torch.zeros_like(mean_k)
         z = ((grouped - mean_k) / (std_k + 1e-4)).view(n, k)
         rewards = torch.nansum(z * w.unsqueeze(0), dim=1)
         rewards = torch.where(unscorable, torch.full_like(rewards, float("nan")), rewards)
