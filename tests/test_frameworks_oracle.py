@@ -640,3 +640,79 @@ def test_clipped_tokens_have_exactly_zero_gradient_in_all_three():
         loss, _ = fn(*args)
         g = grad_of(loss, l)
         assert g[0, 0] == 0.0 and g[0, 1] == approx(-0.3 / 2)
+
+
+# ------------------------------------------------------------------------------------------------
+# Cross-framework agreement where the three formulas coincide (three independent restatements)
+# ------------------------------------------------------------------------------------------------
+
+def _random_batch(seed, B=5, T=7):
+    g = torch.Generator().manual_seed(seed)
+    old = -2.0 * torch.rand(B, T, generator=g, dtype=F64)
+    l = (old + 0.3 * torch.randn(B, T, generator=g, dtype=F64)).requires_grad_()
+    ref = old + 0.3 * torch.randn(B, T, generator=g, dtype=F64)
+    lengths = torch.randint(1, T + 1, (B,), generator=g)
+    mask = (torch.arange(T)[None, :] < lengths[:, None]).to(F64)
+    adv = torch.randn(B, generator=g, dtype=F64)
+    return l, old, ref, mask, adv
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_token_mean_ppo_agrees_across_frameworks(seed):
+    # |l - o| stays far below 20 and r below 3, so verl's clamp and dual clip never bind
+    l, old, ref, mask, adv = _random_batch(seed)
+    assert float((l - old).detach().exp().max()) < 3.0
+    trl, _ = fw.trl_loss(l, old, ref, adv, mask, loss_type="dapo", beta=0.04)
+    verl, _ = fw.verl_loss(l, old, adv, mask, use_kl_loss=True, kl_loss_coef=0.04, kl_loss_type="k3",
+                           ref_log_prob=ref)
+    orl, _ = fw.openrlhf_loss(l, old, adv, mask, use_kl_loss=True, kl_coef=0.04, kl_estimator="k3",
+                              ref_log_probs=ref)
+    g = [grad_of(x, l) for x in (trl, verl, orl)]
+    assert verl.item() == approx(trl.item(), rel=1e-9) and orl.item() == approx(trl.item(), rel=1e-12)
+    assert g[1] == approx(g[0], rel=1e-9, abs=1e-12) and g[2] == approx(g[0], rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gspo_agrees_across_frameworks(seed):
+    l, old, ref, mask, adv = _random_batch(seed)
+    trl, _ = fw.trl_loss(l, old, None, adv, mask, loss_type="grpo", importance_sampling_level="sequence")
+    verl, _ = fw.verl_loss(l, old, adv, mask, loss_mode="gspo")
+    orl, _ = fw.openrlhf_loss(l, old, adv, mask, policy_loss_type="gspo")
+    g = [grad_of(x, l) for x in (trl, verl, orl)]
+    assert verl.item() == approx(trl.item(), rel=1e-7) and orl.item() == approx(trl.item(), rel=1e-7)
+    assert g[1] == approx(g[0], rel=1e-7, abs=1e-12) and g[2] == approx(g[0], rel=1e-7, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_verl_loop_and_vectorized_estimators_agree_without_singletons(seed):
+    rng = np.random.default_rng(seed)
+    index = rng.permutation(np.repeat(np.arange(6), 4))
+    rew, mask = _outcome(list(rng.integers(0, 3, size=24).astype(float) + rng.random(24)))
+    a, _ = fw.verl_grpo(rew, mask, index)
+    b, _ = fw.verl_grpo_vectorized(rew, mask, index)
+    assert b.numpy() == approx(a.numpy(), rel=1e-10, abs=1e-12)
+    a, _ = fw.verl_rloo(rew, mask, index)
+    b, _ = fw.verl_rloo_vectorized(rew, mask, index)
+    assert b.numpy() == approx(a.numpy(), rel=1e-10, abs=1e-12)
+
+
+def test_fully_masked_rows_per_framework():
+    # TRL grpo counts every row in B; verl and OpenRLHF seq-mean drop empty rows from the denominator
+    l = leaf([[-1.0, -1.0], [-1.0, -1.0]])
+    mask = t([[1.0, 1.0], [0.0, 0.0]])
+    trl, _ = fw.trl_loss(l, None, None, t([1.0, 1.0]), mask, loss_type="grpo")
+    verl, _ = fw.verl_loss(l, None, t([1.0, 1.0]), mask, loss_agg_mode="seq-mean-token-mean")
+    orl, _ = fw.openrlhf_loss(l, None, t([1.0, 1.0]), mask, token_level_loss=False)
+    assert trl.item() == approx(-0.5)
+    assert verl.item() == approx(-1.0, rel=1e-7) and orl.item() == approx(-1.0, rel=1e-7)
+    trl, _ = fw.trl_loss(l, None, None, t([1.0, 1.0]), t([[0.0, 0.0], [0.0, 0.0]]), num_items_in_batch=t(0.0))
+    assert trl.item() == 0.0  # N_gen clamped to 1
+
+
+def test_openrlhf_masked_nan_propagates():
+    l = leaf([[-1.0, float("inf")]])
+    loss, _ = fw.openrlhf_loss(l, t([[-1.0, -1.0]]), t([1.0]), t([[1.0, 0.0]]))
+    assert loss.item() == approx(-1.0)  # the +-20 log-ratio clamp makes an inf log-prob finite
+    l = leaf([[-1.0, float("nan")]])
+    loss, _ = fw.openrlhf_loss(l, t([[-1.0, -1.0]]), t([1.0]), t([[1.0, 0.0]]))
+    assert math.isnan(loss.item())  # loss * mask: 0 * NaN = NaN
