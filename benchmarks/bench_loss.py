@@ -157,7 +157,8 @@ def verify_loss(logp, old, ref, adv, mask):
                                num_threads=n) for n in (1, 2)]
     if outs[0].loss != outs[1].loss or not np.array_equal(outs[0].grad, outs[1].grad):
         raise SystemExit("verification failed: grpo_c differs between num_threads=1 and 2")
-    figures["grpo_c_vs_oracle_loss"] = abs(outs[0].loss - float(oracle_loss)) / max(abs(float(oracle_loss)), 1e-30)
+    # relative to max(|loss|, 0.01): a loss near 0 (centred advantages) must not turn float32 rounding into a failure
+    figures["grpo_c_vs_oracle_loss"] = abs(outs[0].loss - float(oracle_loss)) / max(abs(float(oracle_loss)), 1e-2)
     figures["grpo_c_vs_oracle_grad"] = max_rel_diff(outs[0].grad, oracle_grad)
     figures["grpo_c_vs_torch_grad"] = max_rel_diff(outs[0].grad, torch_grad)
     # float32 output of a double-accumulated kernel vs the float64 oracle: a few float32 ulps
@@ -291,17 +292,19 @@ def main(argv=None):
     parser.add_argument("--large", action="store_true", help="also run 512x16384 (8.4M tokens, ~0.5 GB)")
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 15
+    load_at_start = os.getloadavg()
     shapes = LOSS_SHAPES + ([LARGE_SHAPE] if args.large else [])
     rows = [finish(bench_loss(B, T, target, repeats)) for B, T, target in shapes]
     rows += [finish(r) for r in bench_advantages(repeats)]
     env = {"python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-           "cpu_count": os.cpu_count(), "machine": platform.machine(),
+           "cpu_count": os.cpu_count(), "machine": platform.machine(), "loadavg_at_start": load_at_start,
            "grpo_c": None if grpo_c is None else getattr(grpo_c, "__version__", "?"), "grpo_c_missing": GRPO_C_MISSING}
     if args.json:
         print(json.dumps({"env": env, "rows": rows}, indent=2))
         return
     print(f"torch {env['torch']} ({env['torch_threads']} threads), {env['cpu_count']} CPUs, "
-          f"python {env['python']}; times are medians per call")
+          f"python {env['python']}, load average at start {env['loadavg_at_start'][0]:.2f}; "
+          "times are medians per call")
     if GRPO_C_MISSING:
         print(f"note: {GRPO_C_MISSING}; only the torch side ran")
     print_table(rows)
