@@ -330,7 +330,8 @@ def verl_gpg(token_level_rewards, response_mask, index, epsilon=1e-6, f_norm=1.0
     scores = _f64(token_level_rewards).sum(dim=-1)
     mask = _f64(response_mask)
     bsz = scores.shape[0]
-    alpha = bsz / torch.count_nonzero(scores).clamp(min=1)
+    # verl's int / int-tensor division is float32; the oracle keeps alpha in float64 like everything else
+    alpha = bsz / float(torch.count_nonzero(scores).clamp(min=1))
     out = scores.clone()
     for rows in _verl_groups(index).values():
         mean = torch.tensor(0.0, dtype=F64) if len(rows) == 1 else torch.mean(scores[rows])
