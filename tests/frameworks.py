@@ -41,7 +41,8 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
               clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean",
               dp_size=1, batch_num_tokens=None, global_batch_size=None, loss_scale_factor=None,
               seq_mean_token_sum_norm_pr5366=False, use_kl_loss=False, kl_loss_coef=0.001,
-              kl_loss_type="low_var_kl", ref_log_prob=None, rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05)
+              kl_loss_type="low_var_kl", ref_log_prob=None, rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05,
+              gradient_accumulation_steps=1)
     openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
                   eps_clip_low_high=(0.2, 0.2), dual_clip=None, token_level_loss=True, batch_num_tokens=None,
                   global_batch_size=None, dp_size=1, rollout_log_probs=None, is_correction=None,
@@ -717,11 +718,12 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
               clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean", dp_size=1, batch_num_tokens=None,
               global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False,
               use_kl_loss=False, kl_loss_coef=0.001, kl_loss_type="low_var_kl", ref_log_prob=None,
-              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05):
+              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1):
     """verl policy loss (loss_mode) + agg_loss + actor KL loss: total = pg_loss + kl_loss_coef * agg(kl).
 
     The global batch info (dp_size, batch_num_tokens, global_batch_size) is what the new model engine injects;
-    legacy dp_actor's per-micro-batch 1/GA scaling is not modelled. gspo and sapo force seq-mean-token-mean
+    ``gradient_accumulation_steps`` is legacy dp_actor's ``loss * (1/GA)`` on the total (metrics stay
+    unscaled); leave it at 1 for the new engine. gspo and sapo force seq-mean-token-mean
     for the policy term (the KL term keeps ``loss_agg_mode``); geo_mean is a plain mean over rows.
     ``old_log_prob=None`` is verl's on-policy shortcut (old = log_prob.detach()).
     """
@@ -825,7 +827,7 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         loss = pg_loss + kl_loss * kl_loss_coef
         metrics["actor/kl_loss"] = float(kl_loss.detach())
         metrics["actor/kl_coef"] = float(kl_loss_coef)
-    return loss, metrics
+    return loss / gradient_accumulation_steps, metrics
 
 
 # --------------------------------------------------------------------------------------------------------
