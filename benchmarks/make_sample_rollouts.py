@@ -934,7 +934,7 @@ def fam_choice(rng, k):
     kind = k % 5
     if kind == 0:
         a, b = rng.randint(1, 5), rng.choice([4, 6, 8])
-        c, d = 1, rng.choice([3, 8, 12])
+        c, d = 1, rng.choice([v for v in (3, 8, 12) if v != b])
         val = Fraction(a, b) + Fraction(c, d)
         q = f"What is $\\frac{{{a}}}{{{b}}} + \\frac{{{c}}}{{{d}}}$?"
         mistake = Fraction(a + c, b + d)
@@ -996,11 +996,14 @@ def fam_choice(rng, k):
     options = options[:5]
     rng.shuffle(options)
     letters = "ABCDE"
+    slot = letters.index("CADBE"[k % 5])  # spread the right letter over the problems
+    i = options.index(val)
+    options[i], options[slot] = options[slot], options[i]
     right = letters[options.index(val)]
     bad = letters[options.index(mistake)]
     prompt = q + "\n\n" + "\n".join(f"({letters[i]}) ${fmt(o)}$" for i, o in enumerate(options))
     steps = how + [(f"That is option ({right}).", f"对应选项 ({right})。")]
-    other = letters[(options.index(val) + 2) % 5]
+    other = next(c for c in letters[options.index(val) + 2:] + letters if c not in (right, bad))
     wrong = [(bad_how + [f"That matches ({bad})."], bad),
              ([s for s, _ in how] + [f"So the answer is {fmt(val)}."], fmt(val)),
              ([s for s, _ in how[:1]] + [f"I think it's ({other})."], other)]
@@ -1052,7 +1055,7 @@ def fam_quadratic(rng, k):
 # --------------------------------------------------------------------------------------------
 
 def fam_weekday(rng, k):
-    start = rng.randint(0, 6)
+    start = (3 * k + 1) % 7
     n = rng.randint(40, 400)
     end = (start + n) % 7
     prompt = f"Today is {DAYS[start]}. What day of the week will it be {n} days from now?"
