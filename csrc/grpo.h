@@ -214,6 +214,7 @@ typedef struct grpo_loss_metrics {
     double ppo_kl;                          /* masked mean of o - l (after the log-ratio clamp) */
     double is_mean, is_min, is_max;         /* masked statistics of the importance weights */
     double ratio_mean;                      /* masked mean of the ratio */
+    double phi_mean;                        /* mean over rows of the VESPO weight (NaN otherwise) */
 } grpo_loss_metrics;
 
 /* Dtype of the per-token buffers (all of l, o, ref, v, A when (B, T), grad and per_token). */

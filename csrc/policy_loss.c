@@ -368,6 +368,13 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         double p = rho * keep;
 
         surrogate_value s = surrogate(opt, ratio, a, l[j], st->phi);
+        if (opt->surrogate == GRPO_SURR_GMPO) {
+            /* verl reports GMPO's log-space clipping split by the token advantage's sign */
+            double a_tok = row_adv(job, r, adv_row, j);
+            int clipped = x < -opt->eps_low || x > opt->eps_high;
+            s.clipped = clipped && a_tok > 0;
+            s.dual = clipped && a_tok < 0;
+        }
         double token_loss = p * s.loss;
         double g = wp * p * s.d_logp;
         if (seq_level)
@@ -567,6 +574,12 @@ grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token
     if (mt.clip_high_max == -INFINITY) mt.clip_high_max = NAN;
     if (mt.is_min == INFINITY) mt.is_min = NAN;
     if (mt.is_max == -INFINITY) mt.is_max = NAN;
+    mt.phi_mean = NAN;
+    if (opt->surrogate == GRPO_SURR_VESPO) {
+        double phi_sum = 0.0;
+        for (int64_t r = 0; r < b; r++) phi_sum += job.rows[r].phi;
+        mt.phi_mean = b > 0 ? phi_sum / (double)b : NAN;
+    }
     *out = mt;
 done:
     free(job.rows);

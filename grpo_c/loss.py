@@ -220,30 +220,40 @@ def _openrlhf(fw: dict, nt: dict) -> dict:
     rows = take(fw, "global_batch_size", None, nt, "denominator")
     out: dict[str, Any] = {"clip_low": low, "clip_high": high,
                            "dual_clip": take(fw, "dual_clip", None, nt, "dual_clip")}
+    def aggregation(per_token: bool) -> dict:
+        if per_token:
+            return {"aggregation": "token_mean", "denominator": tokens, "scale": float(dp)}
+        return {"aggregation": "seq_mean_token_mean", "denominator": rows, "scale": float(dp)}
+
+    # GSPO forces the per-sample mean on the policy term only; the KL term keeps the flag.
+    kl_agg = aggregation(token_level)
+    out.update(kl_aggregation=kl_agg["aggregation"], kl_denominator=kl_agg["denominator"],
+               kl_scale=kl_agg["scale"])
     if kind == "gspo":
-        token_level = False
-        out.update(ratio_level="sequence")
+        out.update(ratio_level="sequence", **aggregation(False))
     else:
-        out.update(log_ratio_clamp=20.0)
-    if token_level:
-        out.update(aggregation="token_mean", denominator=tokens, scale=float(dp))
-    else:
-        out.update(aggregation="seq_mean_token_mean", denominator=rows, scale=float(dp))
-    if take(fw, "use_kl_loss", False, nt, "kl_coef"):
-        out["kl_coef"] = take(fw, "kl_coef", 0.01, nt, "kl_coef")
-        out["kl_estimator"] = choice("kl_estimator", take(fw, "kl_estimator", "k1", nt, "kl_estimator"),
-                                     ("k1", "k2", "k3"))
+        out.update(log_ratio_clamp=20.0, **aggregation(token_level))
+    # kl_coef and kl_estimator are OpenRLHF's names as well as ours; without use_kl_loss they
+    # configure the KL penalty in the reward, which is not part of this loss.
+    if take(fw, "use_kl_loss", False, nt):
+        out["kl_coef"] = 0.01
+        choice("kl_estimator", nt.get("kl_estimator", "k1"), ("k1", "k2", "k3"))
+        out["kl_estimator"] = "k1"
         out["kl_value_clamp"] = 10.0
     else:
-        take(fw, "kl_coef", None, nt, "kl_coef")
-        take(fw, "kl_estimator", None, nt, "kl_estimator")
+        nt.pop("kl_coef", None)
+        nt.pop("kl_estimator", None)
     correction = take(fw, "is_correction", None, nt, "is_level")
     lo, hi = take(fw, "is_thresholds", (0.5, 5.0), nt, "is_bounds")
     if correction is not None:
         level, mode = {"tis": ("token", "truncate"), "icepop": ("token", "mask"),
                        "seq-mask-tis": ("sequence_mask", "mask")}[
             choice("is_correction", correction, ("tis", "icepop", "seq-mask-tis"))]
-        out.update(is_level=level, is_mode=mode, is_bounds=(lo, hi))
+        if kind == "gspo":
+            # OpenRLHF's GSPO corrects by taking the sequence ratio against the rollout log-probs
+            out["_ratio_against_rollout"] = True
+        else:
+            out.update(is_level=level, is_mode=mode, is_bounds=(lo, hi))
     return out
 
 
@@ -433,6 +443,10 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
     # Importance weights from the rollout engine's log-probs.
     is_level, is_mode, is_bounds = opts["is_level"], opts["is_mode"], opts["is_bounds"]
     trl_is = opts.pop("_trl_is", None)
+    if opts.pop("_ratio_against_rollout", False):
+        if rollout_logp is None:
+            raise ValueError("rollout_logp: required for is_correction")
+        old_logp = rollout_logp
     if trl_is is not None:
         correction, mode, clip_max, clip_min = trl_is
         if correction is None:
@@ -498,7 +512,27 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         kl_log_clamp=_clamp_pair("kl_log_clamp", opts["kl_log_clamp"])[1],
         kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1],
         policy_agg=policy_agg, kl_agg=kl_agg, num_threads=threads)
-    return PolicyLossOutput(raw["loss"], grad, per_tok, _metrics(raw, preset, surrogate, kl_coef))
+    metrics = _metrics(raw, preset, surrogate, kl_coef)
+    if preset == "trl" and entropies is not None:
+        ent = np.asarray(entropies, dtype=np.float64)
+        m = mask_arr.astype(bool)
+        metrics["entropy"] = float(np.where(m, ent, 0.0).sum() / max(m.sum(), 1))
+    if preset == "trl" and ratio_level == "sequence" and surrogate == "ppo" and adv.ndim == 1:
+        metrics.update(_trl_sequence_clip_metrics(logp_arr, logp_arr if old_logp is None else old_logp,
+                                                  adv, mask_arr, clip_low, clip_high))
+    return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
+
+
+def _trl_sequence_clip_metrics(logp, old, adv, mask, clip_low, clip_high) -> dict:
+    """TRL reduces (B, 1) sequence-level clip flags over rows, not tokens, empty rows included."""
+    m = mask.astype(bool)
+    diff = np.where(m, np.asarray(logp, np.float64) - np.asarray(old, np.float64), 0.0)
+    s = np.exp(diff.sum(axis=1) / np.maximum(m.sum(axis=1), 1))
+    low = (s < 1 - clip_low) & (adv < 0)
+    high = (s > 1 + clip_high) & (adv > 0)
+    return {"clip_ratio/low_mean": float(low.mean()), "clip_ratio/low_min": float(low.min()),
+            "clip_ratio/high_mean": float(high.mean()), "clip_ratio/high_max": float(high.max()),
+            "clip_ratio/region_mean": float((low | high).mean())}
 
 
 def _metrics(raw: dict, preset: str | None, surrogate: str, kl_coef: float) -> dict:
@@ -511,6 +545,8 @@ def _metrics(raw: dict, preset: str | None, surrogate: str, kl_coef: float) -> d
                         "clip_ratio/region_mean": raw["clip_region"]})
         elif surrogate == "cispo":
             out["cispo_clip_ratio"] = raw["cispo_clip"]
+        elif surrogate == "vespo":
+            out["vespo/phi_seq_mean"] = raw["phi_mean"]
         if kl_coef != 0:
             out["kl"] = raw["kl_mean"]
         out["num_tokens"] = raw["tokens"]

@@ -239,13 +239,13 @@ static int parse_agg(PyObject *obj, const char *name, grpo_aggregation *agg) {
 
 static PyObject *metrics_dict(const grpo_loss_metrics *m) {
     return Py_BuildValue(
-        "{s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "loss",
+        "{s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "loss",
         m->loss, "policy_loss", m->policy_loss, "kl_loss", m->kl_loss, "tokens", m->tokens,
         "kl_mean", m->kl_mean, "clip_low", m->clip_low, "clip_high", m->clip_high, "clip_region",
         m->clip_region, "clip_low_min", m->clip_low_min, "clip_high_max", m->clip_high_max,
         "clipfrac", m->clipfrac, "clipfrac_lower", m->clipfrac_lower, "cispo_clip", m->cispo_clip,
         "ppo_kl", m->ppo_kl, "is_mean", m->is_mean, "is_min", m->is_min, "is_max", m->is_max,
-        "ratio_mean", m->ratio_mean);
+        "ratio_mean", m->ratio_mean, "phi_mean", m->phi_mean);
 }
 
 static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs) {
