@@ -46,7 +46,7 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
     openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
                   eps_clip_low_high=(0.2, 0.2), dual_clip=None, token_level_loss=True, batch_num_tokens=None,
                   global_batch_size=None, dp_size=1, rollout_log_probs=None, is_correction=None,
-                  is_thresholds=(0.5, 5.0), kl_coef=0.0, use_kl_loss=False, kl_estimator="k1",
+                  is_thresholds=(0.5, 5.0), kl_coef=0.01, use_kl_loss=False, kl_estimator="k1",
                   ref_log_probs=None)
 
   Helpers
@@ -54,7 +54,13 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
                 k2/mse, k3/low_var_kl and "+" variants; "openrlhf": k1, k2, k3)
     verl_agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=None,
                   global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False)
-    verl_masked_sum / verl_masked_mean / verl_masked_whiten, trl_nanstd
+    openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=None, global_batch_size=None,
+                            dp_size=1)
+    trl_vllm_importance_sampling_ratio(old, sampling, mask, mode="sequence_mask", clip_max=3.0, clip_min=None)
+    trl_gamma_weights(advantages (B,1), log_ratio_per_token, mask, importance_sampling_ratio=None, k_pos=2.0,
+                      lambda_pos=3.0, k_neg=3.0, lambda_neg=2.0) -> phi (B, 1), detached
+    trl_high_entropy_mask(entropies, mask, threshold), trl_nanstd(x, dim=None, keepdim=False)
+    verl_masked_sum / verl_masked_mean / verl_masked_whiten
 """
 
 from __future__ import annotations
@@ -854,13 +860,14 @@ def openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=
 def openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
                   eps_clip_low_high=(0.2, 0.2), dual_clip=None, token_level_loss=True, batch_num_tokens=None,
                   global_batch_size=None, dp_size=1, rollout_log_probs=None, is_correction=None,
-                  is_thresholds=(0.5, 5.0), kl_coef=0.0, use_kl_loss=False, kl_estimator="k1",
+                  is_thresholds=(0.5, 5.0), kl_coef=0.01, use_kl_loss=False, kl_estimator="k1",
                   ref_log_probs=None):
     """OpenRLHF PolicyLoss (3c3be6234e0c) + aggregate_loss + kl_coef * aggregate(kl) when ``use_kl_loss``.
 
     ppo: r = exp(clamp(l - o, +-20)); -min(rA, clamp(r)A), dual clip for A<0 if ``dual_clip``; vLLM IS
     (``is_correction`` in tis | icepop | seq-mask-tis, rho = exp(o - v) detached) multiplies the ppo loss.
     gspo: s = exp(sum m (l - o)/max(1, |o|)) (l - v with IS correction), no clamp, per-sample aggregation forced.
+    ``kl_coef`` defaults to OpenRLHF's init_kl_coef 0.01 and only acts with ``use_kl_loss``.
     """
     l = _f64(log_probs)
     mask = _f64(action_mask)
