@@ -231,6 +231,15 @@ grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token
                              const uint8_t *policy_mask, int64_t b, int64_t t,
                              const grpo_loss_options *opt);
 
+/* The same through the plain token-by-token path only: the oracle of grpo_policy_loss's
+ * vectorised fast path, kept compiled and tested. */
+grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per_token,
+                                   grpo_dtype dtype, const void *l, const void *o, const void *ref,
+                                   const void *v, const void *adv, int adv_per_token,
+                                   const uint8_t *mask, const void *is_weights,
+                                   int is_weights_per_token, const uint8_t *policy_mask,
+                                   int64_t b, int64_t t, const grpo_loss_options *opt);
+
 #ifdef __cplusplus
 }
 #endif

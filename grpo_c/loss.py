@@ -401,6 +401,16 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
     >>> out.loss, out.grad[0].tolist()
     (0.0, [-0.16666666666666666, -0.16666666666666666, -0.16666666666666666])
     """
+    return _policy_loss(logp, old_logp, advantages, mask, ref_logp=ref_logp, rollout_logp=rollout_logp,
+                        is_weights=is_weights, entropies=entropies, truncated=truncated, preset=preset,
+                        per_token=per_token, grad_out=grad_out, num_threads=num_threads, plain=False,
+                        **options)
+
+
+def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is_weights, entropies,
+                 truncated, preset, per_token, grad_out, num_threads, plain: bool,
+                 **options: Any) -> PolicyLossOutput:
+    """policy_loss; ``plain=True`` runs the core's token-by-token path (the fast path's oracle)."""
     preset = check_preset(preset)
     opts = resolve("policy_loss", preset, options, _NEUTRAL, _TRANSLATORS)
     threads = resolve_threads(num_threads)
@@ -511,7 +521,7 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         kl_ratio_weighted=bool(opts["kl_ratio_weighted"]),
         kl_log_clamp=_clamp_pair("kl_log_clamp", opts["kl_log_clamp"])[1],
         kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1],
-        policy_agg=policy_agg, kl_agg=kl_agg, num_threads=threads)
+        policy_agg=policy_agg, kl_agg=kl_agg, num_threads=threads, plain=plain)
     metrics = _metrics(raw, preset, surrogate, kl_coef)
     if preset == "trl" and entropies is not None:
         ent = np.asarray(entropies, dtype=np.float64)

@@ -256,13 +256,13 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs
         "sapo_tau_pos", "sapo_tau_neg", "vespo_k_pos", "vespo_lambda_pos", "vespo_k_neg",
         "vespo_lambda_neg", "is_level", "is_mask", "is_min", "is_max", "is_log_clamp",
         "opsm_threshold", "kl_coef", "kl_estimator", "kl_straight_through", "kl_ratio_weighted",
-        "kl_log_clamp", "kl_value_clamp", "policy_agg", "kl_agg", "num_threads", NULL};
+        "kl_log_clamp", "kl_value_clamp", "policy_agg", "kl_agg", "num_threads", "plain", NULL};
     PyObject *objs[9], *policy_agg, *kl_agg, *threads_obj;
-    int want_per_token, ratio_level, surrogate, is_level, kl_estimator;
+    int want_per_token, ratio_level, surrogate, is_level, kl_estimator, plain = 0;
     grpo_loss_options opt;
     grpo_loss_options_init(&opt);
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "$OOOOOOOOOpiiddddddddddddddipdddddippddOOO", kwlist, &objs[0],
+            args, kwargs, "$OOOOOOOOOpiiddddddddddddddipdddddippddOOOp", kwlist, &objs[0],
             &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6], &objs[7], &objs[8],
             &want_per_token, &ratio_level, &surrogate, &opt.eps_low, &opt.eps_high,
             &opt.dual_clip, &opt.delta, &opt.log_ratio_min, &opt.log_ratio_max, &opt.cispo_min,
@@ -270,7 +270,7 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs
             &opt.vespo_lambda_pos, &opt.vespo_k_neg, &opt.vespo_lambda_neg, &is_level,
             &opt.is_mask, &opt.is_min, &opt.is_max, &opt.is_log_clamp, &opt.opsm_threshold,
             &opt.kl_coef, &kl_estimator, &opt.kl_straight_through, &opt.kl_ratio_weighted,
-            &opt.kl_log_clamp, &opt.kl_value_clamp, &policy_agg, &kl_agg, &threads_obj))
+            &opt.kl_log_clamp, &opt.kl_value_clamp, &policy_agg, &kl_agg, &threads_obj, &plain))
         return NULL;
     opt.ratio_level = ratio_level;
     opt.surrogate = surrogate;
@@ -349,7 +349,7 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs
     grpo_loss_metrics m;
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = grpo_policy_loss(&m, PyArray_DATA(grad), per_token ? PyArray_DATA(per_token) : NULL,
+    st = (plain ? grpo_policy_loss_plain : grpo_policy_loss)(&m, PyArray_DATA(grad), per_token ? PyArray_DATA(per_token) : NULL,
                           typenum == NPY_FLOAT64 ? GRPO_F64 : GRPO_F32, PyArray_DATA(logp),
                           old ? PyArray_DATA(old) : NULL, ref ? PyArray_DATA(ref) : NULL,
                           rollout ? PyArray_DATA(rollout) : NULL, PyArray_DATA(adv), adv_per_token,
