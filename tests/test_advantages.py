@@ -140,7 +140,9 @@ def test_group_ids_any_order_equals_contiguous(data, seed):
     ids = np.repeat(np.arange(r.shape[0] // size), size)
     contiguous = grpo_c.group_advantages(r, group_size=size)
     shuffled = grpo_c.group_advantages(r[perm], group_ids=ids[perm])
-    np.testing.assert_allclose(shuffled, contiguous[perm], rtol=1e-12, atol=1e-15)
+    # equal up to rounding: the contiguous path centres all-equal groups exactly on their value,
+    # the indexed one on sum / count (as TRL and verl do)
+    np.testing.assert_allclose(shuffled, contiguous[perm], rtol=1e-12, atol=1e-9)
 
 
 def test_all_equal_and_singleton_groups():
