@@ -93,7 +93,7 @@ typedef struct grpo_sandbox_file {
 } grpo_sandbox_file;
 
 typedef struct grpo_sandbox_job {
-    const char *const *argv;      /* NULL-terminated; argv[0] an absolute path */
+    const char *const *argv;      /* NULL-terminated; argv[0] absolute, or ./name in the run dir */
     const char *const *env;       /* extra NAME=value entries (NULL-terminated) or NULL */
     const grpo_sandbox_file *files;
     int64_t n_files;
@@ -111,7 +111,7 @@ typedef struct grpo_sandbox_result {
     int signal;               /* the signal that ended the program, or 0 */
     double wall_seconds;
     double cpu_seconds;       /* user + system of the program and its reaped children */
-    int64_t max_rss_bytes;
+    int64_t max_rss_bytes;    /* peak RSS; includes the caller's own at spawn (vfork-style) */
     char *out, *err, *channel, *collected; /* owned; free with grpo_sandbox_result_free */
     size_t out_len, err_len, channel_len, collected_len;
     unsigned isolation;       /* GRPO_SANDBOX_ISO_* bits that were active for this run */

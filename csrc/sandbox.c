@@ -6,16 +6,16 @@
  *
  * One run, in order:
  *   parent  makes a fresh 0700 run directory and writes the job's files into it; builds the
- *           Landlock ruleset, the seccomp filter, argv/envp and every pipe BEFORE cloning, so the
- *           child of this (possibly multithreaded) process only makes raw system calls.
- *   clone   CLONE_NEWUSER|NEWPID|NEWNET when the kernel allows it; otherwise a plain child in
- *           its own process group (the fallback, reported in result.isolation).
- *   init    the clone is PID 1 of the new namespace. It waits for the parent to write its uid
- *           map, wires fds 0-2 (and 3 for the result channel), marks every other fd
- *           close-on-exec, forks the program and reaps everything until the program exits;
- *           its exit then makes the kernel kill every process left in the namespace.
- *   program sets rlimits (CPU, address space, file size, open files, core 0), no_new_privs,
- *           Landlock, seccomp, and execs with a minimal environment.
+ *           Landlock ruleset, the seccomp filter, argv/envp, the uid map text and every pipe
+ *           BEFORE starting the child, which then only makes system calls.
+ *   child   started like posix_spawn (CLONE_VM|CLONE_VFORK on its own stack, so nothing of a
+ *           large parent is copied and this thread waits until exec), with CLONE_NEWUSER|
+ *           NEWPID|NEWNET when the kernel allows it, else in its own process group (the
+ *           fallback, reported in result.isolation). It maps its uid, wires fds 0-2 (and 3 for
+ *           the result channel), closes everything else, sets rlimits (CPU, address space,
+ *           file size, open files, core 0), no_new_privs, Landlock, seccomp, and execs with a
+ *           minimal environment. As PID 1 of its namespace, its exit makes the kernel kill
+ *           every process left in the namespace.
  *   parent  one poll loop feeds stdin (a socket, so a reader that quits raises no SIGPIPE),
  *           drains stdout/stderr/channel up to their caps, and enforces the wall deadline;
  *           then it kills the process group, reaps the child and removes the run directory
@@ -35,11 +35,13 @@
 #include <linux/seccomp.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -375,43 +377,98 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
 
 /* ------------------------------------------------------------------ the child side */
 
-/* Records the children send on the status pipe: {kind, value}. */
-enum { REC_EXEC_ERRNO = 1, REC_WAIT_STATUS = 2, REC_SETUP_ERRNO = 3 };
-
-/* Setup steps named in REC_SETUP_ERRNO records (index into setup_steps). */
-static const char *const setup_steps[] = {
-    "handshake", "fd wiring", "chdir", "fork program", "rlimits", "no_new_privs",
-    "landlock",  "seccomp",   "wait",  "process group"};
-enum { STEP_HANDSHAKE, STEP_FDS, STEP_CHDIR, STEP_FORK, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
-       STEP_SECCOMP, STEP_WAIT, STEP_PGROUP, STEP_COUNT };
+/* A setup failure in the child travels to the parent as one record {step, errno} on a
+ * close-on-exec pipe: a successful exec closes it empty. */
+static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
+                                          "chdir", "rlimits", "no_new_privs", "landlock",
+                                          "seccomp", "execve"};
+enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
+       STEP_SECCOMP, STEP_EXEC, STEP_COUNT };
 
 typedef struct child_plan {
-    int sync_r, status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
-    int landlock_fd;                                      /* < 0: none */
-    int use_seccomp;
+    int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
+    int landlock_fd;                              /* < 0: none */
+    int use_seccomp, in_userns;
     seccomp_plan *filter;
     const char *run_dir;
     char *const *argv;
     char *const *envp;
+    char uid_map[32], gid_map[32];
     struct rlimit cpu, as, fsize, nofile, nproc;
     int set_nproc;
+    sigset_t parent_mask;
 } child_plan;
 
-static void send_record(int fd, int kind, int value) {
-    int rec[2] = {kind, value};
-    while (write(fd, rec, sizeof rec) < 0 && errno == EINTR) {
-    }
-}
-
 static void __attribute__((noreturn)) child_fail(const child_plan *p, int step) {
-    send_record(p->status_w, REC_SETUP_ERRNO, step * 65536 + (errno & 0xffff));
-    _exit(126);
+    int rec[2] = {step, errno};
+    while (write(p->status_w, rec, sizeof rec) < 0 && errno == EINTR) {
+    }
+    _exit(127);
 }
 
-/* Only raw system calls from here on: we are a clone of a possibly multithreaded process, so
- * another thread may have held a libc lock at the moment of cloning. */
-static void __attribute__((noreturn)) run_program(child_plan *p) {
+static int write_self_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = write_all(fd, text, strlen(text));
+    close(fd);
+    return rc;
+}
+
+/* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
+static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
+
+/* The child, started like posix_spawn: it shares our memory (CLONE_VM) while this thread
+ * waits (CLONE_VFORK), so it must not allocate or take locks: only system calls on data the
+ * parent prepared. It becomes the program by exec; in a new PID namespace it is PID 1, whose
+ * exit makes the kernel kill every process left in the namespace. */
+static int child_main(void *arg) {
+    child_plan *p = arg;
+    /* Python's signal handlers live in memory we share: take them down before unblocking. */
+    for (int sig = 1; sig < 65; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN &&
+            sa.sa_handler != SIG_DFL) {
+            sa.sa_handler = SIG_DFL;
+            sa.sa_flags = 0;
+            sigaction(sig, &sa, NULL);
+        }
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (p->in_userns &&
+        (write_self_file("/proc/self/setgroups", "deny") != 0 ||
+         write_self_file("/proc/self/uid_map", p->uid_map) != 0 ||
+         write_self_file("/proc/self/gid_map", p->gid_map) != 0))
+        child_fail(p, STEP_IDMAP);
+    if (setpgid(0, 0) != 0) child_fail(p, STEP_PGROUP);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int src[4] = {lift_fd(p->stdin_r), lift_fd(p->out_w), lift_fd(p->err_w), lift_fd(p->chan_w)};
+    int status_w = lift_fd(p->status_w), landlock_fd = lift_fd(p->landlock_fd);
+    if (src[0] < 0 || src[1] < 0 || src[2] < 0 || status_w < 0) child_fail(p, STEP_FDS);
+    p->status_w = status_w;
+    int n_std = p->chan_w >= 0 ? 4 : 3;
+    for (int i = 0; i < n_std; i++)
+        if (dup2(src[i], i) != i) child_fail(p, STEP_FDS);
+    /* Only 0..n_std-1 survive exec. The status pipe and the Landlock ruleset sit just above,
+     * close-on-exec; everything else this process inherited (sockets, GPU handles, pipes of
+     * runs other threads are starting) is closed now. */
+    int keep = n_std;
+    if (dup3(status_w, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
+    p->status_w = keep++;
+    if (landlock_fd >= 0) {
+        if (dup3(landlock_fd, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
+        p->landlock_fd = keep++;
+    }
+    if (syscall(SYS_close_range, (unsigned)keep, ~0u, 0u) != 0) {
+        struct rlimit lim;
+        long top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536 ? (long)lim.rlim_cur
+                                                                              : 65536;
+        for (long fd = keep; fd < top; fd++) close((int)fd);
+    }
+    if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
+    umask(077);
     struct rlimit core = {0, 0}, memlock = {0, 0};
     if (setrlimit(RLIMIT_CPU, &p->cpu) != 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) != 0 ||
         setrlimit(RLIMIT_NOFILE, &p->nofile) != 0 || setrlimit(RLIMIT_CORE, &core) != 0 ||
@@ -431,62 +488,7 @@ static void __attribute__((noreturn)) run_program(child_plan *p) {
             child_fail(p, STEP_SECCOMP);
     }
     execve(p->argv[0], p->argv, p->envp);
-    send_record(p->status_w, REC_EXEC_ERRNO, errno);
-    _exit(127);
-}
-
-/* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
-static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
-
-static void __attribute__((noreturn)) child_main(child_plan *p) {
-    char go = 0;
-    ssize_t got;
-    do got = read(p->sync_r, &go, 1);
-    while (got < 0 && errno == EINTR);
-    if (got != 1 || go != 'g') {
-        errno = EPIPE;
-        child_fail(p, STEP_HANDSHAKE);
-    }
-    if (setpgid(0, 0) != 0) child_fail(p, STEP_PGROUP);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int src[4] = {lift_fd(p->stdin_r), lift_fd(p->out_w), lift_fd(p->err_w), lift_fd(p->chan_w)};
-    int status_w = lift_fd(p->status_w), landlock_fd = lift_fd(p->landlock_fd);
-    if (src[0] < 0 || src[1] < 0 || src[2] < 0 || status_w < 0) child_fail(p, STEP_FDS);
-    p->status_w = status_w;
-    int n_std = p->chan_w >= 0 ? 4 : 3;
-    for (int i = 0; i < n_std; i++)
-        if (dup2(src[i], i) != i) child_fail(p, STEP_FDS);
-    /* The status pipe and the Landlock ruleset sit just above, close-on-exec; everything else
-     * is closed now, including the pipes of runs that other threads started at the same
-     * moment (holding their write ends would delay those runs' end-of-file). */
-    int keep = n_std;
-    if (dup3(status_w, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
-    p->status_w = keep++;
-    if (landlock_fd >= 0) {
-        if (dup3(landlock_fd, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
-        p->landlock_fd = keep++;
-    }
-    if (syscall(SYS_close_range, (unsigned)keep, ~0u, 0u) != 0) {
-        struct rlimit lim;
-        long top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536 ? (long)lim.rlim_cur
-                                                                              : 65536;
-        for (long fd = keep; fd < top; fd++) close((int)fd);
-    }
-    if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
-    umask(077);
-    pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-    if (program < 0) child_fail(p, STEP_FORK);
-    if (program == 0) run_program(p);
-    /* init: reap every child until the program itself ends, then report its status. */
-    for (;;) {
-        int st = 0;
-        pid_t w = waitpid(-1, &st, __WALL);
-        if (w == program) {
-            send_record(p->status_w, REC_WAIT_STATUS, st);
-            _exit(0);
-        }
-        if (w < 0 && errno != EINTR) child_fail(p, STEP_WAIT);
-    }
+    child_fail(p, STEP_EXEC);
 }
 
 /* ------------------------------------------------------------------ the parent side */
@@ -496,54 +498,33 @@ static const char *const base_env[] = {
     "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1", "MALLOC_ARENA_MAX=2",
     "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", "PYTHONHASHSEED=0", NULL};
 
-static int write_id_map(pid_t pid, const char *file, const char *text) {
-    char path[64];
-    int n = 0;
-    const char *prefix = "/proc/";
-    while (*prefix) path[n++] = *prefix++;
+/* "1000 <id> 1\n": the outside id becomes 1000 inside, not 0, so the program holds no
+ * capability in its namespace after exec. */
+static void format_id_map(char *out, unsigned id) {
     char digits[16];
-    int d = 0;
-    for (unsigned v = (unsigned)pid; v; v /= 10) digits[d++] = (char)('0' + v % 10);
-    while (d) path[n++] = digits[--d];
-    path[n++] = '/';
-    while (*file) path[n++] = *file++;
-    path[n] = 0;
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = write_all(fd, text, strlen(text));
-    close(fd);
-    return rc;
+    int d = 0, n = 0;
+    do digits[d++] = (char)('0' + id % 10);
+    while ((id /= 10) != 0);
+    memcpy(out, "1000 ", 5);
+    n = 5;
+    while (d) out[n++] = digits[--d];
+    memcpy(out + n, " 1\n", 4);
 }
 
-/* Maps the outside uid/gid to 1000 inside: not 0, so the program holds no capability in its
- * namespace after exec. */
-static int setup_user_namespace(pid_t pid) {
-    char map[64];
-    int len = 0;
-    unsigned ids[2] = {(unsigned)geteuid(), (unsigned)getegid()};
-    const char *files[2] = {"uid_map", "gid_map"};
-    if (write_id_map(pid, "setgroups", "deny") != 0) return -1;
-    for (int k = 0; k < 2; k++) {
-        len = 0;
-        const char *inside = "1000 ";
-        while (*inside) map[len++] = *inside++;
-        char digits[16];
-        int d = 0;
-        unsigned v = ids[k];
-        do digits[d++] = (char)('0' + v % 10);
-        while ((v /= 10) != 0);
-        while (d) map[len++] = digits[--d];
-        map[len++] = ' ';
-        map[len++] = '1';
-        map[len++] = '\n';
-        map[len] = 0;
-        if (write_id_map(pid, files[k], map) != 0) return -1;
-    }
-    return 0;
-}
+#define CHILD_STACK_BYTES (256 * 1024)
 
-static pid_t clone_child(int flags) {
-    return (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
+/* Starts the child with signals blocked in this thread (restored after), so no handler of
+ * ours runs on the child's borrowed stack. Returns its pid or -1 with errno. */
+static pid_t spawn_child(child_plan *plan, int ns_flags, void *stack) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &plan->parent_mask);
+    pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_BYTES,
+                      ns_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &plan->parent_mask, NULL);
+    errno = saved;
+    return pid;
 }
 
 /* Builds the NULL-terminated environment: base entries, HOME/TMPDIR = run dir, job extras. */
@@ -583,11 +564,12 @@ static int set_nonblock(int fd) {
 }
 
 /* MLE is a heuristic: the address-space limit shows up as a failed allocation, which each
- * runtime reports its own way, or as a peak resident size close to the limit. */
+ * runtime reports its own way. (The peak resident size cannot help: a vfork-style spawn makes
+ * the kernel count the parent's image in it.) */
 static int looks_like_memory_failure(const grpo_sandbox_result *r, int64_t limit) {
     static const char *const markers[] = {"MemoryError", "std::bad_alloc",
                                           "Cannot allocate memory", "out of memory", NULL};
-    if (limit > 0 && r->max_rss_bytes >= limit / 10 * 9) return 1;
+    if (limit <= 0) return 0;
     for (int i = 0; markers[i]; i++) {
         size_t m = strlen(markers[i]);
         for (size_t j = 0; r->err && j + m <= r->err_len; j++)
@@ -606,12 +588,8 @@ static int valid_limits(const grpo_sandbox_limits *l) {
 enum { KILL_NONE, KILL_DEADLINE, KILL_OUTPUT };
 
 typedef struct run_state {
-    int stdin_w, out_r, err_r, chan_r, status_r, pidfd;
+    int stdin_w, out_r, err_r, chan_r, pidfd;
     capture out, err, chan;
-    int status_records[3][2];
-    int n_records;
-    char record_buf[8];
-    size_t record_fill;
 } run_state;
 
 static void close_fd(int *fd) {
@@ -619,51 +597,53 @@ static void close_fd(int *fd) {
     *fd = -1;
 }
 
+static void kill_run(pid_t child) {
+    kill(child, SIGKILL);
+    kill(-child, SIGKILL);
+}
+
 /* The poll loop: feed stdin, drain the streams, notice the child's exit, enforce the deadline.
- * Returns KILL_* for why we killed the child, with *exited set once it is a zombie. */
+ * Returns KILL_* for why we killed the child. On return the child is a zombie (or about to
+ * be); the caller reaps it. */
 static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, double deadline,
                      int *fatal_errno) {
     size_t in_sent = 0;
     int killed = KILL_NONE, exited = 0;
     double grace_end = 0;
     if (in_len == 0) close_fd(&s->stdin_w);
-    else if (s->stdin_w >= 0) shutdown(s->stdin_w, SHUT_RD);
+    else shutdown(s->stdin_w, SHUT_RD);
     for (;;) {
         if (!exited) {
             siginfo_t info;
             memset(&info, 0, sizeof info);
-            if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
                 info.si_pid == child) {
                 exited = 1;
-                /* Kill stragglers in the group while the zombie still pins the pgid. */
+                /* Kill stragglers in the group while the zombie still pins the pgid. In a PID
+                 * namespace the kernel has already killed them. */
                 kill(-child, SIGKILL);
                 grace_end = now_seconds() + 0.5;
                 close_fd(&s->stdin_w);
             }
         }
-        int streams_open = s->out_r >= 0 || s->err_r >= 0 || s->chan_r >= 0 || s->status_r >= 0;
+        int streams_open = s->out_r >= 0 || s->err_r >= 0 || s->chan_r >= 0;
         if (exited && (!streams_open || now_seconds() > grace_end)) return killed;
         double now = now_seconds();
         if (!exited && !killed && now >= deadline) {
-            kill(child, SIGKILL);
-            kill(-child, SIGKILL);
+            kill_run(child);
             killed = KILL_DEADLINE;
         }
-        struct pollfd fds[6];
-        int *owners[6];
+        struct pollfd fds[5];
+        int *owners[5];
         int n = 0;
-        int *watch[5] = {&s->out_r, &s->err_r, &s->chan_r, &s->status_r, &s->stdin_w};
-        for (int i = 0; i < 5; i++) {
+        int *watch[4] = {&s->out_r, &s->err_r, &s->chan_r, &s->stdin_w};
+        for (int i = 0; i < 4; i++) {
             if (*watch[i] < 0) continue;
-            fds[n].fd = *watch[i];
-            fds[n].events = i == 4 ? POLLOUT : POLLIN;
-            fds[n].revents = 0;
+            fds[n] = (struct pollfd){*watch[i], i == 3 ? POLLOUT : POLLIN, 0};
             owners[n++] = watch[i];
         }
         if (s->pidfd >= 0 && !exited) {
-            fds[n].fd = s->pidfd;
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
+            fds[n] = (struct pollfd){s->pidfd, POLLIN, 0};
             owners[n++] = NULL;
         }
         double until = exited ? grace_end : (killed ? now + 0.05 : deadline);
@@ -674,18 +654,13 @@ static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, d
         if (ready < 0) {
             if (errno == EINTR) continue;
             *fatal_errno = errno;
-            kill(child, SIGKILL);
-            kill(-child, SIGKILL);
+            kill_run(child);
             return KILL_DEADLINE;
         }
         for (int i = 0; i < n; i++) {
             if (!fds[i].revents || owners[i] == NULL) continue;
             int *fdp = owners[i];
             if (fdp == &s->stdin_w) {
-                if (fds[i].revents & (POLLERR | POLLHUP)) {
-                    close_fd(&s->stdin_w);
-                    continue;
-                }
                 size_t chunk = in_len - in_sent > 65536 ? 65536 : in_len - in_sent;
                 ssize_t w = send(s->stdin_w, in + in_sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (w > 0) in_sent += (size_t)w;
@@ -703,27 +678,18 @@ static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, d
                 close_fd(fdp);
                 continue;
             }
-            if (fdp == &s->status_r) {
-                for (ssize_t j = 0; j < r; j++) {
-                    s->record_buf[s->record_fill++] = buf[j];
-                    if (s->record_fill == sizeof s->record_buf) {
-                        if (s->n_records < 3) memcpy(s->status_records[s->n_records++], s->record_buf, 8);
-                        s->record_fill = 0;
-                    }
-                }
-                continue;
-            }
             capture *c = fdp == &s->out_r ? &s->out : fdp == &s->err_r ? &s->err : &s->chan;
             if (capture_append(c, buf, (size_t)r) != 0) {
                 *fatal_errno = ENOMEM;
                 c->over = 1;
             }
-            if (c->over && !killed && !exited) {
-                kill(child, SIGKILL);
-                kill(-child, SIGKILL);
-                killed = KILL_OUTPUT;
+            if (c->over) {
+                if (!killed && !exited) {
+                    kill_run(child);
+                    killed = KILL_OUTPUT;
+                }
+                close_fd(fdp);
             }
-            if (c->over) close_fd(fdp);
         }
     }
 }
@@ -734,17 +700,54 @@ static void set_error(grpo_sandbox_result *r, const char *step, int err) {
     r->sys_errno = err;
 }
 
+static int valid_job(const grpo_sandbox_job *job) {
+    if (!job || !job->argv || !job->argv[0] || job->n_files < 0 ||
+        (job->n_files > 0 && !job->files) || (job->stdin_len > 0 && !job->stdin_data) ||
+        (job->collect && !valid_file_name(job->collect)))
+        return 0;
+    if (job->argv[0][0] != '/' && strncmp(job->argv[0], "./", 2) != 0) return 0;
+    for (int64_t i = 0; i < job->n_files; i++)
+        if (!valid_file_name(job->files[i].name) || (job->files[i].len && !job->files[i].data))
+            return 0;
+    return 1;
+}
+
+/* Fills result->status from how the program ended. */
+static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu_limit,
+                     int64_t memory_limit, int any_over) {
+    if (killed == KILL_OUTPUT || any_over) {
+        r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+    } else if (killed == KILL_DEADLINE) {
+        r->status = r->cpu_seconds >= cpu_limit ? GRPO_SANDBOX_CPU_LIMIT : GRPO_SANDBOX_WALL_LIMIT;
+    } else if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        r->signal = sig;
+        if (sig == SIGXCPU || (sig == SIGKILL && r->cpu_seconds >= cpu_limit))
+            r->status = GRPO_SANDBOX_CPU_LIMIT;
+        else if (sig == SIGXFSZ)
+            r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+        else if (looks_like_memory_failure(r, memory_limit))
+            r->status = GRPO_SANDBOX_MEMORY_LIMIT;
+        else
+            r->status = GRPO_SANDBOX_SIGNALED;
+    } else {
+        r->exit_code = WEXITSTATUS(wstatus);
+        r->status = GRPO_SANDBOX_EXITED;
+        if (r->exit_code == 0) return;
+        /* As PID 1 of its namespace the program ignores SIGXFSZ, so a file over the limit
+         * surfaces as EFBIG from write(). */
+        if (r->err_len && memmem(r->err, r->err_len, "File too large", 14))
+            r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+        else if (looks_like_memory_failure(r, memory_limit))
+            r->status = GRPO_SANDBOX_MEMORY_LIMIT;
+    }
+}
+
 grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
                              const grpo_sandbox_limits *limits) {
     if (!result) return GRPO_ERR_INVALID;
     memset(result, 0, sizeof *result);
-    if (!job || !job->argv || !job->argv[0] || job->argv[0][0] != '/' || !valid_limits(limits) ||
-        (job->n_files > 0 && !job->files) || job->n_files < 0 ||
-        (job->stdin_len > 0 && !job->stdin_data) || (job->collect && !valid_file_name(job->collect)))
-        return GRPO_ERR_INVALID;
-    for (int64_t i = 0; i < job->n_files; i++)
-        if (!valid_file_name(job->files[i].name) || (job->files[i].len && !job->files[i].data))
-            return GRPO_ERR_INVALID;
+    if (!valid_job(job) || !valid_limits(limits)) return GRPO_ERR_INVALID;
 
     double start = now_seconds();
     const char *root = job->temp_root;
@@ -763,16 +766,19 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     grpo_status status = GRPO_OK;
     run_state s;
     memset(&s, 0, sizeof s);
-    s.stdin_w = s.out_r = s.err_r = s.chan_r = s.status_r = s.pidfd = -1;
+    s.stdin_w = s.out_r = s.err_r = s.chan_r = s.pidfd = -1;
     s.out.cap = (size_t)limits->stdout_bytes;
     s.err.cap = (size_t)limits->stderr_bytes;
     s.chan.cap = (size_t)limits->stdout_bytes;
     int stdin_pair[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, chan_p[2] = {-1, -1};
-    int status_p[2] = {-1, -1}, sync_p[2] = {-1, -1};
+    int status_p[2] = {-1, -1};
     int landlock_fd = -1, dir_fd = -1;
     char **envp = NULL;
     seccomp_plan *filter = NULL;
+    void *stack = MAP_FAILED;
     pid_t child = -1;
+    child_plan plan;
+    memset(&plan, 0, sizeof plan);
 
     dir_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) {
@@ -792,42 +798,30 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stdin_pair) != 0 ||
         pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
-        pipe2(status_p, O_CLOEXEC) != 0 || pipe2(sync_p, O_CLOEXEC) != 0 ||
-        (job->channel && pipe2(chan_p, O_CLOEXEC) != 0)) {
+        pipe2(status_p, O_CLOEXEC) != 0 || (job->channel && pipe2(chan_p, O_CLOEXEC) != 0)) {
         set_error(result, "pipes", errno);
         goto done;
     }
     envp = build_env(run_dir, job->env);
     filter = malloc(sizeof *filter);
-    if (!envp || !filter) {
+    stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (!envp || !filter || stack == MAP_FAILED) {
         status = GRPO_ERR_NOMEM;
         goto done;
     }
 
-    /* Try the namespaces first; the fallback is decided now, so the seccomp filter can add
-     * the signal confinement that only the fallback needs. */
-    child_plan plan;
-    memset(&plan, 0, sizeof plan);
-    unsigned iso = 0;
-    int ns_flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
-    int use_ns = 1;
-    int clone_errno = 0;
-    int have_filter_ns = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
-    unsigned ll_bits_ns = 0;
-    landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits_ns);
-
-    plan.sync_r = sync_p[0];
     plan.status_w = status_p[1];
     plan.stdin_r = stdin_pair[1];
     plan.out_w = out_p[1];
     plan.err_w = err_p[1];
     plan.chan_w = job->channel ? chan_p[1] : -1;
-    plan.landlock_fd = landlock_fd;
-    plan.use_seccomp = have_filter_ns;
     plan.filter = filter;
     plan.run_dir = run_dir;
     plan.argv = (char *const *)job->argv;
     plan.envp = envp;
+    format_id_map(plan.uid_map, (unsigned)geteuid());
+    format_id_map(plan.gid_map, (unsigned)getegid());
     rlim_t cpu = (rlim_t)ceil(limits->cpu_seconds);
     plan.cpu = (struct rlimit){cpu, cpu + 1};
     plan.as = limits->memory_bytes > 0
@@ -838,88 +832,85 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     plan.set_nproc = limits->max_processes > 1;
     plan.nproc = (struct rlimit){(rlim_t)limits->max_processes, (rlim_t)limits->max_processes};
 
-    child = clone_child(ns_flags);
+    /* Namespaces first. Without them the filter also confines signals to the program itself
+     * and Landlock also refuses TCP, since no network namespace does. */
+    unsigned ll_bits = 0;
+    int use_ns = 1;
+    plan.in_userns = 1;
+    plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
+    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits);
+    child = spawn_child(&plan, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET, stack);
     if (child < 0) {
-        clone_errno = errno;
+        result->sys_errno = errno;
         if (limits->require_namespaces) {
-            set_error(result, "namespaces (required)", clone_errno);
+            set_error(result, "namespaces (required)", result->sys_errno);
             goto done;
         }
         use_ns = 0;
-        /* Fallback: rebuild the filter with signal confinement and Landlock with TCP rules. */
+        plan.in_userns = 0;
         plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 1) == 0;
         close_fd(&landlock_fd);
-        ll_bits_ns = 0;
-        landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits_ns);
-        plan.landlock_fd = landlock_fd;
-        child = clone_child(0);
+        ll_bits = 0;
+        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits);
+        child = spawn_child(&plan, 0, stack);
         if (child < 0) {
             set_error(result, "clone", errno);
             goto done;
         }
     }
-    if (child == 0) child_main(&plan);
-
-    iso = ll_bits_ns | GRPO_SANDBOX_ISO_PGROUP;
+    /* CLONE_VFORK: the child has exec-ed or died by now; a setup failure left its record. */
+    unsigned iso = ll_bits | GRPO_SANDBOX_ISO_PGROUP;
     if (use_ns) iso |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
     if (plan.use_seccomp) iso |= GRPO_SANDBOX_ISO_SECCOMP;
     if (plan.use_seccomp && limits->max_processes <= 1) iso |= GRPO_SANDBOX_ISO_NOFORK;
     result->isolation = iso;
-    result->sys_errno = clone_errno;
-
-    close_fd(&sync_p[0]);
     close_fd(&status_p[1]);
     close_fd(&stdin_pair[1]);
     close_fd(&out_p[1]);
     close_fd(&err_p[1]);
     close_fd(&chan_p[1]);
     close_fd(&landlock_fd);
+    munmap(stack, CHILD_STACK_BYTES);
+    stack = MAP_FAILED;
+    int record[2] = {0, 0};
+    ssize_t got = read(status_p[0], record, sizeof record);
+    if (got == (ssize_t)sizeof record) {
+        kill_run(child);
+        while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+        child = -1;
+        int step = record[0] >= 0 && record[0] < STEP_COUNT ? record[0] : 0;
+        if (step == STEP_EXEC) {
+            result->status = GRPO_SANDBOX_EXEC_FAILED;
+            result->error_step = "execve";
+            result->sys_errno = record[1];
+        } else {
+            set_error(result, setup_steps[step], record[1]);
+        }
+        goto done;
+    }
+
     s.pidfd = (int)syscall(SYS_pidfd_open, child, 0);
     if (s.pidfd >= 0) fcntl(s.pidfd, F_SETFD, FD_CLOEXEC);
-
-    int handshake_ok = !use_ns || setup_user_namespace(child) == 0;
-    int handshake_errno = errno;
-    if (!handshake_ok || write(sync_p[1], "g", 1) != 1) {
-        kill(child, SIGKILL);
-        set_error(result, "user namespace map", handshake_errno);
-    }
-    close_fd(&sync_p[1]);
-
     s.stdin_w = stdin_pair[0];
-    stdin_pair[0] = -1;
     s.out_r = out_p[0];
     s.err_r = err_p[0];
     s.chan_r = chan_p[0];
-    s.status_r = status_p[0];
-    out_p[0] = err_p[0] = chan_p[0] = status_p[0] = -1;
-    int stream_fds[5] = {s.stdin_w, s.out_r, s.err_r, s.chan_r, s.status_r};
-    for (int i = 0; i < 5; i++)
+    stdin_pair[0] = out_p[0] = err_p[0] = chan_p[0] = -1;
+    int stream_fds[4] = {s.stdin_w, s.out_r, s.err_r, s.chan_r};
+    for (int i = 0; i < 4; i++)
         if (stream_fds[i] >= 0) set_nonblock(stream_fds[i]);
 
     int fatal_errno = 0;
     int killed = supervise(&s, child, job->stdin_data, job->stdin_len,
                            start + limits->wall_seconds, &fatal_errno);
-    kill(child, SIGKILL);
-    kill(-child, SIGKILL);
+    kill_run(child);
     int wstatus = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     while (wait4(child, &wstatus, __WALL, &ru) < 0 && errno == EINTR) {
     }
     child = -1;
-    /* A record cut short by the kill still sits in the pipe; take what is there. */
-    if (s.status_r >= 0) {
-        char buf[64];
-        ssize_t r;
-        while ((r = read(s.status_r, buf, sizeof buf)) > 0)
-            for (ssize_t j = 0; j < r; j++) {
-                s.record_buf[s.record_fill++] = buf[j];
-                if (s.record_fill == 8) {
-                    if (s.n_records < 3) memcpy(s.status_records[s.n_records++], s.record_buf, 8);
-                    s.record_fill = 0;
-                }
-            }
-    }
 
     result->wall_seconds = now_seconds() - start;
     result->cpu_seconds = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
@@ -932,68 +923,16 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     result->channel = s.chan.data;
     result->channel_len = s.chan.len;
     s.out.data = s.err.data = s.chan.data = NULL;
-    if (result->status == GRPO_SANDBOX_ERROR) goto done;
     if (fatal_errno == ENOMEM) {
         status = GRPO_ERR_NOMEM;
         goto done;
-    }
-
-    int have_wait = 0, program_status = 0;
-    for (int i = 0; i < s.n_records; i++) {
-        int kind = s.status_records[i][0], value = s.status_records[i][1];
-        if (kind == REC_SETUP_ERRNO) {
-            int step = value / 65536;
-            set_error(result, step >= 0 && step < STEP_COUNT ? setup_steps[step] : "setup",
-                      value & 0xffff);
-            goto done;
-        }
-        if (kind == REC_EXEC_ERRNO) {
-            result->status = GRPO_SANDBOX_EXEC_FAILED;
-            result->sys_errno = value;
-            result->error_step = "execve";
-            goto done;
-        }
-        if (kind == REC_WAIT_STATUS) {
-            have_wait = 1;
-            program_status = value;
-        }
     }
     if (fatal_errno) {
         set_error(result, "poll", fatal_errno);
         goto done;
     }
-    double cpu_limit = (double)cpu;
-    if (killed == KILL_OUTPUT || s.out.over || s.err.over || s.chan.over) {
-        result->status = GRPO_SANDBOX_OUTPUT_LIMIT;
-    } else if (killed == KILL_DEADLINE) {
-        result->status = result->cpu_seconds >= cpu_limit ? GRPO_SANDBOX_CPU_LIMIT
-                                                          : GRPO_SANDBOX_WALL_LIMIT;
-    } else if (!have_wait) {
-        /* init died without reporting: nothing of ours kills it, so the host did (OOM). */
-        set_error(result, "supervisor process died",
-                  WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus));
-    } else if (WIFSIGNALED(program_status)) {
-        int sig = WTERMSIG(program_status);
-        result->signal = sig;
-        if (sig == SIGXCPU || (sig == SIGKILL && result->cpu_seconds >= cpu_limit))
-            result->status = GRPO_SANDBOX_CPU_LIMIT;
-        else if (sig == SIGXFSZ)
-            result->status = GRPO_SANDBOX_OUTPUT_LIMIT;
-        else if (looks_like_memory_failure(result, limits->memory_bytes))
-            result->status = GRPO_SANDBOX_MEMORY_LIMIT;
-        else
-            result->status = GRPO_SANDBOX_SIGNALED;
-    } else {
-        result->exit_code = WEXITSTATUS(program_status);
-        result->status = result->exit_code != 0 &&
-                                 looks_like_memory_failure(result, limits->memory_bytes)
-                             ? GRPO_SANDBOX_MEMORY_LIMIT
-                             : GRPO_SANDBOX_EXITED;
-        if (result->exit_code != 0 && result->err_len >= 1 &&
-            (memmem(result->err, result->err_len, "File too large", 14) ||
-             memmem(result->err, result->err_len, "EFBIG", 5)))
-            result->status = GRPO_SANDBOX_OUTPUT_LIMIT;
-    }
+    classify(result, killed, wstatus, (double)cpu, limits->memory_bytes,
+             s.out.over || s.err.over || s.chan.over);
     if (job->collect && result->status == GRPO_SANDBOX_EXITED && result->exit_code == 0 &&
         collect_file(dir_fd, job->collect, (size_t)limits->collect_bytes, &result->collected,
                      &result->collected_len) != 0) {
@@ -1003,17 +942,16 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
 
 done:
     if (child > 0) {
-        kill(child, SIGKILL);
-        kill(-child, SIGKILL);
+        kill_run(child);
         while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
         }
     }
     int all_fds[] = {stdin_pair[0], stdin_pair[1], out_p[0], out_p[1], err_p[0], err_p[1],
-                     chan_p[0], chan_p[1], status_p[0], status_p[1], sync_p[0], sync_p[1],
-                     landlock_fd, dir_fd, s.stdin_w, s.out_r, s.err_r, s.chan_r, s.status_r,
-                     s.pidfd};
+                     chan_p[0], chan_p[1], status_p[0], status_p[1], landlock_fd, dir_fd,
+                     s.stdin_w, s.out_r, s.err_r, s.chan_r, s.pidfd};
     for (size_t i = 0; i < sizeof all_fds / sizeof all_fds[0]; i++)
         if (all_fds[i] >= 0) close(all_fds[i]);
+    if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
     free(s.out.data);
     free(s.err.data);
     free(s.chan.data);
@@ -1059,23 +997,38 @@ grpo_status grpo_sandbox_run_batch(grpo_sandbox_result *results, const grpo_sand
     return (grpo_status)ctx.failed;
 }
 
+static int probe_child(void *arg) {
+    (void)arg;
+    _exit(0);
+}
+
 unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
     unsigned bits = GRPO_SANDBOX_ISO_PGROUP;
-    pid_t pid = clone_child(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET);
-    if (pid == 0) _exit(0);
-    if (ns_errno) *ns_errno = pid < 0 ? errno : 0;
+    void *stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    pid_t pid = -1;
+    int err = ENOMEM;
+    if (stack != MAP_FAILED) {
+        pid = clone(probe_child, (char *)stack + CHILD_STACK_BYTES,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    NULL);
+        err = pid < 0 ? errno : 0;
+    }
     if (pid > 0) {
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
         }
         bits |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
     }
+    if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
+    if (ns_errno) *ns_errno = err;
     int abi = landlock_abi();
     if (landlock_abi_out) *landlock_abi_out = abi;
     if (abi >= 1) bits |= GRPO_SANDBOX_ISO_LANDLOCK;
     if (abi >= 4 && !(bits & GRPO_SANDBOX_ISO_NETNS)) bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
     if (abi >= 6) bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
-    seccomp_plan plan;
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_build(&plan, 1, 0) == 0)
+    seccomp_plan *plan = malloc(sizeof *plan);
+    if (plan && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_build(plan, 1, 0) == 0)
         bits |= GRPO_SANDBOX_ISO_SECCOMP | GRPO_SANDBOX_ISO_NOFORK;
+    free(plan);
     return bits;
 }

@@ -1,0 +1,541 @@
+"""Code-execution reward: run each completion's program against its tests in the C sandbox.
+
+Every program runs in a fresh temporary directory under kernel isolation (user, PID and network
+namespaces, Landlock, a seccomp filter) with CPU, memory, file-size and output limits and a
+wall-clock deadline; see ``sandbox_info()`` for what this machine provides. Expected outputs
+never enter the sandbox: the parent compares. Function-call tests run the candidate inside a
+small harness that reports a serialized result per test on a separate pipe, so exiting early,
+a rigged ``__eq__`` or patched builtins cannot turn a failure into a pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+from grpo_c import _sandbox
+from grpo_c._threads import resolve_threads
+
+__all__ = ["code", "extract_code", "sandbox_info", "TestVerdict", "VERDICTS"]
+
+VERDICTS = ("accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit",
+            "output_limit", "compile_error", "sandbox_error", "no_code")
+
+_COMPARATORS = {"exact": _sandbox.COMPARE_EXACT, "lines": _sandbox.COMPARE_LINES,
+                "tokens": _sandbox.COMPARE_TOKENS, "float": _sandbox.COMPARE_FLOAT}
+
+_LANGUAGE_FENCES = {"python": ("python", "py", "python3"), "c": ("c",),
+                    "cpp": ("cpp", "c++", "cc", "cxx")}
+
+
+@dataclasses.dataclass(frozen=True)
+class TestVerdict:
+    """The outcome of one test: a verdict from ``VERDICTS`` plus what the run measured."""
+
+    verdict: str
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    exit_code: int = 0
+    signal: int = 0
+    message: str = ""
+
+
+def extract_code(text: str, language: str | None = "python") -> str:
+    """The last fenced code block of ``text`` (open-r1's rule), "" when there is none.
+
+    A block fenced with the language's name (or an alias: ``py``, ``c++``, ...) is preferred;
+    otherwise the last fenced block of any language is taken.
+
+    Examples
+    --------
+    >>> extract_code("x\\n```python\\nprint(1)\\n```\\n")
+    'print(1)\\n'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected str, got {type(text).__name__}")
+    blocks = re.findall(r"```([^\n`]*)\n(.*?)```", text, flags=re.DOTALL)
+    if not blocks:
+        return ""
+    aliases = _LANGUAGE_FENCES.get(language or "", (language,) if language else ())
+    tagged = [body for tag, body in blocks if tag.strip().lower() in aliases]
+    return tagged[-1] if tagged else blocks[-1][1]
+
+
+# ------------------------------------------------------------------------- test formats
+
+@dataclasses.dataclass
+class _Tests:
+    kind: str                       # "stdio" or "call"
+    cases: list                     # stdio: (input str, expected str); call: (args list, expected)
+    fn_name: str | None = None
+
+
+def _json_or_value(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _call_args(value: Any) -> list:
+    """Arguments of one call test: a list as is, or LiveCodeBench's one JSON value per line."""
+    if isinstance(value, str):
+        return [json.loads(line) for line in value.split("\n") if line.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _normalize_tests(spec: Any, index: int) -> _Tests:
+    """Accepts open-r1 ``verification_info``, APPS/prime ``{inputs, outputs, fn_name}`` (also
+    as a JSON string), LiveCodeBench test lists, or a plain list of {input, output} / pairs."""
+    where = f"tests[{index}]"
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except ValueError as exc:
+            raise ValueError(f"{where}: a string must hold JSON test cases ({exc})") from None
+    if isinstance(spec, dict) and "input_output" in spec:
+        inner = _normalize_tests(spec["input_output"], index)
+        inner.fn_name = inner.fn_name or spec.get("fn_name")
+        return inner
+    if isinstance(spec, dict) and "test_cases" in spec:
+        spec = spec["test_cases"]
+    if isinstance(spec, dict) and "inputs" in spec and "outputs" in spec:
+        inputs, outputs = spec["inputs"], spec["outputs"]
+        if len(inputs) != len(outputs):
+            raise ValueError(f"{where}: {len(inputs)} inputs but {len(outputs)} outputs")
+        fn_name = spec.get("fn_name") or None
+        if fn_name:
+            return _Tests("call", [(_call_args(i), _json_or_value(o))
+                                   for i, o in zip(inputs, outputs)], fn_name)
+        return _Tests("stdio", [(_text(i, where), _text(o, where))
+                                for i, o in zip(inputs, outputs)])
+    if isinstance(spec, (list, tuple)):
+        cases, fn_name, kind = [], None, None
+        for case in spec:
+            if isinstance(case, dict):
+                fn = case.get("fn_name") or case.get("func_name")
+                functional = case.get("testtype") == "functional" or case.get("type") == "function_call" or fn
+                this_kind = "call" if functional else "stdio"
+                fn_name = fn_name or fn
+                raw_in, raw_out = case.get("input", ""), case.get("output", "")
+            elif isinstance(case, (list, tuple)) and len(case) == 2:
+                this_kind, (raw_in, raw_out) = "stdio", case
+            else:
+                raise ValueError(f"{where}: each case must be a dict or an (input, output) pair")
+            if kind and this_kind != kind:
+                raise ValueError(f"{where}: mixes stdin/stdout and function-call cases")
+            kind = this_kind
+            if kind == "call":
+                cases.append((_call_args(raw_in), _json_or_value(raw_out)))
+            else:
+                cases.append((_text(raw_in, where), _text(raw_out, where)))
+        if kind == "call" and not fn_name:
+            raise ValueError(f"{where}: function-call cases need a fn_name")
+        return _Tests(kind or "stdio", cases, fn_name)
+    raise TypeError(f"{where}: expected a dict, a list of cases or a JSON string, "
+                    f"got {type(spec).__name__}")
+
+
+def _text(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)
+    raise TypeError(f"{where}: stdin/stdout cases need str input and output, "
+                    f"got {type(value).__name__}")
+
+
+# ------------------------------------------------------------------------- the harness
+
+# Runs inside the sandbox for function-call tests. It reads its nonce and the arguments from
+# stdin before the candidate's code exists, binds every builtin it needs before running that
+# code, and writes one line per test to fd 3: "<nonce> <index> ok <json>" or an error name.
+# A test without such a line (the program exited early, hung, crashed) fails in the parent.
+_HARNESS = r'''
+import sys, json, signal, os
+def _harness(_open=open, _type=type, _int=int, _float=float, _str=str, _bool=bool,
+             _list=list, _tuple=tuple, _dict=dict, _len=len, _range=range, _repr=repr,
+             _isinstance=isinstance, _getattr=getattr, _Exception=BaseException,
+             _setitimer=signal.setitimer, _ITIMER=signal.ITIMER_REAL, _signal=signal.signal,
+             _SIGALRM=signal.SIGALRM, _exec=exec, _compile=compile, _write=os.write,
+             _dumps=json.dumps):
+    chan = 3
+    header = sys.stdin.buffer.readline()
+    nonce = header.decode().strip()
+    spec = json.loads(sys.stdin.buffer.read().decode())
+    timeout, fn_name, calls = spec["timeout"], spec["fn_name"], spec["args"]
+    class _Timeout(Exception):
+        pass
+    def _alarm(signum, frame):
+        raise _Timeout()
+    def canon(v, depth=0):
+        t = _type(v)
+        if depth > 100:
+            raise ValueError("too deep")
+        if v is None or t is _bool or t is _str:
+            return v
+        if t is _int:
+            return v
+        if t is _float:
+            return v if v == v and v not in (float("inf"), float("-inf")) else _repr(v)
+        if t is _list or t is _tuple:
+            return [canon(x, depth + 1) for x in v]
+        if t is _dict:
+            return {_str(canon(k, depth + 1)): canon(x, depth + 1) for k, x in v.items()}
+        raise TypeError("unsupported result type " + t.__name__)
+    def emit(i, status, payload):
+        line = nonce + " " + _str(i) + " " + status + " " + payload + "\n"
+        data = line.encode()
+        while data:
+            n = _write(chan, data)
+            data = data[n:]
+    source = _open("solution.py", encoding="utf-8").read()
+    namespace = {"__name__": "solution", "__builtins__": __builtins__}
+    _signal(_SIGALRM, _alarm)
+    try:
+        _setitimer(_ITIMER, timeout * (_len(calls) + 1))
+        _exec(_compile(source, "solution.py", "exec"), namespace)
+        _setitimer(_ITIMER, 0)
+    except _Exception as exc:
+        _setitimer(_ITIMER, 0)
+        for i in _range(_len(calls)):
+            emit(i, "error", _type(exc).__name__)
+        return
+    fn = namespace.get(fn_name)
+    if fn is None and "Solution" in namespace:
+        fn = _getattr(namespace["Solution"](), fn_name, None)
+    for i in _range(_len(calls)):
+        if fn is None:
+            emit(i, "error", "NameError")
+            continue
+        try:
+            _setitimer(_ITIMER, timeout)
+            value = fn(*calls[i])
+            _setitimer(_ITIMER, 0)
+            emit(i, "ok", _dumps(canon(value)))
+        except _Timeout:
+            emit(i, "timeout", "-")
+        except _Exception as exc:
+            _setitimer(_ITIMER, 0)
+            emit(i, "error", _type(exc).__name__)
+_harness()
+'''
+
+
+# ------------------------------------------------------------------------- running
+
+_COMPILERS = {"c": ("gcc", ["-std=gnu11", "-O2", "-pipe", "-o", "prog", "prog.c", "-lm"], "prog.c"),
+              "cpp": ("g++", ["-std=gnu++17", "-O2", "-pipe", "-o", "prog", "prog.cpp"], "prog.cpp")}
+
+
+def _limits(timeout: float, memory_mb: float, output_mb: float, require: bool,
+            processes: int = 1, cpu: float | None = None, wall: float | None = None) -> dict:
+    return {"wall_seconds": float(wall if wall is not None else 2.0 * timeout + 1.0),
+            "cpu_seconds": float(cpu if cpu is not None else timeout),
+            "memory_bytes": int(memory_mb * 2**20), "file_bytes": int(output_mb * 2**20),
+            "stdout_bytes": int(output_mb * 2**20), "stderr_bytes": 1 << 20,
+            "collect_bytes": 64 << 20, "max_processes": processes, "open_files": 64,
+            "require_namespaces": int(require)}
+
+
+def _interpreter_paths(interpreter: str) -> list[str]:
+    paths = {os.path.dirname(os.path.realpath(interpreter))}
+    if os.path.realpath(interpreter) == os.path.realpath(sys.executable):
+        paths |= {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    else:
+        paths.add(os.path.dirname(os.path.dirname(os.path.realpath(interpreter))))
+    return sorted(paths)
+
+
+def _run_verdict(run: dict) -> str | None:
+    """The verdict a run earns before any comparison, or None when it exited cleanly."""
+    status = run["status"]
+    if status == _sandbox.EXITED:
+        return None if run["exit_code"] == 0 else "runtime_error"
+    return {_sandbox.SIGNALED: "runtime_error", _sandbox.CPU_LIMIT: "time_limit",
+            _sandbox.WALL_LIMIT: "time_limit", _sandbox.MEMORY_LIMIT: "memory_limit",
+            _sandbox.OUTPUT_LIMIT: "output_limit",
+            _sandbox.EXEC_FAILED: "sandbox_error",
+            _sandbox.ERROR: "sandbox_error"}[status]
+
+
+def _message(run: dict) -> str:
+    if run["status"] in (_sandbox.ERROR, _sandbox.EXEC_FAILED):
+        return f"{run['error_step']}: {os.strerror(run['errno']) if run['errno'] else '?'}"
+    return run["stderr"][-400:].decode("utf-8", "replace")
+
+
+def _verdict(run: dict, verdict: str, message: str = "") -> TestVerdict:
+    return TestVerdict(verdict, run["wall_seconds"], run["cpu_seconds"],
+                       run["exit_code"], run["signal"], message or _message(run))
+
+
+def _values_equal(actual: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        if isinstance(expected, int) and isinstance(actual, int):
+            return actual == expected
+        return math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol)
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        return len(actual) == len(expected) and all(
+            _values_equal(a, e, rel_tol, abs_tol) for a, e in zip(actual, expected))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return actual.keys() == expected.keys() and all(
+            _values_equal(actual[k], expected[k], rel_tol, abs_tol) for k in expected)
+    return actual == expected
+
+
+def _call_matches(actual: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool:
+    # APPS stores a call's expected value either bare or wrapped in a one-element list.
+    if _values_equal(actual, expected, rel_tol, abs_tol):
+        return True
+    return (isinstance(expected, list) and len(expected) == 1
+            and _values_equal(actual, expected[0], rel_tol, abs_tol))
+
+
+def _parse_channel(data: bytes, nonce: str, n: int) -> list:
+    """First record per test index from the harness channel; None where none came."""
+    records: list = [None] * n
+    for line in data.decode("utf-8", "replace").split("\n"):
+        parts = line.split(" ", 3)
+        if len(parts) != 4 or parts[0] != nonce or not parts[1].isdigit():
+            continue
+        i = int(parts[1])
+        if i < n and records[i] is None:
+            records[i] = (parts[2], parts[3])
+    return records
+
+
+def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "python",
+         timeout: float = 5.0, memory_mb: float = 1024, workers: int | None = None,
+         mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
+         rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
+         extract: bool = True, output_mb: float = 32, compile_timeout: float = 30.0,
+         require_isolation: bool = False):
+    """Score programs by running them against their tests in the sandbox.
+
+    Parameters
+    ----------
+    completions : sequence of str
+        Model outputs; the last fenced code block is the program (``extract=False``: the whole
+        string is the program).
+    tests : sequence
+        One test spec per completion: open-r1 ``verification_info`` (``{"language",
+        "test_cases": [{"input", "output"}]}``), APPS/prime ``{"inputs", "outputs",
+        "fn_name"?}`` (or its JSON string), LiveCodeBench cases (``testtype`` "stdin" or
+        "functional"), or a list of ``{"input", "output"}`` dicts / ``(input, output)`` pairs.
+    language : {"python", "c", "cpp"}
+    timeout : float
+        CPU seconds per test (whole seconds, rounded up, by the kernel); the wall deadline is
+        ``2 * timeout + 1`` so a loaded machine does not turn into false time limits.
+    memory_mb : float
+        Address-space limit per process.
+    workers : int, optional
+        Programs run at once (default: the usable CPUs).
+    mode : {"fraction", "all"}
+        Reward = fraction of tests passed, or 1.0 only when all pass.
+    return_details : bool
+        Also return, per completion, the list of ``TestVerdict``.
+    comparator : {"lines", "exact", "tokens", "float"}
+        How stdout is compared (see ``grpo_compare_output`` in csrc/grpo.h); "float" uses
+        ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
+    interpreter : str, optional
+        Python interpreter (default: the running one).
+    require_isolation : bool
+        Fail (sandbox_error, reward NaN) instead of running without namespaces.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (N,)
+        NaN where the sandbox itself failed; 0.0 for a completion without code.
+    list of list of TestVerdict
+        Only with ``return_details=True``.
+
+    Examples
+    --------
+    >>> import grpo_c
+    >>> prog = "```python\\nprint(sum(map(int, input().split())))\\n```"
+    >>> grpo_c.rewards.code([prog], [[{"input": "1 2", "output": "3"}]], timeout=2)
+    array([1.], dtype=float32)
+    """
+    if isinstance(completions, str) or not isinstance(completions, Sequence):
+        raise TypeError("completions: expected a sequence of str, "
+                        f"got {type(completions).__name__}")
+    if len(tests) != len(completions):
+        raise ValueError(f"tests: expected {len(completions)} test specs (one per completion), "
+                         f"got {len(tests)}")
+    if language not in ("python", "c", "cpp"):
+        raise ValueError(f"language: expected 'python', 'c' or 'cpp', got {language!r}")
+    if mode not in ("fraction", "all"):
+        raise ValueError(f"mode: expected 'fraction' or 'all', got {mode!r}")
+    if comparator not in _COMPARATORS:
+        raise ValueError(f"comparator: expected one of {sorted(_COMPARATORS)}, got {comparator!r}")
+    for name, value in (("timeout", timeout), ("memory_mb", memory_mb), ("output_mb", output_mb)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    n_workers = resolve_threads(workers)
+    specs = [_normalize_tests(t, i) for i, t in enumerate(tests)]
+    programs = []
+    for i, c in enumerate(completions):
+        if not isinstance(c, str):
+            raise TypeError(f"completions[{i}]: expected str, got {type(c).__name__}")
+        programs.append(extract_code(c, language) if extract else c)
+
+    interp = interpreter or sys.executable
+    limits = _limits(timeout, memory_mb, output_mb, require_isolation)
+    details: list[list[TestVerdict] | None] = [None] * len(programs)
+    binaries: dict[int, bytes] = {}
+
+    if language in _COMPILERS:
+        compiler, flags, source_name = _COMPILERS[language]
+        path = shutil.which(compiler)
+        todo = [i for i, p in enumerate(programs) if p.strip() and specs[i].kind == "stdio"]
+        if path is None and todo:
+            raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
+        jobs = [{"argv": [path] + flags, "files": [(source_name, programs[i], False)],
+                 "collect": "prog"} for i in todo]
+        compile_limits = _limits(compile_timeout, max(memory_mb, 2048), 64, require_isolation,
+                                 processes=64)
+        for i, run in zip(todo, _sandbox.run_batch(jobs, compile_limits, n_workers)):
+            if run["collected"] is not None:
+                binaries[i] = run["collected"]
+                continue
+            failed = _run_verdict(run)
+            verdict = "sandbox_error" if failed == "sandbox_error" else "compile_error"
+            details[i] = [_verdict(run, verdict)] * len(specs[i].cases)
+
+    jobs, owners = [], []
+    nonces: dict[int, str] = {}
+    read_paths = _interpreter_paths(interp)
+    for i, program in enumerate(programs):
+        spec = specs[i]
+        if details[i] is not None:
+            continue
+        if not program.strip():
+            details[i] = [TestVerdict("no_code", message="no code block found")] * len(spec.cases)
+            continue
+        if spec.kind == "call":
+            if language != "python":
+                raise ValueError(f"tests[{i}]: function-call tests need language='python'")
+            nonce = secrets.token_hex(16)
+            nonces[i] = nonce
+            payload = json.dumps({"timeout": float(timeout), "fn_name": spec.fn_name,
+                                  "args": [args for args, _ in spec.cases]})
+            jobs.append({"argv": [interp, "-I", "harness.py"], "read_paths": read_paths,
+                         "files": [("solution.py", program, False), ("harness.py", _HARNESS, False)],
+                         "stdin": nonce + "\n" + payload, "channel": True})
+            owners.append((i, None))
+            continue
+        for t, (stdin, _) in enumerate(spec.cases):
+            if language == "python":
+                jobs.append({"argv": [interp, "-I", "solution.py"], "read_paths": read_paths,
+                             "files": [("solution.py", program, False)], "stdin": stdin})
+            else:
+                jobs.append({"argv": ["./prog"], "files": [("prog", binaries[i], True)],
+                             "stdin": stdin})
+            owners.append((i, t))
+
+    runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
+    per_test: dict[int, list] = {}
+    for (i, t), run in zip(owners, runs):
+        spec = specs[i]
+        if t is None:
+            per_test[i] = _judge_calls(run, spec, nonces[i], rel_tol, abs_tol)
+            continue
+        failed = _run_verdict(run)
+        if failed is not None:
+            per_test.setdefault(i, [None] * len(spec.cases))[t] = _verdict(run, failed)
+            continue
+        expected = spec.cases[t][1].encode("utf-8")
+        ok = _sandbox.compare(run["stdout"], expected, _COMPARATORS[comparator], rel_tol, abs_tol)
+        per_test.setdefault(i, [None] * len(spec.cases))[t] = _verdict(
+            run, "accepted" if ok else "wrong_answer", "" if ok else "output differs")
+    for i, verdicts in per_test.items():
+        details[i] = verdicts
+
+    rewards = np.empty(len(programs), dtype=np.float32)
+    for i, verdicts in enumerate(details):
+        verdicts = verdicts or []
+        if any(v.verdict == "sandbox_error" for v in verdicts):
+            rewards[i] = np.nan
+        elif not verdicts:
+            rewards[i] = 0.0
+        else:
+            passed = sum(v.verdict == "accepted" for v in verdicts)
+            rewards[i] = (passed / len(verdicts) if mode == "fraction"
+                          else float(passed == len(verdicts)))
+    if return_details:
+        return rewards, [list(v or []) for v in details]
+    return rewards
+
+
+def _judge_calls(run: dict, spec: _Tests, nonce: str, rel_tol: float, abs_tol: float) -> list:
+    records = _parse_channel(run["channel"], nonce, len(spec.cases))
+    failed = _run_verdict(run)
+    verdicts = []
+    for (args, expected), record in zip(spec.cases, records):
+        if record is None:
+            # No verdict line: the program ended (or was ended) before this test ran.
+            verdicts.append(_verdict(run, failed or "runtime_error",
+                                     "" if failed else "no result reported for this test"))
+        elif record[0] == "timeout":
+            verdicts.append(_verdict(run, "time_limit", "test timed out"))
+        elif record[0] == "error":
+            verdicts.append(_verdict(run, "memory_limit" if record[1] == "MemoryError"
+                                     else "runtime_error", record[1]))
+        else:
+            try:
+                actual = json.loads(record[1])
+            except ValueError:
+                verdicts.append(_verdict(run, "wrong_answer", "unreadable result"))
+                continue
+            ok = _call_matches(actual, expected, rel_tol, abs_tol)
+            verdicts.append(_verdict(run, "accepted" if ok else "wrong_answer",
+                                     "" if ok else "result differs"))
+    return verdicts
+
+
+def sandbox_info() -> dict:
+    """Which isolation layers the sandbox gets on this machine, and why any is missing.
+
+    Examples
+    --------
+    >>> import grpo_c
+    >>> info = grpo_c.rewards.sandbox_info()
+    >>> sorted(info)[:3]
+    ['fallback', 'landlock_abi', 'layers']
+    """
+    bits, ns_errno, abi = _sandbox.probe()
+    names = [("user_namespace", _sandbox.ISO_USERNS), ("pid_namespace", _sandbox.ISO_PIDNS),
+             ("network_namespace", _sandbox.ISO_NETNS), ("landlock", _sandbox.ISO_LANDLOCK),
+             ("landlock_network", _sandbox.ISO_LANDLOCK_NET),
+             ("landlock_scope", _sandbox.ISO_LANDLOCK_SCOPE), ("seccomp", _sandbox.ISO_SECCOMP),
+             ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP)]
+    layers = [name for name, bit in names if bits & bit]
+    namespaces = bool(bits & _sandbox.ISO_PIDNS)
+    reasons = []
+    if not namespaces:
+        reasons.append(f"namespaces unavailable ({os.strerror(ns_errno)}): fallback to a process "
+                       "group, a seccomp filter that confines signals and Landlock TCP rules")
+    if not abi:
+        reasons.append("Landlock unavailable: the filesystem outside the run directory is "
+                       "protected only by file permissions")
+    return {"namespaces": namespaces, "layers": layers, "landlock_abi": abi,
+            "seccomp": bool(bits & _sandbox.ISO_SECCOMP),
+            "fallback": None if namespaces else "process_group",
+            "namespace_errno": ns_errno, "reason": "; ".join(reasons) or "all layers active",
+            "bits": bits}
