@@ -822,8 +822,10 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     plan.envp = envp;
     format_id_map(plan.uid_map, (unsigned)geteuid());
     format_id_map(plan.gid_map, (unsigned)getegid());
+    /* Soft = hard: as PID 1 of its namespace the program ignores SIGXCPU, so the limit is the
+     * SIGKILL the kernel sends at the hard limit. */
     rlim_t cpu = (rlim_t)ceil(limits->cpu_seconds);
-    plan.cpu = (struct rlimit){cpu, cpu + 1};
+    plan.cpu = (struct rlimit){cpu, cpu};
     plan.as = limits->memory_bytes > 0
                   ? (struct rlimit){(rlim_t)limits->memory_bytes, (rlim_t)limits->memory_bytes}
                   : (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
