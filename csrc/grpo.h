@@ -103,6 +103,7 @@ typedef struct grpo_sandbox_job {
     const char *temp_root;        /* where the run directory is made; NULL: $TMPDIR or /tmp */
     const char *collect;          /* a file of the run directory to read back, or NULL */
     int channel;                  /* nonzero: fd 3 is a pipe, captured into result.channel */
+    const grpo_sandbox_limits *limits; /* this job's own limits, or NULL: the call's */
 } grpo_sandbox_job;
 
 typedef struct grpo_sandbox_result {

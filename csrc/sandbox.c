@@ -747,6 +747,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
                              const grpo_sandbox_limits *limits) {
     if (!result) return GRPO_ERR_INVALID;
     memset(result, 0, sizeof *result);
+    if (job && job->limits) limits = job->limits;
     if (!valid_job(job) || !valid_limits(limits)) return GRPO_ERR_INVALID;
 
     double start = now_seconds();

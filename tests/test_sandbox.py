@@ -219,3 +219,10 @@ def test_comparator_cases():
     assert cmp("-0", "0", "float") and cmp("007", "7", "float")
     assert not cmp("nan", "nan ", "exact") and cmp("nan", "nan", "float")
     assert grpo_c.rewards.code is code
+
+
+def test_function_call_timeout_is_per_test():
+    prog = fenced("python", "def f(x):\n    while x:\n        pass\n    return 0")
+    tests = [{"inputs": ["0", "1", "0"], "outputs": ["0", "0", "0"], "fn_name": "f"}]
+    _, details = code([prog], tests, timeout=1, return_details=True)
+    assert [v.verdict for v in details[0]] == ["accepted", "time_limit", "accepted"]

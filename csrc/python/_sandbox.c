@@ -146,6 +146,12 @@ static int parse_job(batch_storage *st, PyObject *d, grpo_sandbox_job *job) {
     PyObject *root = PyDict_GetItemString(d, "temp_root");
     if (root && root != Py_None && !(job->temp_root = as_bytes(st, root, "temp_root", NULL)))
         return -1;
+    PyObject *own = PyDict_GetItemString(d, "limits");
+    if (own && own != Py_None) {
+        grpo_sandbox_limits *l = storage_alloc(st, sizeof *l);
+        if (!l || parse_limits(own, l) != 0) return -1;
+        job->limits = l;
+    }
     PyObject *chan = PyDict_GetItemString(d, "channel");
     job->channel = chan ? PyObject_IsTrue(chan) : 0;
     if (job->channel < 0) return -1;

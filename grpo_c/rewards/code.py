@@ -435,7 +435,12 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
             nonces[i] = nonce
             payload = json.dumps({"timeout": float(timeout), "fn_name": spec.fn_name,
                                   "args": [args for args, _ in spec.cases]})
+            # One process runs every call: CPU for all of them, each still capped in-process.
+            n_calls = len(spec.cases) + 1
             jobs.append({"argv": [interp, "-I", "harness.py"], "read_paths": read_paths,
+                         "limits": _limits(timeout, memory_mb, output_mb, require_isolation,
+                                           cpu=timeout * n_calls,
+                                           wall=2.0 * timeout * n_calls + 1.0),
                          "files": [("solution.py", program, False), ("harness.py", _HARNESS, False)],
                          "stdin": nonce + "\n" + payload, "channel": True})
             owners.append((i, None))
