@@ -70,6 +70,8 @@ typedef enum grpo_sandbox_status {
 #define GRPO_SANDBOX_ISO_PGROUP 0x40u   /* fallback: own process group, killed as a whole */
 #define GRPO_SANDBOX_ISO_LANDLOCK_NET 0x80u    /* Landlock denies TCP bind/connect */
 #define GRPO_SANDBOX_ISO_LANDLOCK_SCOPE 0x100u /* Landlock confines signals and abstract sockets */
+#define GRPO_SANDBOX_ISO_TMPFS 0x200u  /* run dir is a private size-limited tmpfs: total writes
+                                           are bounded and vanish with the run */
 
 typedef struct grpo_sandbox_limits {
     double wall_seconds;      /* deadline from start, CLOCK_MONOTONIC; > 0 */

@@ -39,11 +39,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -238,7 +241,7 @@ static void landlock_allow(int ruleset, const char *path, uint64_t access, uint6
 
 /* Returns a ruleset fd (CLOEXEC) or -1; *bits gets the layers it will enforce. */
 static int landlock_build(const char *run_dir, const char *const *extra, int use_net_rules,
-                          unsigned *bits) {
+                          unsigned *bits, uint64_t *handled_out) {
     int abi = landlock_abi();
     if (abi < 1) return -1;
     ll_ruleset_attr attr = {landlock_fs_rights(abi), 0, 0};
@@ -255,6 +258,7 @@ static int landlock_build(const char *run_dir, const char *const *extra, int use
     if (fd < 0) return -1;
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     uint64_t handled = attr.handled_access_fs;
+    *handled_out = handled;
     uint64_t read_only = LL_EXECUTE | LL_READ_FILE | LL_READ_DIR;
     for (int i = 0; system_read_paths[i]; i++)
         landlock_allow(fd, system_read_paths[i], read_only, handled);
@@ -381,14 +385,18 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
  * close-on-exec pipe: a successful exec closes it empty. */
 static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
                                           "chdir", "rlimits", "no_new_privs", "landlock",
-                                          "seccomp", "execve"};
+                                          "seccomp", "execve", "private tmpfs"};
 enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
-       STEP_SECCOMP, STEP_EXEC, STEP_COUNT };
+       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_COUNT };
 
 typedef struct child_plan {
     int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
     int landlock_fd;                              /* < 0: none */
     int use_seccomp, in_userns;
+    uint64_t landlock_handled;
+    const grpo_sandbox_file *files; /* inputs to copy into the private tmpfs */
+    int64_t n_files;
+    const char *tmpfs_options;      /* non-NULL: mount a private tmpfs over the run directory */
     seccomp_plan *filter;
     const char *run_dir;
     char *const *argv;
@@ -416,6 +424,41 @@ static int write_self_file(const char *path, const char *text) {
 
 /* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
 static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
+
+/* Mounts a size- and inode-limited tmpfs over the run directory (visible only in the child's
+ * mount namespace), copies the inputs into it, and lets Landlock grant the new mount. Whatever
+ * the program writes is then bounded in total and vanishes with the namespace. */
+static void private_tmpfs(child_plan *p) {
+    int old_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (old_dir < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", p->run_dir, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
+        child_fail(p, STEP_TMPFS);
+    int new_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (new_dir < 0) child_fail(p, STEP_TMPFS);
+    for (int64_t i = 0; i < p->n_files; i++) {
+        const grpo_sandbox_file *f = &p->files[i];
+        int in = openat(old_dir, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int out = openat(new_dir, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                         f->executable ? 0700 : 0600);
+        if (in < 0 || out < 0) child_fail(p, STEP_TMPFS);
+        size_t left = f->len;
+        while (left > 0) {
+            ssize_t n = sendfile(out, in, NULL, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) child_fail(p, STEP_TMPFS);
+            left -= (size_t)n;
+        }
+        close(in);
+        close(out);
+    }
+    close(old_dir);
+    if (p->landlock_fd >= 0) {
+        ll_path_beneath rule = {p->landlock_handled, new_dir};
+        if (syscall(SYS_landlock_add_rule, p->landlock_fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
+            child_fail(p, STEP_LANDLOCK);
+    }
+    close(new_dir);
+}
 
 /* The child, started like posix_spawn: it shares our memory (CLONE_VM) while this thread
  * waits (CLONE_VFORK), so it must not allocate or take locks: only system calls on data the
@@ -467,6 +510,7 @@ static int child_main(void *arg) {
                                                                               : 65536;
         for (long fd = keep; fd < top; fd++) close((int)fd);
     }
+    if (p->tmpfs_options) private_tmpfs(p);
     if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
     umask(077);
     struct rlimit core = {0, 0}, memlock = {0, 0};
@@ -722,7 +766,9 @@ static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu
     } else if (WIFSIGNALED(wstatus)) {
         int sig = WTERMSIG(wstatus);
         r->signal = sig;
-        if (sig == SIGXCPU || (sig == SIGKILL && r->cpu_seconds >= cpu_limit))
+        /* The kernel's SIGKILL at the hard CPU limit comes when its precise clock reaches
+         * the limit; rusage, sampled, can read a little below it. */
+        if (sig == SIGXCPU || (sig == SIGKILL && r->cpu_seconds >= 0.9 * cpu_limit))
             r->status = GRPO_SANDBOX_CPU_LIMIT;
         else if (sig == SIGXFSZ)
             r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
@@ -735,8 +781,9 @@ static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu
         r->status = GRPO_SANDBOX_EXITED;
         if (r->exit_code == 0) return;
         /* As PID 1 of its namespace the program ignores SIGXFSZ, so a file over the limit
-         * surfaces as EFBIG from write(). */
-        if (r->err_len && memmem(r->err, r->err_len, "File too large", 14))
+         * surfaces as EFBIG from write(); a full private tmpfs as ENOSPC. */
+        if (r->err_len && (memmem(r->err, r->err_len, "File too large", 14) ||
+                           memmem(r->err, r->err_len, "No space left on device", 23)))
             r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
         else if (looks_like_memory_failure(r, memory_limit))
             r->status = GRPO_SANDBOX_MEMORY_LIMIT;
@@ -837,12 +884,26 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
 
     /* Namespaces first. Without them the filter also confines signals to the program itself
      * and Landlock also refuses TCP, since no network namespace does. */
+    /* A private tmpfs bounds everything the program writes, in total (RLIMIT_FSIZE bounds one
+     * file). Compile jobs whose output we collect keep the plain directory. */
+    char tmpfs_options[96];
+    int64_t tmpfs_bytes = limits->file_bytes + (1 << 20);
+    for (int64_t i = 0; i < job->n_files; i++) tmpfs_bytes += (int64_t)job->files[i].len + 4096;
+    snprintf(tmpfs_options, sizeof tmpfs_options, "size=%lld,nr_inodes=4096,mode=0700",
+             (long long)tmpfs_bytes);
+    plan.files = job->files;
+    plan.n_files = job->n_files;
+    plan.tmpfs_options = job->collect ? NULL : tmpfs_options;
     unsigned ll_bits = 0;
     int use_ns = 1;
     plan.in_userns = 1;
     plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
-    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits);
-    child = spawn_child(&plan, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET, stack);
+    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits,
+                                                    &plan.landlock_handled);
+    child = spawn_child(&plan,
+                        CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                            (plan.tmpfs_options ? CLONE_NEWNS : 0),
+                        stack);
     if (child < 0) {
         result->sys_errno = errno;
         if (limits->require_namespaces) {
@@ -851,10 +912,12 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         }
         use_ns = 0;
         plan.in_userns = 0;
+        plan.tmpfs_options = NULL;
         plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 1) == 0;
         close_fd(&landlock_fd);
         ll_bits = 0;
-        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits);
+        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits,
+                                                        &plan.landlock_handled);
         child = spawn_child(&plan, 0, stack);
         if (child < 0) {
             set_error(result, "clone", errno);
@@ -864,6 +927,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     /* CLONE_VFORK: the child has exec-ed or died by now; a setup failure left its record. */
     unsigned iso = ll_bits | GRPO_SANDBOX_ISO_PGROUP;
     if (use_ns) iso |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
+    if (plan.tmpfs_options) iso |= GRPO_SANDBOX_ISO_TMPFS;
     if (plan.use_seccomp) iso |= GRPO_SANDBOX_ISO_SECCOMP;
     if (plan.use_seccomp && limits->max_processes <= 1) iso |= GRPO_SANDBOX_ISO_NOFORK;
     result->isolation = iso;
@@ -1013,14 +1077,16 @@ unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
     int err = ENOMEM;
     if (stack != MAP_FAILED) {
         pid = clone(probe_child, (char *)stack + CHILD_STACK_BYTES,
-                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_VM |
+                        CLONE_VFORK | SIGCHLD,
                     NULL);
         err = pid < 0 ? errno : 0;
     }
     if (pid > 0) {
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
         }
-        bits |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
+        bits |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS |
+                GRPO_SANDBOX_ISO_TMPFS;
     }
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
     if (ns_errno) *ns_errno = err;

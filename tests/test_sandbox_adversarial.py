@@ -228,6 +228,16 @@ def test_ten_gigabyte_file_is_output_limit(tmp_path):
     assert out["verdicts"] == [["output_limit"], ["output_limit"]]
 
 
+@pytest.mark.skipif(not INFO["namespaces"], reason="needs a mount namespace for the tmpfs")
+def test_many_files_cannot_fill_the_disk(tmp_path):
+    prog = py("""
+        for i in range(10000):
+            with open(f"f{i}", "wb") as f:
+                f.write(b"x" * 2**20)""")
+    out = run_case(tmp_path, [prog], STDIO, output_mb=8, timeout=5)
+    assert out["verdicts"] == [["output_limit"]]
+
+
 def test_child_that_never_reads_large_stdin(tmp_path):
     big = "1 " * (32 * 2**20)
     out = run_case(tmp_path, [py("print('ok')")], [[{"input": big, "output": "ok"}]])

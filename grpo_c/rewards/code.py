@@ -529,7 +529,8 @@ def sandbox_info() -> dict:
              ("network_namespace", _sandbox.ISO_NETNS), ("landlock", _sandbox.ISO_LANDLOCK),
              ("landlock_network", _sandbox.ISO_LANDLOCK_NET),
              ("landlock_scope", _sandbox.ISO_LANDLOCK_SCOPE), ("seccomp", _sandbox.ISO_SECCOMP),
-             ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP)]
+             ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP),
+             ("private_tmpfs", _sandbox.ISO_TMPFS)]
     layers = [name for name, bit in names if bits & bit]
     namespaces = bool(bits & _sandbox.ISO_PIDNS)
     reasons = []
