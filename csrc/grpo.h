@@ -60,6 +60,8 @@ typedef enum grpo_sandbox_status {
     GRPO_SANDBOX_ERROR = 7         /* the sandbox failed to set up (sys_errno, error_step) */
 } grpo_sandbox_status;
 
+enum { GRPO_SANDBOX_NS_AUTO = 0, GRPO_SANDBOX_NS_REQUIRE = 1, GRPO_SANDBOX_NS_OFF = 2 };
+
 /* Isolation layers, as bits of grpo_sandbox_result.isolation and grpo_sandbox_probe(). */
 #define GRPO_SANDBOX_ISO_USERNS 0x01u   /* own user namespace; no capabilities after exec */
 #define GRPO_SANDBOX_ISO_PIDNS 0x02u    /* own PID namespace: every descendant dies with the run */
@@ -83,7 +85,8 @@ typedef struct grpo_sandbox_limits {
     int64_t collect_bytes;    /* largest file read back through job.collect */
     int max_processes;        /* 1: no new processes (threads allowed); > 1: RLIMIT_NPROC */
     int open_files;           /* RLIMIT_NOFILE */
-    int require_namespaces;   /* nonzero: fail (GRPO_SANDBOX_ERROR) rather than fall back */
+    int namespaces;           /* GRPO_SANDBOX_NS_AUTO, _REQUIRE (fail rather than fall back)
+                                 or _OFF (always the fallback) */
 } grpo_sandbox_limits;
 
 /* A file written into the fresh run directory before the program starts. */

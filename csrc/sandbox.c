@@ -205,6 +205,8 @@ typedef struct ll_net_port {
 #define LL_WRITE_FILE (1ull << 1)
 #define LL_READ_FILE (1ull << 2)
 #define LL_READ_DIR (1ull << 3)
+#define LL_MAKE_CHAR (1ull << 6)
+#define LL_MAKE_BLOCK (1ull << 11)
 #define LL_RULE_PATH_BENEATH 1
 #define LL_NET_BIND_TCP (1ull << 0)
 #define LL_NET_CONNECT_TCP (1ull << 1)
@@ -264,7 +266,7 @@ static int landlock_build(const char *run_dir, const char *const *extra, int use
         landlock_allow(fd, system_read_paths[i], read_only, handled);
     for (int i = 0; extra && extra[i]; i++) landlock_allow(fd, extra[i], read_only, handled);
     landlock_allow(fd, "/dev/null", LL_READ_FILE | LL_WRITE_FILE, handled);
-    landlock_allow(fd, run_dir, handled, handled);
+    landlock_allow(fd, run_dir, handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), handled);
     *bits |= GRPO_SANDBOX_ISO_LANDLOCK;
     if (attr.handled_access_net) *bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
     if (attr.scoped) *bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
@@ -284,7 +286,7 @@ static int landlock_build(const char *run_dir, const char *const *extra, int use
 typedef struct seccomp_plan {
     struct sock_filter insns[SBX_FILTER_MAX];
     unsigned short len;
-    int self_pid_slots[4]; /* instructions whose k is patched with the program's own pid */
+    int self_pid_slots[8]; /* instructions whose k is patched with the program's own pid */
     int n_self_slots;
 } seccomp_plan;
 
@@ -304,12 +306,14 @@ static void deny_nr(seccomp_plan *p, long nr, int err) {
 #define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
 #define LD_ARG0 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
 
-/* A signal-sending call is allowed only towards the program itself (pid patched in the child):
- * without a PID namespace, kill(-1) or kill(parent) would reach the host. */
-static void self_only_signal(seccomp_plan *p, long nr) {
-    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 4));
+/* Allows `nr` only when its first argument names the program itself (its pid is patched in
+ * by the child) or, with `allow_zero`, is 0 (also itself for prlimit64). Without a PID
+ * namespace, kill(-1) or kill(parent) would otherwise reach the host. */
+static void self_only(seccomp_plan *p, long nr, int allow_zero) {
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 5));
     emit(p, (struct sock_filter)LD_ARG0);
-    if (p->n_self_slots < 4) p->self_pid_slots[p->n_self_slots++] = p->len;
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, allow_zero ? 2 : 0, 0));
+    if (p->n_self_slots < 8) p->self_pid_slots[p->n_self_slots++] = p->len;
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0));
     emit(p, (struct sock_filter)RET(ERRNO(EPERM)));
     emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
@@ -368,11 +372,25 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
         emit(p, (struct sock_filter)RET(ERRNO(EAGAIN)));
     }
     if (confine_signals) {
-        self_only_signal(p, SYS_kill);
-        self_only_signal(p, SYS_tgkill);
-        self_only_signal(p, SYS_tkill);
+        self_only(p, SYS_kill, 0);
+        self_only(p, SYS_tgkill, 0);
+        self_only(p, SYS_tkill, 0);
+        self_only(p, SYS_prlimit64, 1);
         deny_nr(p, SYS_pidfd_send_signal, EPERM);
         deny_nr(p, SYS_pidfd_open, EPERM);
+        /* Without a PID namespace these reach every process of the same uid on the host. */
+        static const long host_wide[] = {SYS_setpriority, SYS_sched_setscheduler,
+                                         SYS_sched_setparam, SYS_sched_setaffinity,
+                                         SYS_ioprio_set, SYS_sethostname,
+                                         SYS_setdomainname, SYS_settimeofday,
+                                         SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex,
+                                         SYS_acct, SYS_quotactl, SYS_syslog,
+#ifdef SYS_iopl
+                                         SYS_iopl, SYS_ioperm,
+#endif
+        };
+        for (size_t i = 0; i < sizeof host_wide / sizeof host_wide[0]; i++)
+            deny_nr(p, host_wide[i], EPERM);
     }
     emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
     return p->len <= SBX_FILTER_MAX ? 0 : -1;
@@ -385,14 +403,15 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
  * close-on-exec pipe: a successful exec closes it empty. */
 static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
                                           "chdir", "rlimits", "no_new_privs", "landlock",
-                                          "seccomp", "execve", "private tmpfs"};
+                                          "seccomp", "execve", "private tmpfs",
+                                          "drop capabilities"};
 enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
-       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_COUNT };
+       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_COUNT };
 
 typedef struct child_plan {
     int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
     int landlock_fd;                              /* < 0: none */
-    int use_seccomp, in_userns;
+    int use_seccomp, in_userns, drop_caps;
     uint64_t landlock_handled;
     const grpo_sandbox_file *files; /* inputs to copy into the private tmpfs */
     int64_t n_files;
@@ -453,11 +472,29 @@ static void private_tmpfs(child_plan *p) {
     }
     close(old_dir);
     if (p->landlock_fd >= 0) {
-        ll_path_beneath rule = {p->landlock_handled, new_dir};
+        ll_path_beneath rule = {p->landlock_handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), new_dir};
         if (syscall(SYS_landlock_add_rule, p->landlock_fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
             child_fail(p, STEP_LANDLOCK);
     }
     close(new_dir);
+}
+
+/* Fallback only (no user namespace): a root caller's child would exec as real root with every
+ * capability (mknod of the disk, changing the clock, renicing the host). Lock root out of
+ * capabilities (securebits), empty the bounding and ambient sets, then drop what is held. */
+static void drop_capabilities(child_plan *p) {
+    struct { uint32_t version; int pid; } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct { uint32_t effective, permitted, inheritable; } data[2];
+    memset(data, 0, sizeof data);
+    int root = geteuid() == 0;
+    if (root && prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP and their locks,
+                                                 KEEP_CAPS_LOCKED */, 0, 0, 0) != 0)
+        child_fail(p, STEP_CAPS);
+    for (int cap = 0; cap < 64; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && root)
+            child_fail(p, STEP_CAPS);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (syscall(SYS_capset, &header, data) != 0) child_fail(p, STEP_CAPS);
 }
 
 /* The child, started like posix_spawn: it shares our memory (CLONE_VM) while this thread
@@ -520,6 +557,7 @@ static int child_main(void *arg) {
         (p->as.rlim_cur != RLIM_INFINITY && setrlimit(RLIMIT_AS, &p->as) != 0) ||
         (p->set_nproc && setrlimit(RLIMIT_NPROC, &p->nproc) != 0))
         child_fail(p, STEP_RLIMIT);
+    if (p->drop_caps) drop_capabilities(p);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(p, STEP_NNP);
     if (p->landlock_fd >= 0 && syscall(SYS_landlock_restrict_self, p->landlock_fd, 0) != 0)
         child_fail(p, STEP_LANDLOCK);
@@ -626,7 +664,8 @@ static int valid_limits(const grpo_sandbox_limits *l) {
     return l && l->wall_seconds > 0 && l->cpu_seconds > 0 && isfinite(l->wall_seconds) &&
            isfinite(l->cpu_seconds) && l->memory_bytes >= 0 && l->file_bytes > 0 &&
            l->stdout_bytes >= 0 && l->stderr_bytes >= 0 && l->collect_bytes >= 0 &&
-           l->max_processes >= 1 && l->open_files >= 4;
+           l->max_processes >= 1 && l->open_files >= 4 && l->namespaces >= GRPO_SANDBOX_NS_AUTO &&
+           l->namespaces <= GRPO_SANDBOX_NS_OFF;
 }
 
 enum { KILL_NONE, KILL_DEADLINE, KILL_OUTPUT };
@@ -900,18 +939,22 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
     plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits,
                                                     &plan.landlock_handled);
-    child = spawn_child(&plan,
-                        CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
-                            (plan.tmpfs_options ? CLONE_NEWNS : 0),
-                        stack);
+    child = -1;
+    errno = EPERM;
+    if (limits->namespaces != GRPO_SANDBOX_NS_OFF)
+        child = spawn_child(&plan,
+                            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                (plan.tmpfs_options ? CLONE_NEWNS : 0),
+                            stack);
     if (child < 0) {
         result->sys_errno = errno;
-        if (limits->require_namespaces) {
+        if (limits->namespaces == GRPO_SANDBOX_NS_REQUIRE) {
             set_error(result, "namespaces (required)", result->sys_errno);
             goto done;
         }
         use_ns = 0;
         plan.in_userns = 0;
+        plan.drop_caps = 1;
         plan.tmpfs_options = NULL;
         plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 1) == 0;
         close_fd(&landlock_fd);

@@ -174,7 +174,7 @@ def test_bad_arguments_raise():
         code(["x"], [[{"input": "1", "output": "1", "testtype": "functional"}]])
     limits = {"wall_seconds": 1.0, "cpu_seconds": 1.0, "memory_bytes": 0,
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
-              "collect_bytes": 0, "max_processes": 1, "open_files": 16, "require_namespaces": 0}
+              "collect_bytes": 0, "max_processes": 1, "open_files": 16, "namespaces": 0}
     with pytest.raises(KeyError, match="wall_seconds"):
         _sandbox.run_batch([{"argv": ["/bin/true"]}], {}, 1)
     with pytest.raises(TypeError, match="argv"):

@@ -66,7 +66,8 @@ def marked_processes(marker):
     return found
 
 
-def run_case(tmp_path, completions, tests, **kwargs):
+def run_case(tmp_path, ns, completions, tests, **kwargs):
+    kwargs["namespaces"] = ns
     root = tmp_path / "sbxroot"
     root.mkdir(exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": ROOT,
@@ -98,33 +99,39 @@ def verdicts(out):
 
 
 STDIO = [[{"input": "", "output": "ok"}]]
+
+
+@pytest.fixture(params=["auto", "off"])
+def ns(request):
+    """Every hostile case runs with namespaces (when available) and in the forced fallback."""
+    return request.param
 needs_gcc = pytest.mark.skipif(subprocess.run(["which", "gcc"], capture_output=True).returncode,
                                reason="gcc not installed")
 
 
-def test_infinite_loop_is_cpu_time_limit(tmp_path):
-    out = run_case(tmp_path, [py("while True:\n    pass")], STDIO, timeout=1)
+def test_infinite_loop_is_cpu_time_limit(tmp_path, ns):
+    out = run_case(tmp_path, ns, [py("while True:\n    pass")], STDIO, timeout=1)
     assert verdicts(out) == {"time_limit"} and out["rewards"] == [0.0]
 
 
-def test_sleep_is_wall_time_limit(tmp_path):
+def test_sleep_is_wall_time_limit(tmp_path, ns):
     start = time.monotonic()
-    out = run_case(tmp_path, [py("import time\ntime.sleep(1000)")], STDIO, timeout=1)
+    out = run_case(tmp_path, ns, [py("import time\ntime.sleep(1000)")], STDIO, timeout=1)
     assert verdicts(out) == {"time_limit"}
     assert time.monotonic() - start < 60
 
 
-def test_python_fork_bomb(tmp_path):
+def test_python_fork_bomb(tmp_path, ns):
     progs = [py("import os\nwhile True:\n    os.fork()"),
              py("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
                 "        pass")]
-    out = run_case(tmp_path, progs, STDIO * 2, timeout=1)
+    out = run_case(tmp_path, ns, progs, STDIO * 2, timeout=1)
     assert "accepted" not in verdicts(out)
     assert out["verdicts"][1] == ["time_limit"]
 
 
 @needs_gcc
-def test_c_fork_bomb_and_double_fork_escape(tmp_path):
+def test_c_fork_bomb_and_double_fork_escape(tmp_path, ns):
     bomb = c("#include <unistd.h>\nint main(void){for(;;)fork();}")
     escape = c("""
         #include <stdio.h>
@@ -132,16 +139,16 @@ def test_c_fork_bomb_and_double_fork_escape(tmp_path):
         int main(void){
             if(fork()==0){setsid(); if(fork()==0){sleep(1000);} return 0;}
             puts("ok"); return 0;}""")
-    out = run_case(tmp_path, [bomb, escape], STDIO * 2, language="c", timeout=1)
+    out = run_case(tmp_path, ns, [bomb, escape], STDIO * 2, language="c", timeout=1)
     assert out["verdicts"][0] == ["time_limit"]
     # fork() fails, so the escape prints "ok" from the only process there is.
     assert out["verdicts"][1] in (["accepted"], ["runtime_error"])
 
 
-def test_shell_fork_bomb(tmp_path):
+def test_shell_fork_bomb(tmp_path, ns):
     progs = [py("import os\nos.system(':(){ :|:& };:')\nprint('x')"),
              py("import subprocess\nsubprocess.run(['sh', '-c', ':(){ :|:& };:'])")]
-    out = run_case(tmp_path, progs, STDIO * 2, timeout=1)
+    out = run_case(tmp_path, ns, progs, STDIO * 2, timeout=1)
     assert "accepted" not in verdicts(out)
 
 
@@ -154,7 +161,7 @@ def test_pid_namespace_kills_escaped_descendants(tmp_path):
     root.mkdir()
     limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
-              "collect_bytes": 0, "max_processes": 8, "open_files": 32, "require_namespaces": 1}
+              "collect_bytes": 0, "max_processes": 8, "open_files": 32, "namespaces": 1}
     job = {"argv": ["/bin/sh", "-c", "(setsid sleep 1000 &); (sleep 1000 &); echo started"],
            "temp_root": str(root)}
     code = ("import json,sys\nfrom grpo_c import _sandbox\n"
@@ -172,7 +179,33 @@ def test_pid_namespace_kills_escaped_descendants(tmp_path):
     assert survivors == []
 
 
-def test_signals_cannot_leave_the_sandbox(tmp_path):
+def test_fallback_reports_its_process_gap(tmp_path):
+    # Without a PID namespace, a program allowed to fork (C API only) can leave its process
+    # group with setsid: the run reports no ISO_PIDNS; the plain background child is killed.
+    from grpo_c import _sandbox
+
+    root = tmp_path / "root"
+    root.mkdir()
+    limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
+              "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
+              "collect_bytes": 0, "max_processes": 8, "open_files": 32,
+              "namespaces": _sandbox.NS_OFF}
+    job = {"argv": ["/bin/sh", "-c", "(sleep 1000 &); echo started"], "temp_root": str(root)}
+    code = ("import json,sys\nfrom grpo_c import _sandbox\n"
+            f"r = _sandbox.run_batch([{job!r}], {limits!r}, 1)[0]\n"
+            "print(json.dumps([r['status'], r['stdout'].decode(), r['isolation']]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    status, stdout, iso = json.loads(proc.stdout)
+    assert stdout == "started\n" and iso & _sandbox.ISO_PGROUP and not iso & _sandbox.ISO_PIDNS
+    time.sleep(0.1)
+    survivors = marked_processes(str(root))
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+
+
+def test_signals_cannot_leave_the_sandbox(tmp_path, ns):
     # First a sacrificial process of ours: the program must not be able to kill it. Only when
     # that holds do we let a program try kill(-1).
     victim = subprocess.Popen(["sleep", "60"])
@@ -184,47 +217,47 @@ def test_signals_cannot_leave_the_sandbox(tmp_path):
                 print("killed")
             except OSError as e:
                 print("denied")""")
-        out = run_case(tmp_path, [prog], [[{"input": "", "output": "denied"}]])
+        out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "denied"}]])
         time.sleep(0.1)
         assert victim.poll() is None, "a sandboxed program killed a host process"
         assert out["verdicts"] in ([["accepted"]], [["wrong_answer"]])
         bombs = [py("import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('alive')"),
                  py("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('alive')")]
-        run_case(tmp_path, bombs, STDIO * 2)
+        run_case(tmp_path, ns, bombs, STDIO * 2)
         assert victim.poll() is None
     finally:
         victim.kill()
         victim.wait()
 
 
-def test_huge_allocation_is_memory_limit(tmp_path):
-    out = run_case(tmp_path, [py("x = bytearray(16 * 2**30)\nprint(len(x))")], STDIO,
+def test_huge_allocation_is_memory_limit(tmp_path, ns):
+    out = run_case(tmp_path, ns, [py("x = bytearray(16 * 2**30)\nprint(len(x))")], STDIO,
                    memory_mb=512)
     assert verdicts(out) == {"memory_limit"}
 
 
 @needs_gcc
-def test_huge_allocation_in_c(tmp_path):
+def test_huge_allocation_in_c(tmp_path, ns):
     prog = c("""
         #include <stdlib.h>
         #include <string.h>
         int main(void){size_t n=(size_t)16<<30; char*p=malloc(n); memset(p,1,n); return p[n-1];}""")
-    out = run_case(tmp_path, [prog], STDIO, language="c", memory_mb=512)
+    out = run_case(tmp_path, ns, [prog], STDIO, language="c", memory_mb=512)
     assert verdicts(out) <= {"memory_limit", "runtime_error"}
 
 
-def test_gigabyte_of_output_is_output_limit(tmp_path):
+def test_gigabyte_of_output_is_output_limit(tmp_path, ns):
     progs = [py("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)"),
              py("import sys\nwhile True:\n    sys.stderr.write('x' * 65536)")]
-    out = run_case(tmp_path, progs, STDIO * 2, output_mb=8)
+    out = run_case(tmp_path, ns, progs, STDIO * 2, output_mb=8)
     assert out["verdicts"] == [["output_limit"], ["output_limit"]]
 
 
-def test_ten_gigabyte_file_is_output_limit(tmp_path):
+def test_ten_gigabyte_file_is_output_limit(tmp_path, ns):
     progs = [py("with open('f', 'wb') as f:\n    while True:\n        f.write(b'x' * 2**20)"),
              py("import os\nfd = os.open('g', os.O_CREAT | os.O_WRONLY)\n"
                 "os.posix_fallocate(fd, 0, 10 * 2**30)")]
-    out = run_case(tmp_path, progs, STDIO * 2, output_mb=8)
+    out = run_case(tmp_path, ns, progs, STDIO * 2, output_mb=8)
     assert out["verdicts"] == [["output_limit"], ["output_limit"]]
 
 
@@ -234,17 +267,17 @@ def test_many_files_cannot_fill_the_disk(tmp_path):
         for i in range(10000):
             with open(f"f{i}", "wb") as f:
                 f.write(b"x" * 2**20)""")
-    out = run_case(tmp_path, [prog], STDIO, output_mb=8, timeout=5)
+    out = run_case(tmp_path, "auto", [prog], STDIO, output_mb=8, timeout=5)
     assert out["verdicts"] == [["output_limit"]]
 
 
-def test_child_that_never_reads_large_stdin(tmp_path):
+def test_child_that_never_reads_large_stdin(tmp_path, ns):
     big = "1 " * (32 * 2**20)
-    out = run_case(tmp_path, [py("print('ok')")], [[{"input": big, "output": "ok"}]])
+    out = run_case(tmp_path, ns, [py("print('ok')")], [[{"input": big, "output": "ok"}]])
     assert out["verdicts"] == [["accepted"]]
 
 
-def test_reading_outside_the_run_directory(tmp_path):
+def test_reading_outside_the_run_directory(tmp_path, ns):
     canary = tmp_path / "hidden_tests.json"
     canary.write_text("HIDDEN-TESTS-CANARY-7f3a")
     canary.chmod(0o644)
@@ -254,23 +287,23 @@ def test_reading_outside_the_run_directory(tmp_path):
         import os
         p = {p!r}
         print(os.listdir(p) if os.path.isdir(p) else open(p).read())""") for p in paths]
-    out = run_case(tmp_path, progs, STDIO * len(paths))
+    out = run_case(tmp_path, ns, progs, STDIO * len(paths))
     if not INFO["landlock_abi"]:
         pytest.skip("no Landlock: reads are limited by file permissions only")
     assert verdicts(out) == {"runtime_error"}
     assert not any("CANARY" in m for per in out["messages"] for m in per)
 
 
-def test_writing_outside_the_run_directory(tmp_path):
+def test_writing_outside_the_run_directory(tmp_path, ns):
     target = tmp_path / "escaped.txt"
     prog = py(f"open({str(target)!r}, 'w').write('x')\nprint('ok')")
-    out = run_case(tmp_path, [prog], STDIO)
+    out = run_case(tmp_path, ns, [prog], STDIO)
     if not INFO["landlock_abi"]:
         pytest.skip("no Landlock: writes are limited by file permissions only")
     assert verdicts(out) == {"runtime_error"} and not target.exists()
 
 
-def test_network_is_unreachable(tmp_path):
+def test_network_is_unreachable(tmp_path, ns):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -281,7 +314,7 @@ def test_network_is_unreachable(tmp_path):
                     "print('ok')"),
                  py("import socket\nprint(socket.getaddrinfo('example.com', 80)[0])\nprint('ok')"),
                  py("import socket\nsocket.socket(socket.AF_INET, socket.SOCK_RAW, 1)\nprint('ok')")]
-        out = run_case(tmp_path, progs, STDIO * 3)
+        out = run_case(tmp_path, ns, progs, STDIO * 3)
         assert verdicts(out) == {"runtime_error"}
         with pytest.raises(BlockingIOError):
             listener.accept()
@@ -292,17 +325,17 @@ def test_network_is_unreachable(tmp_path):
 FN_TESTS = [{"inputs": ["1", "2", "3"], "outputs": ["2", "4", "6"], "fn_name": "double"}]
 
 
-def test_exit_zero_before_the_asserts(tmp_path):
+def test_exit_zero_before_the_asserts(tmp_path, ns):
     progs = [py("import os\nos._exit(0)\ndef double(x):\n    return 2 * x"),
              py("import os\ndef double(x):\n    os._exit(0)"),
              py("import sys\ndef double(x):\n    sys.exit(0)"),
              py("import os\nos._exit(0)\nprint('ok')")]
-    out = run_case(tmp_path, progs, FN_TESTS * 3 + STDIO)
+    out = run_case(tmp_path, ns, progs, FN_TESTS * 3 + STDIO)
     assert out["rewards"] == [0.0] * 4
     assert "accepted" not in verdicts(out)
 
 
-def test_rigged_results_do_not_pass(tmp_path):
+def test_rigged_results_do_not_pass(tmp_path, ns):
     progs = [
         py("class A:\n    def __eq__(self, o):\n        return True\n"
            "def double(x):\n    return A()"),
@@ -315,10 +348,10 @@ def test_rigged_results_do_not_pass(tmp_path):
         py("import sys\ndef double(x):\n    f = sys._getframe(1)\n"
            "    f.f_locals.get('emit', print)\n    return 'wrong'"),
     ]
-    out = run_case(tmp_path, progs, FN_TESTS * len(progs))
+    out = run_case(tmp_path, ns, progs, FN_TESTS * len(progs))
     assert out["rewards"] == [0.0] * len(progs), out
 
 
 def test_correct_function_still_passes_after_hostile_neighbours(tmp_path):
-    out = run_case(tmp_path, [py("def double(x):\n    return 2 * x")], FN_TESTS)
+    out = run_case(tmp_path, "auto", [py("def double(x):\n    return 2 * x")], FN_TESTS)
     assert out["rewards"] == [1.0]

@@ -38,7 +38,7 @@ def test_two_thousand_runs_leave_nothing(tmp_path):
     limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 16, "stderr_bytes": 1 << 16,
               "collect_bytes": 1 << 20, "max_processes": 1, "open_files": 32,
-              "require_namespaces": 0}
+              "namespaces": 0}
     kinds = [
         ({"argv": ["/bin/true"]}, _sandbox.EXITED),
         ({"argv": ["/bin/sh", "-c", "echo hi; echo err >&2; exit 3"]}, _sandbox.EXITED),

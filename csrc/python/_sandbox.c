@@ -104,12 +104,12 @@ static int parse_limits(PyObject *d, grpo_sandbox_limits *l) {
         PyErr_SetString(PyExc_TypeError, "limits: expected a dict");
         return -1;
     }
-    int64_t procs, files, require;
+    int64_t procs, files, ns;
     if (get_double(d, "wall_seconds", &l->wall_seconds) || get_double(d, "cpu_seconds", &l->cpu_seconds) ||
         get_i64(d, "memory_bytes", &l->memory_bytes) || get_i64(d, "file_bytes", &l->file_bytes) ||
         get_i64(d, "stdout_bytes", &l->stdout_bytes) || get_i64(d, "stderr_bytes", &l->stderr_bytes) ||
         get_i64(d, "collect_bytes", &l->collect_bytes) || get_i64(d, "max_processes", &procs) ||
-        get_i64(d, "open_files", &files) || get_i64(d, "require_namespaces", &require))
+        get_i64(d, "open_files", &files) || get_i64(d, "namespaces", &ns))
         return -1;
     if (procs < 1 || procs > 1 << 20 || files < 4 || files > 1 << 20) {
         PyErr_SetString(PyExc_ValueError, "limits: max_processes/open_files out of range");
@@ -117,7 +117,11 @@ static int parse_limits(PyObject *d, grpo_sandbox_limits *l) {
     }
     l->max_processes = (int)procs;
     l->open_files = (int)files;
-    l->require_namespaces = require != 0;
+    if (ns < GRPO_SANDBOX_NS_AUTO || ns > GRPO_SANDBOX_NS_OFF) {
+        PyErr_SetString(PyExc_ValueError, "limits: namespaces must be 0 (auto), 1 (require) or 2 (off)");
+        return -1;
+    }
+    l->namespaces = (int)ns;
     return 0;
 }
 
@@ -310,6 +314,8 @@ PyMODINIT_FUNC PyInit__sandbox(void) {
         {"ISO_PGROUP", GRPO_SANDBOX_ISO_PGROUP}, {"ISO_LANDLOCK_NET", GRPO_SANDBOX_ISO_LANDLOCK_NET},
         {"ISO_LANDLOCK_SCOPE", GRPO_SANDBOX_ISO_LANDLOCK_SCOPE},
         {"ISO_TMPFS", GRPO_SANDBOX_ISO_TMPFS},
+        {"NS_AUTO", GRPO_SANDBOX_NS_AUTO}, {"NS_REQUIRE", GRPO_SANDBOX_NS_REQUIRE},
+        {"NS_OFF", GRPO_SANDBOX_NS_OFF},
         {"COMPARE_EXACT", GRPO_COMPARE_EXACT}, {"COMPARE_LINES", GRPO_COMPARE_LINES},
         {"COMPARE_TOKENS", GRPO_COMPARE_TOKENS}, {"COMPARE_FLOAT", GRPO_COMPARE_FLOAT},
     };

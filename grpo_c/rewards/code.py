@@ -241,14 +241,17 @@ _COMPILERS = {"c": ("gcc", ["-std=gnu11", "-O2", "-pipe", "-o", "prog", "prog.c"
               "cpp": ("g++", ["-std=gnu++17", "-O2", "-pipe", "-o", "prog", "prog.cpp"], "prog.cpp")}
 
 
-def _limits(timeout: float, memory_mb: float, output_mb: float, require: bool,
+_NAMESPACES = {"auto": _sandbox.NS_AUTO, "require": _sandbox.NS_REQUIRE, "off": _sandbox.NS_OFF}
+
+
+def _limits(timeout: float, memory_mb: float, output_mb: float, namespaces: str,
             processes: int = 1, cpu: float | None = None, wall: float | None = None) -> dict:
     return {"wall_seconds": float(wall if wall is not None else 2.0 * timeout + 1.0),
             "cpu_seconds": float(cpu if cpu is not None else timeout),
             "memory_bytes": int(memory_mb * 2**20), "file_bytes": int(output_mb * 2**20),
             "stdout_bytes": int(output_mb * 2**20), "stderr_bytes": 1 << 20,
             "collect_bytes": 64 << 20, "max_processes": processes, "open_files": 64,
-            "require_namespaces": int(require)}
+            "namespaces": _NAMESPACES[namespaces]}
 
 
 def _interpreter_paths(interpreter: str) -> list[str]:
@@ -325,7 +328,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
          mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
          rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
          extract: bool = True, output_mb: float = 32, compile_timeout: float = 30.0,
-         require_isolation: bool = False):
+         namespaces: str = "auto"):
     """Score programs by running them against their tests in the sandbox.
 
     Parameters
@@ -355,8 +358,11 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
     interpreter : str, optional
         Python interpreter (default: the running one).
-    require_isolation : bool
-        Fail (sandbox_error, reward NaN) instead of running without namespaces.
+    namespaces : {"auto", "require", "off"}
+        "auto" uses user/PID/network/mount namespaces when the kernel allows and otherwise the
+        reported fallback; "require" fails (sandbox_error, reward NaN) instead of falling back;
+        "off" always uses the fallback (no namespaces: process group, capabilities dropped,
+        seccomp confining signals and host-wide calls, Landlock).
 
     Returns
     -------
@@ -396,7 +402,9 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         programs.append(extract_code(c, language) if extract else c)
 
     interp = interpreter or sys.executable
-    limits = _limits(timeout, memory_mb, output_mb, require_isolation)
+    if namespaces not in _NAMESPACES:
+        raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
+    limits = _limits(timeout, memory_mb, output_mb, namespaces)
     details: list[list[TestVerdict] | None] = [None] * len(programs)
     binaries: dict[int, bytes] = {}
 
@@ -408,7 +416,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
             raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
         jobs = [{"argv": [path] + flags, "files": [(source_name, programs[i], False)],
                  "collect": "prog"} for i in todo]
-        compile_limits = _limits(compile_timeout, max(memory_mb, 2048), 64, require_isolation,
+        compile_limits = _limits(compile_timeout, max(memory_mb, 2048), 64, namespaces,
                                  processes=64)
         for i, run in zip(todo, _sandbox.run_batch(jobs, compile_limits, n_workers)):
             if run["collected"] is not None:
@@ -438,7 +446,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
             # One process runs every call: CPU for all of them, each still capped in-process.
             n_calls = len(spec.cases) + 1
             jobs.append({"argv": [interp, "-I", "harness.py"], "read_paths": read_paths,
-                         "limits": _limits(timeout, memory_mb, output_mb, require_isolation,
+                         "limits": _limits(timeout, memory_mb, output_mb, namespaces,
                                            cpu=timeout * n_calls,
                                            wall=2.0 * timeout * n_calls + 1.0),
                          "files": [("solution.py", program, False), ("harness.py", _HARNESS, False)],

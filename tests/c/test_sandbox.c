@@ -9,7 +9,7 @@ static grpo_sandbox_limits default_limits(void) {
     grpo_sandbox_limits l = {.wall_seconds = 10, .cpu_seconds = 5, .memory_bytes = 0,
                              .file_bytes = 1 << 20, .stdout_bytes = 1 << 20,
                              .stderr_bytes = 1 << 16, .collect_bytes = 1 << 20,
-                             .max_processes = 1, .open_files = 64, .require_namespaces = 0};
+                             .max_processes = 1, .open_files = 64, .namespaces = GRPO_SANDBOX_NS_AUTO};
     return l;
 }
 
