@@ -1015,12 +1015,15 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     int killed = supervise(&s, child, job->stdin_data, job->stdin_len,
                            start + limits->wall_seconds, &fatal_errno);
     kill_run(child);
-    int wstatus = 0;
+    int wstatus = 0, reaped;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
-    while (wait4(child, &wstatus, __WALL, &ru) < 0 && errno == EINTR) {
+    while ((reaped = wait4(child, &wstatus, __WALL, &ru)) < 0 && errno == EINTR) {
     }
     child = -1;
+    /* Fail closed: with SIGCHLD ignored the kernel reaps the child itself and its status is
+     * lost; never guess it. */
+    if (reaped < 0 && !fatal_errno) fatal_errno = errno;
 
     result->wall_seconds = now_seconds() - start;
     result->cpu_seconds = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
@@ -1038,7 +1041,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         goto done;
     }
     if (fatal_errno) {
-        set_error(result, "poll", fatal_errno);
+        set_error(result, reaped < 0 ? "wait (is SIGCHLD ignored?)" : "poll", fatal_errno);
         goto done;
     }
     classify(result, killed, wstatus, (double)cpu, limits->memory_bytes,

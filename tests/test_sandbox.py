@@ -226,3 +226,15 @@ def test_function_call_timeout_is_per_test():
     tests = [{"inputs": ["0", "1", "0"], "outputs": ["0", "0", "0"], "fn_name": "f"}]
     _, details = code([prog], tests, timeout=1, return_details=True)
     assert [v.verdict for v in details[0]] == ["accepted", "time_limit", "accepted"]
+
+
+def test_lost_child_status_fails_closed():
+    import signal
+
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        rewards, details = code([fenced("python", "print(1)")], [[("", "1")]],
+                                return_details=True)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert np.isnan(rewards[0]) and details[0][0].verdict == "sandbox_error"

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "grpo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static grpo_sandbox_limits default_limits(void) {
@@ -82,6 +83,53 @@ static void test_output_cap_and_batch(void) {
     }
 }
 
+static void test_limits_channel_and_fallback(void) {
+    grpo_sandbox_limits lim = default_limits();
+    lim.wall_seconds = 0.3;
+    const char *sleeper[] = {"/bin/sleep", "5", NULL};
+    grpo_sandbox_job job = {.argv = sleeper};
+    grpo_sandbox_result r;
+    CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_OK);
+    CHECK(r.status == GRPO_SANDBOX_WALL_LIMIT && r.wall_seconds < 3);
+    grpo_sandbox_result_free(&r);
+
+    /* 8 MB of stdin that the program never reads: no deadlock. */
+    lim = default_limits();
+    size_t big = (size_t)8 << 20;
+    char *input = malloc(big);
+    memset(input, 'x', big);
+    const char *truth[] = {"/bin/true", NULL};
+    job = (grpo_sandbox_job){.argv = truth, .stdin_data = input, .stdin_len = big};
+    CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_OK);
+    CHECK(r.status == GRPO_SANDBOX_EXITED && r.exit_code == 0);
+    grpo_sandbox_result_free(&r);
+    free(input);
+
+    /* fd 3 channel, and the same run forced into the fallback. */
+    const char *echo3[] = {"/bin/sh", "-c", "echo out; echo chan >&3", NULL};
+    job = (grpo_sandbox_job){.argv = echo3, .channel = 1};
+    for (int ns = GRPO_SANDBOX_NS_AUTO; ns <= GRPO_SANDBOX_NS_OFF; ns += 2) {
+        lim.namespaces = ns;
+        CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_OK);
+        CHECK(r.status == GRPO_SANDBOX_EXITED && r.exit_code == 0);
+        CHECK(r.channel_len == 5 && memcmp(r.channel, "chan\n", 5) == 0);
+        CHECK(r.out_len == 4 && memcmp(r.out, "out\n", 4) == 0);
+        if (ns == GRPO_SANDBOX_NS_OFF) CHECK(!(r.isolation & GRPO_SANDBOX_ISO_PIDNS));
+        grpo_sandbox_result_free(&r);
+    }
+
+    /* Per-job limits override the call's; a file read back from the run directory. */
+    grpo_sandbox_limits own = default_limits();
+    own.max_processes = 8;
+    const char *writer[] = {"/bin/sh", "-c", "printf abc > made", NULL};
+    job = (grpo_sandbox_job){.argv = writer, .collect = "made", .limits = &own};
+    lim.max_processes = 1;
+    CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_OK);
+    CHECK(r.status == GRPO_SANDBOX_EXITED && r.collected_len == 3 &&
+          memcmp(r.collected, "abc", 3) == 0);
+    grpo_sandbox_result_free(&r);
+}
+
 static void test_compare(void) {
     int eq = -1;
     CHECK(grpo_compare_output(&eq, "1 2\n3\n\n", 7, "1 2  \n3", 7, GRPO_COMPARE_LINES, 0, 0) == GRPO_OK && eq == 1);
@@ -99,6 +147,7 @@ int main(void) {
     test_exit_code_and_files();
     test_exec_failure_and_bad_args();
     test_output_cap_and_batch();
+    test_limits_channel_and_fallback();
     test_compare();
     CHECK_DONE();
 }
