@@ -25,7 +25,7 @@ import numpy as np
 from grpo_c import _sandbox
 from grpo_c._threads import resolve_threads
 
-__all__ = ["code", "extract_code", "sandbox_info", "TestVerdict", "VERDICTS"]
+__all__ = ["code", "extract_code", "sandbox_info", "CaseVerdict", "VERDICTS"]
 
 VERDICTS = ("accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit",
             "output_limit", "compile_error", "sandbox_error", "no_code")
@@ -38,7 +38,7 @@ _LANGUAGE_FENCES = {"python": ("python", "py", "python3"), "c": ("c",),
 
 
 @dataclasses.dataclass(frozen=True)
-class TestVerdict:
+class CaseVerdict:
     """The outcome of one test: a verdict from ``VERDICTS`` plus what the run measured."""
 
     verdict: str
@@ -295,8 +295,8 @@ def _message(run: dict) -> str:
     return run["stderr"][-400:].decode("utf-8", "replace")
 
 
-def _verdict(run: dict, verdict: str, message: str = "") -> TestVerdict:
-    return TestVerdict(verdict, run["wall_seconds"], run["cpu_seconds"],
+def _verdict(run: dict, verdict: str, message: str = "") -> CaseVerdict:
+    return CaseVerdict(verdict, run["wall_seconds"], run["cpu_seconds"],
                        run["exit_code"], run["signal"], message or _message(run))
 
 
@@ -366,7 +366,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     mode : {"fraction", "all"}
         Reward = fraction of tests passed, or 1.0 only when all pass.
     return_details : bool
-        Also return, per completion, the list of ``TestVerdict``.
+        Also return, per completion, the list of ``CaseVerdict``.
     comparator : {"lines", "exact", "tokens", "float"}
         How stdout is compared (see ``grpo_compare_output`` in csrc/grpo.h); "float" uses
         ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
@@ -386,14 +386,14 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     -------
     numpy.ndarray of float32, shape (N,)
         NaN where the sandbox itself failed; 0.0 for a completion without code.
-    list of list of TestVerdict
+    list of list of CaseVerdict
         Only with ``return_details=True``.
 
     Examples
     --------
-    >>> import grpo_c
+    >>> from grpo_c.rewards import code
     >>> prog = "```python\\nprint(sum(map(int, input().split())))\\n```"
-    >>> grpo_c.rewards.code([prog], [[{"input": "1 2", "output": "3"}]], timeout=2)
+    >>> code([prog], [[{"input": "1 2", "output": "3"}]], timeout=2)
     array([1.], dtype=float32)
     """
     if isinstance(completions, str) or not isinstance(completions, Sequence):
@@ -425,7 +425,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     if namespaces not in _NAMESPACES:
         raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
     limits = _limits(timeout, memory_mb, output_mb, namespaces)
-    details: list[list[TestVerdict] | None] = [None] * len(programs)
+    details: list[list[CaseVerdict] | None] = [None] * len(programs)
     binaries: dict[int, bytes] = {}
 
     if language in _COMPILERS:
@@ -454,7 +454,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         if details[i] is not None:
             continue
         if not program.strip():
-            details[i] = [TestVerdict("no_code", message="no code block found")] * len(spec.cases)
+            details[i] = [CaseVerdict("no_code", message="no code block found")] * len(spec.cases)
             continue
         if spec.kind == "call":
             if language != "python":
@@ -549,10 +549,10 @@ def sandbox_info() -> dict:
 
     Examples
     --------
-    >>> import grpo_c
-    >>> info = grpo_c.rewards.sandbox_info()
+    >>> from grpo_c.rewards import sandbox_info
+    >>> info = sandbox_info()
     >>> sorted(info)[:3]
-    ['fallback', 'landlock_abi', 'layers']
+    ['bits', 'fallback', 'landlock_abi']
     """
     bits, ns_errno, abi = _sandbox.probe()
     names = [("user_namespace", _sandbox.ISO_USERNS), ("pid_namespace", _sandbox.ISO_PIDNS),
