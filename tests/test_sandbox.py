@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import grpo_c
 import grpo_c.reference as ref
 from grpo_c import _sandbox
-from grpo_c.rewards import code, extract_code, sandbox_info
+from grpo_c.rewards import VERDICTS, code, extract_code, sandbox_info
 
 
 def fenced(lang, body):
@@ -238,3 +238,23 @@ def test_lost_child_status_fails_closed():
     finally:
         signal.signal(signal.SIGCHLD, previous)
     assert np.isnan(rewards[0]) and details[0][0].verdict == "sandbox_error"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=50))
+def test_arbitrary_programs_never_crash_the_caller(body, stdin):
+    rewards, details = code([fenced("python", body)], [[(stdin, "1")]], timeout=2,
+                            return_details=True)
+    assert rewards.shape == (1,) and rewards.dtype == np.float32
+    assert details[0][0].verdict in VERDICTS
+
+
+def test_concurrent_calls_from_python_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    progs = [fenced("python", f"print(int(input()) * {k})") for k in range(4)]
+    tests = [[("3", str(3 * k))] for k in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: code(progs, tests, workers=1), range(6)))
+    for r in results:
+        assert r.tolist() == [1.0] * 4
