@@ -72,6 +72,8 @@ enum { GRPO_SANDBOX_NS_AUTO = 0, GRPO_SANDBOX_NS_REQUIRE = 1, GRPO_SANDBOX_NS_OF
 #define GRPO_SANDBOX_ISO_PGROUP 0x40u   /* fallback: own process group, killed as a whole */
 #define GRPO_SANDBOX_ISO_LANDLOCK_NET 0x80u    /* Landlock denies TCP bind/connect */
 #define GRPO_SANDBOX_ISO_LANDLOCK_SCOPE 0x100u /* Landlock confines signals and abstract sockets */
+#define GRPO_SANDBOX_ISO_PIDS_CGROUP 0x400u /* own pids cgroup: pids.max caps processes and
+                                               threads; everything in it is killed after */
 #define GRPO_SANDBOX_ISO_TMPFS 0x200u  /* run dir is a private size-limited tmpfs: total writes
                                            are bounded and vanish with the run */
 
@@ -84,6 +86,8 @@ typedef struct grpo_sandbox_limits {
     int64_t stderr_bytes;     /* capture cap, likewise */
     int64_t collect_bytes;    /* largest file read back through job.collect */
     int max_processes;        /* 1: no new processes (threads allowed); > 1: RLIMIT_NPROC */
+    int max_tasks;            /* processes + threads, through a pids cgroup where one can be
+                                 made (and RLIMIT_NPROC); 0: no cap */
     int open_files;           /* RLIMIT_NOFILE */
     int namespaces;           /* GRPO_SANDBOX_NS_AUTO, _REQUIRE (fail rather than fall back)
                                  or _OFF (always the fallback) */

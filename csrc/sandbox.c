@@ -404,9 +404,9 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
 static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
                                           "chdir", "rlimits", "no_new_privs", "landlock",
                                           "seccomp", "execve", "private tmpfs",
-                                          "drop capabilities"};
+                                          "drop capabilities", "pids cgroup"};
 enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
-       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_COUNT };
+       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_CGROUP, STEP_COUNT };
 
 typedef struct child_plan {
     int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
@@ -416,6 +416,7 @@ typedef struct child_plan {
     const grpo_sandbox_file *files; /* inputs to copy into the private tmpfs */
     int64_t n_files;
     const char *tmpfs_options;      /* non-NULL: mount a private tmpfs over the run directory */
+    const char *cgroup_procs;       /* non-NULL: join this pids cgroup first */
     seccomp_plan *filter;
     const char *run_dir;
     char *const *argv;
@@ -517,6 +518,8 @@ static int child_main(void *arg) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (p->cgroup_procs && write_self_file(p->cgroup_procs, "0\n") != 0)
+        child_fail(p, STEP_CGROUP);
     if (p->in_userns &&
         (write_self_file("/proc/self/setgroups", "deny") != 0 ||
          write_self_file("/proc/self/uid_map", p->uid_map) != 0 ||
@@ -777,6 +780,85 @@ static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, d
     }
 }
 
+/* ------------------------------------------------------------------ pids cgroup */
+
+/* Our pids cgroup directory (v1 "N:pids:/path" or v2 "0::/path" in /proc/self/cgroup) when
+ * the hierarchy is mounted at the usual place and writable. */
+static int pids_cgroup_base(char *out, size_t cap) {
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    const char *mounts[2] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"};
+    const char *keys[2] = {":pids:", "0::"};
+    for (int k = 0; k < 2; k++) {
+        for (char *line = buf; line && *line;) {
+            char *next = strchr(line, '\n');
+            if (next) *next = 0;
+            char *hit = strstr(line, keys[k]);
+            if (hit && (k == 0 || hit == line)) {
+                const char *path = hit + strlen(keys[k]);
+                int len = snprintf(out, cap, "%s%s", mounts[k], strcmp(path, "/") ? path : "");
+                char probe[4200];
+                snprintf(probe, sizeof probe, "%s/cgroup.procs", out);
+                if (len > 0 && (size_t)len < cap && access(probe, W_OK) == 0) {
+                    if (next) *next = '\n';
+                    return 0;
+                }
+            }
+            if (next) *next = '\n';
+            line = next ? next + 1 : NULL;
+        }
+    }
+    return -1;
+}
+
+static int pids_cgroup_create(char *dir, size_t cap, const char *run_dir, int max_tasks) {
+    char base[4000];
+    if (pids_cgroup_base(base, sizeof base) != 0) return -1;
+    const char *name = strrchr(run_dir, '/');
+    int len = snprintf(dir, cap, "%s/%s", base, name ? name + 1 : run_dir);
+    if (len <= 0 || (size_t)len >= cap || mkdir(dir, 0755) != 0) return -1;
+    char path[4200], value[32];
+    snprintf(path, sizeof path, "%s/pids.max", dir);
+    int vlen = snprintf(value, sizeof value, "%d\n", max_tasks);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, value, (size_t)vlen) != 0) {
+        if (fd >= 0) close(fd);
+        rmdir(dir);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Kills whatever is still in the cgroup (a fallback run's setsid escapees included), then
+ * removes it, waiting briefly for the killed tasks to leave. */
+static void pids_cgroup_destroy(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    for (int attempt = 0; attempt < 200; attempt++) {
+        if (rmdir(dir) == 0 || errno != EBUSY) return;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            char buf[4096];
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            for (ssize_t i = 0; n > 0 && i < n;) {
+                long pid = 0;
+                while (i < n && buf[i] >= '0' && buf[i] <= '9') pid = pid * 10 + (buf[i++] - '0');
+                if (pid > 1) kill((pid_t)pid, SIGKILL);
+                i++;
+            }
+        }
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void set_error(grpo_sandbox_result *r, const char *step, int err) {
     r->status = GRPO_SANDBOX_ERROR;
     r->error_step = step;
@@ -864,6 +946,8 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     seccomp_plan *filter = NULL;
     void *stack = MAP_FAILED;
     pid_t child = -1;
+    int have_cgroup = 0;
+    char cgroup_dir[4096], cgroup_procs[4200];
     child_plan plan;
     memset(&plan, 0, sizeof plan);
 
@@ -918,8 +1002,17 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
                   : (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
     plan.fsize = (struct rlimit){(rlim_t)limits->file_bytes, (rlim_t)limits->file_bytes};
     plan.nofile = (struct rlimit){(rlim_t)limits->open_files, (rlim_t)limits->open_files};
-    plan.set_nproc = limits->max_processes > 1;
-    plan.nproc = (struct rlimit){(rlim_t)limits->max_processes, (rlim_t)limits->max_processes};
+    /* RLIMIT_NPROC counts threads too; in a user namespace it counts this run only. (The
+     * kernel exempts root from it, hence the pids cgroup.) */
+    int nproc = limits->max_tasks > limits->max_processes ? limits->max_tasks : limits->max_processes;
+    plan.set_nproc = limits->max_tasks > 0;
+    plan.nproc = (struct rlimit){(rlim_t)nproc, (rlim_t)nproc};
+    have_cgroup = limits->max_tasks > 0 &&
+                  pids_cgroup_create(cgroup_dir, sizeof cgroup_dir, run_dir, limits->max_tasks) == 0;
+    if (have_cgroup) {
+        snprintf(cgroup_procs, sizeof cgroup_procs, "%s/cgroup.procs", cgroup_dir);
+        plan.cgroup_procs = cgroup_procs;
+    }
 
     /* Namespaces first. Without them the filter also confines signals to the program itself
      * and Landlock also refuses TCP, since no network namespace does. */
@@ -971,6 +1064,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     unsigned iso = ll_bits | GRPO_SANDBOX_ISO_PGROUP;
     if (use_ns) iso |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
     if (plan.tmpfs_options) iso |= GRPO_SANDBOX_ISO_TMPFS;
+    if (have_cgroup) iso |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
     if (plan.use_seccomp) iso |= GRPO_SANDBOX_ISO_SECCOMP;
     if (plan.use_seccomp && limits->max_processes <= 1) iso |= GRPO_SANDBOX_ISO_NOFORK;
     result->isolation = iso;
@@ -1065,6 +1159,7 @@ done:
     for (size_t i = 0; i < sizeof all_fds / sizeof all_fds[0]; i++)
         if (all_fds[i] >= 0) close(all_fds[i]);
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
+    if (have_cgroup) pids_cgroup_destroy(cgroup_dir);
     free(s.out.data);
     free(s.err.data);
     free(s.chan.data);
@@ -1141,6 +1236,8 @@ unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
     if (abi >= 1) bits |= GRPO_SANDBOX_ISO_LANDLOCK;
     if (abi >= 4 && !(bits & GRPO_SANDBOX_ISO_NETNS)) bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
     if (abi >= 6) bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
+    char cgroup[4000];
+    if (pids_cgroup_base(cgroup, sizeof cgroup) == 0) bits |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
     seccomp_plan *plan = malloc(sizeof *plan);
     if (plan && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_build(plan, 1, 0) == 0)
         bits |= GRPO_SANDBOX_ISO_SECCOMP | GRPO_SANDBOX_ISO_NOFORK;

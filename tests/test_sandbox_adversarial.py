@@ -145,6 +145,26 @@ def test_c_fork_bomb_and_double_fork_escape(tmp_path, ns):
     assert out["verdicts"][1] in (["accepted"], ["runtime_error"])
 
 
+def test_thread_bomb_is_capped(tmp_path, ns):
+    # Threads are allowed (deep-recursion idiom), but not without bound: each one is a task
+    # the host's PID space pays for. Small stacks defeat the address-space limit.
+    prog = py("""
+        import threading, time
+        threading.stack_size(65536)
+        n = 0
+        try:
+            while n < 20000:
+                threading.Thread(target=time.sleep, args=(2,), daemon=True).start()
+                n += 1
+        except RuntimeError:
+            pass
+        print("ok" if n < 20000 else n)""")
+    out = run_case(tmp_path, ns, [prog], STDIO, timeout=2)
+    if not ("pids_cgroup" in INFO["layers"] or os.geteuid() != 0):
+        pytest.skip("root without a pids cgroup: threads are bounded only by memory")
+    assert out["verdicts"] == [["accepted"]]
+
+
 def test_shell_fork_bomb(tmp_path, ns):
     progs = [py("import os\nos.system(':(){ :|:& };:')\nprint('x')"),
              py("import subprocess\nsubprocess.run(['sh', '-c', ':(){ :|:& };:'])")]
@@ -179,9 +199,9 @@ def test_pid_namespace_kills_escaped_descendants(tmp_path):
     assert survivors == []
 
 
-def test_fallback_reports_its_process_gap(tmp_path):
+def test_fallback_setsid_escape(tmp_path):
     # Without a PID namespace, a program allowed to fork (C API only) can leave its process
-    # group with setsid: the run reports no ISO_PIDNS; the plain background child is killed.
+    # group with setsid. A pids cgroup still catches it; without one the gap is reported.
     from grpo_c import _sandbox
 
     root = tmp_path / "root"
@@ -190,7 +210,8 @@ def test_fallback_reports_its_process_gap(tmp_path):
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
               "collect_bytes": 0, "max_processes": 8, "open_files": 32,
               "namespaces": _sandbox.NS_OFF}
-    job = {"argv": ["/bin/sh", "-c", "(sleep 1000 &); echo started"], "temp_root": str(root)}
+    job = {"argv": ["/bin/sh", "-c", "(setsid sleep 1000 &); (sleep 1000 &); echo started"],
+           "temp_root": str(root)}
     code = ("import json,sys\nfrom grpo_c import _sandbox\n"
             f"r = _sandbox.run_batch([{job!r}], {limits!r}, 1)[0]\n"
             "print(json.dumps([r['status'], r['stdout'].decode(), r['isolation']]))")
@@ -202,7 +223,10 @@ def test_fallback_reports_its_process_gap(tmp_path):
     survivors = marked_processes(str(root))
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
-    assert survivors == []
+    if iso & _sandbox.ISO_PIDS_CGROUP:
+        assert survivors == []
+    else:
+        assert len(survivors) <= 1  # the setsid one: the documented, reported gap
 
 
 def test_signals_cannot_leave_the_sandbox(tmp_path, ns):

@@ -116,6 +116,17 @@ static int parse_limits(PyObject *d, grpo_sandbox_limits *l) {
         return -1;
     }
     l->max_processes = (int)procs;
+    PyObject *tasks = PyDict_GetItemString(d, "max_tasks");
+    l->max_tasks = 64;
+    if (tasks) {
+        long t = PyLong_AsLong(tasks);
+        if (t == -1 && PyErr_Occurred()) return -1;
+        if (t < 0 || t > 1 << 20) {
+            PyErr_SetString(PyExc_ValueError, "limits: max_tasks out of range");
+            return -1;
+        }
+        l->max_tasks = (int)t;
+    }
     l->open_files = (int)files;
     if (ns < GRPO_SANDBOX_NS_AUTO || ns > GRPO_SANDBOX_NS_OFF) {
         PyErr_SetString(PyExc_ValueError, "limits: namespaces must be 0 (auto), 1 (require) or 2 (off)");
@@ -313,7 +324,7 @@ PyMODINIT_FUNC PyInit__sandbox(void) {
         {"ISO_SECCOMP", GRPO_SANDBOX_ISO_SECCOMP}, {"ISO_NOFORK", GRPO_SANDBOX_ISO_NOFORK},
         {"ISO_PGROUP", GRPO_SANDBOX_ISO_PGROUP}, {"ISO_LANDLOCK_NET", GRPO_SANDBOX_ISO_LANDLOCK_NET},
         {"ISO_LANDLOCK_SCOPE", GRPO_SANDBOX_ISO_LANDLOCK_SCOPE},
-        {"ISO_TMPFS", GRPO_SANDBOX_ISO_TMPFS},
+        {"ISO_TMPFS", GRPO_SANDBOX_ISO_TMPFS}, {"ISO_PIDS_CGROUP", GRPO_SANDBOX_ISO_PIDS_CGROUP},
         {"NS_AUTO", GRPO_SANDBOX_NS_AUTO}, {"NS_REQUIRE", GRPO_SANDBOX_NS_REQUIRE},
         {"NS_OFF", GRPO_SANDBOX_NS_OFF},
         {"COMPARE_EXACT", GRPO_COMPARE_EXACT}, {"COMPARE_LINES", GRPO_COMPARE_LINES},

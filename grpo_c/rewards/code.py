@@ -560,7 +560,7 @@ def sandbox_info() -> dict:
              ("landlock_network", _sandbox.ISO_LANDLOCK_NET),
              ("landlock_scope", _sandbox.ISO_LANDLOCK_SCOPE), ("seccomp", _sandbox.ISO_SECCOMP),
              ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP),
-             ("private_tmpfs", _sandbox.ISO_TMPFS)]
+             ("private_tmpfs", _sandbox.ISO_TMPFS), ("pids_cgroup", _sandbox.ISO_PIDS_CGROUP)]
     layers = [name for name, bit in names if bits & bit]
     namespaces = bool(bits & _sandbox.ISO_PIDNS)
     reasons = []
