@@ -258,3 +258,7 @@ def test_concurrent_calls_from_python_threads():
         results = list(pool.map(lambda _: code(progs, tests, workers=1), range(6)))
     for r in results:
         assert r.tolist() == [1.0] * 4
+
+
+def test_no_tests_cannot_be_judged():
+    assert np.isnan(code([fenced("python", "print(1)")], [[]])[0])

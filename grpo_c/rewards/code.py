@@ -385,7 +385,8 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     Returns
     -------
     numpy.ndarray of float32, shape (N,)
-        NaN where the sandbox itself failed; 0.0 for a completion without code.
+        NaN where the sandbox itself failed or there are no tests; 0.0 for a completion
+        without code.
     list of list of CaseVerdict
         Only with ``return_details=True``.
 
@@ -424,43 +425,29 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         raise ValueError(f"python_startup: expected 'fast' or 'site', got {python_startup!r}")
     if namespaces not in _NAMESPACES:
         raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
-    limits = _limits(timeout, memory_mb, output_mb, namespaces)
+    for i, spec in enumerate(specs):
+        if spec.kind == "call" and language != "python":
+            raise ValueError(f"tests[{i}]: function-call tests need language='python'")
+
     details: list[list[CaseVerdict] | None] = [None] * len(programs)
+    for i, program in enumerate(programs):
+        if not program.strip():
+            details[i] = [CaseVerdict("no_code", message="no code block found")] * len(specs[i].cases)
     binaries: dict[int, bytes] = {}
-
     if language in _COMPILERS:
-        compiler, flags, source_name = _COMPILERS[language]
-        path = shutil.which(compiler)
-        todo = [i for i, p in enumerate(programs) if p.strip() and specs[i].kind == "stdio"]
-        if path is None and todo:
-            raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
-        jobs = [{"argv": [path] + flags, "files": [(source_name, programs[i], False)],
-                 "collect": "prog"} for i in todo]
-        compile_limits = _limits(compile_timeout, max(memory_mb, 2048), 64, namespaces,
-                                 processes=64)
-        for i, run in zip(todo, _sandbox.run_batch(jobs, compile_limits, n_workers)):
-            if run["collected"] is not None:
-                binaries[i] = run["collected"]
-                continue
-            failed = _run_verdict(run)
-            verdict = "sandbox_error" if failed == "sandbox_error" else "compile_error"
-            details[i] = [_verdict(run, verdict)] * len(specs[i].cases)
+        todo = [i for i in range(len(programs)) if details[i] is None]
+        binaries = _compile(language, [programs[i] for i in todo], todo, specs, details,
+                            compile_timeout, memory_mb, namespaces, n_workers)
 
-    jobs, owners = [], []
-    nonces: dict[int, str] = {}
+    limits = _limits(timeout, memory_mb, output_mb, namespaces)
     read_paths = _interpreter_paths(interp)
+    jobs, owners, nonces = [], [], {}
     for i, program in enumerate(programs):
         spec = specs[i]
         if details[i] is not None:
             continue
-        if not program.strip():
-            details[i] = [CaseVerdict("no_code", message="no code block found")] * len(spec.cases)
-            continue
         if spec.kind == "call":
-            if language != "python":
-                raise ValueError(f"tests[{i}]: function-call tests need language='python'")
-            nonce = secrets.token_hex(16)
-            nonces[i] = nonce
+            nonces[i] = secrets.token_hex(16)
             payload = json.dumps({"timeout": float(timeout), "fn_name": spec.fn_name,
                                   "args": [args for args, _ in spec.cases]})
             # One process runs every call: CPU for all of them, each still capped in-process.
@@ -470,8 +457,9 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
                          "limits": _limits(timeout, memory_mb, output_mb, namespaces,
                                            cpu=timeout * n_calls,
                                            wall=2.0 * timeout * n_calls + 1.0),
-                         "files": [("solution.py", program, False), ("harness.py", _HARNESS, False)],
-                         "stdin": nonce + "\n" + payload, "channel": True})
+                         "files": [("solution.py", program, False),
+                                   ("harness.py", _HARNESS, False)],
+                         "stdin": nonces[i] + "\n" + payload, "channel": True})
             owners.append((i, None))
             continue
         for t, (stdin, _) in enumerate(spec.cases):
@@ -485,37 +473,58 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
             owners.append((i, t))
 
     runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
-    per_test: dict[int, list] = {}
     for (i, t), run in zip(owners, runs):
         spec = specs[i]
         if t is None:
-            per_test[i] = _judge_calls(run, spec, nonces[i], rel_tol, abs_tol)
-            continue
-        failed = _run_verdict(run)
-        if failed is not None:
-            per_test.setdefault(i, [None] * len(spec.cases))[t] = _verdict(run, failed)
-            continue
-        expected = spec.cases[t][1].encode("utf-8")
-        ok = _sandbox.compare(run["stdout"], expected, _COMPARATORS[comparator], rel_tol, abs_tol)
-        per_test.setdefault(i, [None] * len(spec.cases))[t] = _verdict(
-            run, "accepted" if ok else "wrong_answer", "" if ok else "output differs")
-    for i, verdicts in per_test.items():
-        details[i] = verdicts
-
-    rewards = np.empty(len(programs), dtype=np.float32)
-    for i, verdicts in enumerate(details):
-        verdicts = verdicts or []
-        if any(v.verdict == "sandbox_error" for v in verdicts):
-            rewards[i] = np.nan
-        elif not verdicts:
-            rewards[i] = 0.0
+            details[i] = _judge_calls(run, spec, nonces[i], rel_tol, abs_tol)
         else:
-            passed = sum(v.verdict == "accepted" for v in verdicts)
-            rewards[i] = (passed / len(verdicts) if mode == "fraction"
-                          else float(passed == len(verdicts)))
+            if details[i] is None:
+                details[i] = [None] * len(spec.cases)
+            details[i][t] = _judge_stdio(run, spec.cases[t][1], _COMPARATORS[comparator],
+                                         rel_tol, abs_tol)
+
+    rewards = np.array([_reward(v or [], mode) for v in details], dtype=np.float32)
     if return_details:
         return rewards, [list(v or []) for v in details]
     return rewards
+
+
+def _reward(verdicts: list, mode: str) -> float:
+    # No tests, or a sandbox failure: the reward cannot be judged (NaN, TRL's None).
+    if not verdicts or any(v.verdict == "sandbox_error" for v in verdicts):
+        return math.nan
+    passed = sum(v.verdict == "accepted" for v in verdicts)
+    return passed / len(verdicts) if mode == "fraction" else float(passed == len(verdicts))
+
+
+def _compile(language: str, sources: list, owners: list, specs: list, details: list,
+             timeout: float, memory_mb: float, namespaces: str, n_workers: int) -> dict:
+    """Compiles each source once, in the sandbox; returns {owner: binary} and records a
+    compile_error (or sandbox_error) verdict for every test of a program that failed."""
+    compiler, flags, source_name = _COMPILERS[language]
+    path = shutil.which(compiler)
+    if path is None and sources:
+        raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
+    jobs = [{"argv": [path] + flags, "files": [(source_name, src, False)], "collect": "prog"}
+            for src in sources]
+    limits = _limits(timeout, max(memory_mb, 2048), 64, namespaces, processes=64)
+    binaries = {}
+    for i, run in zip(owners, _sandbox.run_batch(jobs, limits, n_workers) if jobs else []):
+        if run["collected"] is not None:
+            binaries[i] = run["collected"]
+            continue
+        verdict = "sandbox_error" if _run_verdict(run) == "sandbox_error" else "compile_error"
+        details[i] = [_verdict(run, verdict)] * len(specs[i].cases)
+    return binaries
+
+
+def _judge_stdio(run: dict, expected: str, comparator: int, rel_tol: float,
+                 abs_tol: float) -> CaseVerdict:
+    failed = _run_verdict(run)
+    if failed is not None:
+        return _verdict(run, failed)
+    ok = _sandbox.compare(run["stdout"], expected.encode("utf-8"), comparator, rel_tol, abs_tol)
+    return _verdict(run, "accepted" if ok else "wrong_answer", "" if ok else "output differs")
 
 
 def _judge_calls(run: dict, spec: _Tests, nonce: str, rel_tol: float, abs_tol: float) -> list:
