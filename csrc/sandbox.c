@@ -664,8 +664,9 @@ static int looks_like_memory_failure(const grpo_sandbox_result *r, int64_t limit
 }
 
 static int valid_limits(const grpo_sandbox_limits *l) {
-    return l && l->wall_seconds > 0 && l->cpu_seconds > 0 && isfinite(l->wall_seconds) &&
-           isfinite(l->cpu_seconds) && l->memory_bytes >= 0 && l->file_bytes > 0 &&
+    return l && l->wall_seconds > 0 && l->cpu_seconds > 0 && l->wall_seconds <= 1e9 &&
+           l->cpu_seconds <= 1e9 && l->memory_bytes >= 0 && l->file_bytes > 0 &&
+           l->max_tasks >= 0 &&
            l->stdout_bytes >= 0 && l->stderr_bytes >= 0 && l->collect_bytes >= 0 &&
            l->max_processes >= 1 && l->open_files >= 4 && l->namespaces >= GRPO_SANDBOX_NS_AUTO &&
            l->namespaces <= GRPO_SANDBOX_NS_OFF;

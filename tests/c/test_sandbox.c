@@ -10,7 +10,7 @@ static grpo_sandbox_limits default_limits(void) {
     grpo_sandbox_limits l = {.wall_seconds = 10, .cpu_seconds = 5, .memory_bytes = 0,
                              .file_bytes = 1 << 20, .stdout_bytes = 1 << 20,
                              .stderr_bytes = 1 << 16, .collect_bytes = 1 << 20,
-                             .max_processes = 1, .open_files = 64, .namespaces = GRPO_SANDBOX_NS_AUTO};
+                             .max_processes = 1, .max_tasks = 64, .open_files = 64, .namespaces = GRPO_SANDBOX_NS_AUTO};
     return l;
 }
 
@@ -66,6 +66,12 @@ static void test_exec_failure_and_bad_args(void) {
     CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_ERR_INVALID);
     lim.wall_seconds = 0;
     job.n_files = 0;
+    CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_ERR_INVALID);
+    lim = default_limits();
+    lim.cpu_seconds = 1e300;
+    CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_ERR_INVALID);
+    lim = default_limits();
+    lim.namespaces = 7;
     CHECK(grpo_sandbox_run(&r, &job, &lim) == GRPO_ERR_INVALID);
 }
 
