@@ -91,6 +91,9 @@ def test_wrong_answers_and_fraction_vs_all():
     assert code([prog], tests, mode="all").tolist() == [0.0]
     _, details = code([prog], tests, return_details=True)
     assert [v.verdict for v in details[0]] == ["accepted"] * 2 + ["wrong_answer", "accepted"]
+    # mode="all" stops a program at its first failing test.
+    _, details = code([prog], tests, mode="all", return_details=True)
+    assert [v.verdict for v in details[0]] == ["accepted"] * 2 + ["wrong_answer", "skipped"]
 
 
 def test_extra_or_missing_line_fails():

@@ -28,7 +28,7 @@ from grpo_c._threads import resolve_threads
 __all__ = ["code", "extract_code", "sandbox_info", "CaseVerdict", "VERDICTS"]
 
 VERDICTS = ("accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit",
-            "output_limit", "compile_error", "sandbox_error", "no_code")
+            "output_limit", "compile_error", "sandbox_error", "no_code", "skipped")
 
 _COMPARATORS = {"exact": _sandbox.COMPARE_EXACT, "lines": _sandbox.COMPARE_LINES,
                 "tokens": _sandbox.COMPARE_TOKENS, "float": _sandbox.COMPARE_FLOAT}
@@ -364,7 +364,8 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     workers : int, optional
         Programs run at once (default: the usable CPUs).
     mode : {"fraction", "all"}
-        Reward = fraction of tests passed, or 1.0 only when all pass.
+        Reward = fraction of tests passed, or 1.0 only when all pass; with "all" a program's
+        stdin/stdout tests stop at its first failure (the rest are "skipped").
     return_details : bool
         Also return, per completion, the list of ``CaseVerdict``.
     comparator : {"lines", "exact", "tokens", "float"}
@@ -441,7 +442,8 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
 
     limits = _limits(timeout, memory_mb, output_mb, namespaces)
     read_paths = _interpreter_paths(interp)
-    jobs, owners, nonces = [], [], {}
+    call_jobs, call_owners, nonces = [], [], {}
+    stdio_jobs: dict[int, list] = {}
     for i, program in enumerate(programs):
         spec = specs[i]
         if details[i] is not None:
@@ -452,36 +454,51 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
                                   "args": [args for args, _ in spec.cases]})
             # One process runs every call: CPU for all of them, each still capped in-process.
             n_calls = len(spec.cases) + 1
-            jobs.append({"argv": _python_argv(interp, "harness.py", python_startup),
-                         "read_paths": read_paths,
-                         "limits": _limits(timeout, memory_mb, output_mb, namespaces,
-                                           cpu=timeout * n_calls,
-                                           wall=2.0 * timeout * n_calls + 1.0),
-                         "files": [("solution.py", program, False),
-                                   ("harness.py", _HARNESS, False)],
-                         "stdin": nonces[i] + "\n" + payload, "channel": True})
-            owners.append((i, None))
+            call_jobs.append({"argv": _python_argv(interp, "harness.py", python_startup),
+                              "read_paths": read_paths,
+                              "limits": _limits(timeout, memory_mb, output_mb, namespaces,
+                                                cpu=timeout * n_calls,
+                                                wall=2.0 * timeout * n_calls + 1.0),
+                              "files": [("solution.py", program, False),
+                                        ("harness.py", _HARNESS, False)],
+                              "stdin": nonces[i] + "\n" + payload, "channel": True})
+            call_owners.append(i)
             continue
-        for t, (stdin, _) in enumerate(spec.cases):
-            if language == "python":
-                jobs.append({"argv": _python_argv(interp, "solution.py", python_startup),
-                             "read_paths": read_paths,
-                             "files": [("solution.py", program, False)], "stdin": stdin})
-            else:
-                jobs.append({"argv": ["./prog"], "files": [("prog", binaries[i], True)],
-                             "stdin": stdin})
-            owners.append((i, t))
-
-    runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
-    for (i, t), run in zip(owners, runs):
-        spec = specs[i]
-        if t is None:
-            details[i] = _judge_calls(run, spec, nonces[i], rel_tol, abs_tol)
+        if language == "python":
+            base = {"argv": _python_argv(interp, "solution.py", python_startup),
+                    "read_paths": read_paths, "files": [("solution.py", program, False)]}
         else:
-            if details[i] is None:
-                details[i] = [None] * len(spec.cases)
-            details[i][t] = _judge_stdio(run, spec.cases[t][1], _COMPARATORS[comparator],
-                                         rel_tol, abs_tol)
+            base = {"argv": ["./prog"], "files": [("prog", binaries[i], True)]}
+        stdio_jobs[i] = [dict(base, stdin=stdin) for stdin, _ in spec.cases]
+        details[i] = [None] * len(spec.cases)
+
+    # mode="all" needs every test to pass, so a program stops at its first failure (as
+    # LiveCodeBench and DeepCoder do): tests run in waves, one per program per wave.
+    comparator_id = _COMPARATORS[comparator]
+    step = 1 if mode == "all" else max((len(j) for j in stdio_jobs.values()), default=0)
+    next_test = {i: 0 for i in stdio_jobs}
+    first_wave = True
+    while next_test or first_wave:
+        jobs, owners = (list(call_jobs), [(i, None) for i in call_owners]) if first_wave else ([], [])
+        first_wave = False
+        for i, t0 in next_test.items():
+            for t in range(t0, min(t0 + step, len(stdio_jobs[i]))):
+                jobs.append(stdio_jobs[i][t])
+                owners.append((i, t))
+        runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
+        for (i, t), run in zip(owners, runs):
+            if t is None:
+                details[i] = _judge_calls(run, specs[i], nonces[i], rel_tol, abs_tol)
+            else:
+                details[i][t] = _judge_stdio(run, specs[i].cases[t][1], comparator_id,
+                                             rel_tol, abs_tol)
+        for i in list(next_test):
+            t = next_test[i] = next_test[i] + step
+            failed = any(v.verdict != "accepted" for v in details[i][:t])
+            if t >= len(stdio_jobs[i]) or (mode == "all" and failed):
+                for rest in range(t, len(stdio_jobs[i])):
+                    details[i][rest] = CaseVerdict("skipped", message="an earlier test failed")
+                del next_test[i]
 
     rewards = np.array([_reward(v or [], mode) for v in details], dtype=np.float32)
     if return_details:
