@@ -23,23 +23,9 @@ def _completion_text(completion: Any) -> str:
                     f"got {type(completion).__name__}")
 
 
-def code_reward(completions: list, num_parallel: int | None = None, provider_type: str = "local",
-                enforce_same_language: bool = False, verification_info: list | None = None,
-                timeout: float = 5.0, memory_mb: float = 1024,
-                **kwargs: Any) -> list[float | None]:
-    """Fraction of test cases passed, per completion (open-r1 ``code_reward`` semantics, but an
-    extra or missing output line fails). ``provider_type`` is accepted for compatibility and
-    ignored: programs always run in the local sandbox, on ``num_parallel`` workers (default:
-    all usable CPUs). Returns None where the sandbox itself failed.
-
-    Examples
-    --------
-    >>> from grpo_c.integrations.trl import code_reward
-    >>> msg = [{"role": "assistant", "content": "```python\\nprint(input())\\n```"}]
-    >>> info = {"language": "python", "test_cases": [{"input": "7", "output": "7"}]}
-    >>> code_reward([msg], verification_info=[info])
-    [1.0]
-    """
+def _run_code_rewards(completions: list, verification_info: list | None, mode: str,
+                      num_parallel: int | None, enforce_same_language: bool, timeout: float,
+                      memory_mb: float) -> list[float | None]:
     from grpo_c.rewards import code
 
     if verification_info is None:
@@ -63,18 +49,40 @@ def code_reward(completions: list, num_parallel: int | None = None, provider_typ
         idx = [i for i, l in enumerate(languages) if l == language]
         rewards = code([texts[i] for i in idx], [verification_info[i] for i in idx],
                        language=lang, timeout=timeout, memory_mb=memory_mb,
-                       workers=num_parallel)
+                       workers=num_parallel, mode=mode)
         for i, r in zip(idx, rewards.tolist()):
             out[i] = None if math.isnan(r) else float(r)
     return out
 
 
+def code_reward(completions: list, num_parallel: int | None = None, provider_type: str = "local",
+                enforce_same_language: bool = False, verification_info: list | None = None,
+                timeout: float = 5.0, memory_mb: float = 1024,
+                **kwargs: Any) -> list[float | None]:
+    """Fraction of test cases passed, per completion (open-r1 ``code_reward`` semantics, but an
+    extra or missing output line fails). ``provider_type`` is accepted for compatibility and
+    ignored: programs always run in the local sandbox, on ``num_parallel`` workers (default:
+    all usable CPUs). Returns None where the sandbox itself failed.
+
+    Examples
+    --------
+    >>> from grpo_c.integrations.trl import code_reward
+    >>> msg = [{"role": "assistant", "content": "```python\\nprint(input())\\n```"}]
+    >>> info = {"language": "python", "test_cases": [{"input": "7", "output": "7"}]}
+    >>> code_reward([msg], verification_info=[info])
+    [1.0]
+    """
+    return _run_code_rewards(completions, verification_info, "fraction", num_parallel,
+                             enforce_same_language, timeout, memory_mb)
+
+
 def binary_code_reward(completions: list, num_parallel: int | None = None,
                        provider_type: str = "local", enforce_same_language: bool = False,
-                       **kwargs: Any) -> list[float | None]:
-    """1.0 when every test passes (open-r1: reward > 0.99), else 0.0; None passes through."""
-    rewards = code_reward(completions, num_parallel=num_parallel, provider_type=provider_type,
-                          enforce_same_language=enforce_same_language, **kwargs)
-    return [None if r is None else (1.0 if r > 0.99 else 0.0) for r in rewards]
+                       verification_info: list | None = None, timeout: float = 5.0,
+                       memory_mb: float = 1024, **kwargs: Any) -> list[float | None]:
+    """1.0 when every test passes (open-r1: reward > 0.99), else 0.0; None passes through.
+    A program stops at its first failing test, so failing batches cost less."""
+    return _run_code_rewards(completions, verification_info, "all", num_parallel,
+                             enforce_same_language, timeout, memory_mb)
 
 # ---------------------------------------------------------------- end code execution
