@@ -28,6 +28,8 @@ RUNNER = textwrap.dedent("""
     spec = json.loads(sys.stdin.read())
     def fds():
         return len(os.listdir("/proc/self/fd"))
+    # A descriptor the host forgot to mark close-on-exec: programs must not inherit it.
+    os.set_inheritable(os.open(os.devnull, os.O_RDONLY), True)
     before = fds()
     rewards, details = code(spec["completions"], spec["tests"], return_details=True,
                             **spec["kwargs"])
@@ -71,6 +73,7 @@ def run_case(tmp_path, ns, completions, tests, **kwargs):
     root = tmp_path / "sbxroot"
     root.mkdir(exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": ROOT,
+           "HF_TOKEN": "hf_SECRET", "AWS_SECRET_ACCESS_KEY": "SECRET",
            "TMPDIR": str(root), "GRPO_C_ADVERSARIAL_RUNNER": "1"}
     spec = json.dumps({"completions": completions, "tests": tests, "kwargs": kwargs})
     proc = subprocess.run([sys.executable, "-c", RUNNER], input=spec, capture_output=True,
@@ -379,3 +382,35 @@ def test_rigged_results_do_not_pass(tmp_path, ns):
 def test_correct_function_still_passes_after_hostile_neighbours(tmp_path):
     out = run_case(tmp_path, "auto", [py("def double(x):\n    return 2 * x")], FN_TESTS)
     assert out["rewards"] == [1.0]
+
+
+def test_only_std_fds_and_no_secrets_inherited(tmp_path, ns):
+    prog = py("""
+            import os
+            open_fds = []
+            for fd in range(3, 1024):
+                try:
+                    os.fstat(fd)
+                    open_fds.append(fd)
+                except OSError:
+                    pass
+            print(open_fds, sorted(k for k in os.environ if "SECRET" in k or "TOKEN" in k))""")
+    out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "[] []"}]])
+    assert out["verdicts"] == [["accepted"]]
+
+
+def test_cleanup_never_follows_symlinks(tmp_path, ns):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "precious.txt").write_text("do not delete")
+    prog = py(f"""
+        import os
+        os.symlink({str(keep)!r}, "link_to_keep")
+        os.symlink("/", "link_to_root")
+        os.mkdir("locked")
+        open("locked/inner", "w").write("x")
+        os.chmod("locked", 0)
+        print("ok")""")
+    out = run_case(tmp_path, ns, [prog], STDIO)
+    assert out["verdicts"] == [["accepted"]]
+    assert (keep / "precious.txt").read_text() == "do not delete"
