@@ -132,3 +132,210 @@ def combine(rows, weights=None):
         else:
             out.append(sum(t for t in terms if not math.isnan(t)))
     return out
+
+
+# Language consistency: the definition of csrc/lang.c restated over code points. Byte offsets
+# matter only for two bounded look-aheads (a tag name is at most 64 bytes, a \begin name at most
+# 32), so the text is kept as UTF-8 bytes and decoded one code point at a time.
+
+from grpo_c.rewards.text import SCRIPTS as _SCRIPTS  # noqa: E402
+from grpo_c.rewards.text import target_scripts as _target_scripts  # noqa: E402
+
+_CONTINUA = {"han", "hiragana", "katakana", "thai", "lao", "khmer", "myanmar"}
+
+
+_NAMED_SCRIPTS = {name.upper(): name for name in _SCRIPTS}
+
+
+def _script_of(cp):
+    """Script name, or 'common', 'inherited', 'digit', 'invalid', from the Unicode character
+    name and category (independent of the C range table)."""
+    import unicodedata
+
+    if cp is None:
+        return "invalid"
+    ch = chr(cp)
+    category = unicodedata.category(ch)
+    if category == "Nd":
+        return "digit"
+    if cp < 0x80:
+        return "latin" if ch.isalpha() else "common"
+    name = unicodedata.name(ch, "")
+    if name.startswith(("COMBINING", "VARIATION SELECTOR", "ZERO WIDTH NON-JOINER",
+                        "ZERO WIDTH JOINER")):
+        return "inherited"
+    if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")):
+        return "han"
+    # The prolonged sound mark (Common in Scripts.txt) is part of katakana words: counted so.
+    for prefix, script in (("FULLWIDTH LATIN", "latin"), ("HALFWIDTH KATAKANA", "katakana"),
+                           ("KATAKANA-HIRAGANA PROLONGED", "katakana"),
+                           ("HALFWIDTH HANGUL", "hangul")):
+        if name.startswith(prefix):
+            return script
+    if category[0] in "LM":
+        return _NAMED_SCRIPTS.get(name.split(" ")[0], "common")
+    return "common"
+
+
+def _decode(b, at):
+    """(code point or None if invalid, width) at byte offset `at` (strict UTF-8)."""
+    for width in (1, 2, 3, 4):
+        chunk = b[at:at + width]
+        try:
+            s = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if len(s) == 1:
+            return ord(s), width
+    return None, 1
+
+
+def language_units(text, target, region="think", think=("<think>", "</think>"),
+                   continua_weight=1.0, ignore_acronyms=False):
+    """(target units, other units, invalid count) of one text."""
+    mask = _target_scripts(target) if not isinstance(target, int) else target
+    targets = {name for i, name in enumerate(_SCRIPTS) if mask >> i & 1}
+    b = text.encode("utf-8", "surrogatepass")
+    begin, end = 0, len(b)
+    if region == "think":
+        o, c = think[0].encode(), think[1].encode()
+        if o in b:
+            begin = b.index(o) + len(o)
+            close = b.find(c, begin)
+            end = close if close >= 0 else len(b)
+        elif c in b:
+            end = b.index(c)
+    b = b[:end]
+    counts = {"target": 0.0, "other": 0.0, "invalid": 0}
+
+    def unit(script, weight):
+        counts["target" if script in targets else "other"] += weight
+
+    def word(start, stop):
+        letters = []
+        at = start
+        while at < stop:
+            cp, w = _decode(b, at)
+            letters.append((cp, _script_of(cp)))
+            at += w
+        if any(cp == ord("_") or cls == "digit" for cp, cls in letters):
+            return
+        runs = []  # [script, letters, all caps]
+        for cp, cls in letters:
+            if cls in _SCRIPTS:
+                if not runs or runs[-1][0] != cls:
+                    runs.append([cls, 0, True])
+                runs[-1][1] += 1
+                if not (ord("A") <= cp <= ord("Z")):
+                    runs[-1][2] = False
+        for script, n, caps in runs:
+            if script == "latin" and ((n == 1 and "latin" not in targets)
+                                      or (ignore_acronyms and caps and n <= 5)):
+                continue
+            unit(script, 1.0)
+
+    def closing(at, pat):
+        hit = b.find(pat, at, end)
+        return hit + len(pat) if hit >= 0 else None
+
+    spaces = b" \t\n\r\f\v"
+    budget = [4 * (end - begin) + 4096]
+    at, start = begin, None
+    while at < end:
+        ch = b[at:at + 1]
+        nxt = None
+        if b.startswith(b"```", at) or b.startswith(b"~~~", at):
+            nxt = closing(at + 3, b[at:at + 3]) or end
+        elif ch == b"`":
+            k = at + 1
+            while k < end and b[k:k + 1] not in (b"`", b"\n"):
+                k += 1
+            nxt = k + 1 if b[k:k + 1] == b"`" else at + 1
+        elif ch == b"$":
+            nxt = (closing(at + 2, b"$$") if b.startswith(b"$$", at) else closing(at + 1, b"$"))
+            nxt = nxt or at + 1
+        elif ch == b"\\" and at + 1 < end:
+            d = b[at + 1:at + 2]
+            if d == b"(":
+                nxt = closing(at + 2, b"\\)")
+            elif d == b"[":
+                nxt = closing(at + 2, b"\\]")
+            elif b.startswith(b"\\begin{", at):
+                k = at + 7
+                while k < end and k - (at + 7) < 32 and b[k:k + 1] != b"}" and b[k] not in spaces:
+                    k += 1
+                if k < end and b[k:k + 1] == b"}" and k > at + 7:
+                    pat = b"\\end{" + b[at + 7:k] + b"}"
+                    limit = min(end, k + 1 + budget[0])
+                    hit = b.find(pat, k + 1, limit)
+                    budget[0] -= (hit if hit >= 0 else limit) - (k + 1)
+                    nxt = hit + len(pat) if hit >= 0 else None
+            if nxt is None:
+                nxt = at + 1
+                while nxt < end and (b[nxt] | 0x20) in range(ord("a"), ord("z") + 1):
+                    nxt += 1
+                if nxt == at + 1:
+                    nxt = at + 2
+        elif ch == b"<":
+            k = at + 1
+            if b[k:k + 1] == b"/":
+                k += 1
+            name = k
+            while k < end and k - name < 64 and b[k:k + 1] not in (b">", b"<") \
+                    and b[k] not in spaces:
+                k += 1
+            if k < end and b[k:k + 1] == b">" and k > name:
+                nxt = k + 1
+        elif ch == b":" and start is not None and b.startswith(b"://", at):
+            start = None
+            nxt = at
+            while nxt < end and b[nxt] not in spaces:
+                nxt += 1
+        elif ch == b"@" and start is not None and at + 1 < end \
+                and chr(b[at + 1]).isascii() and chr(b[at + 1]).isalnum():
+            start = None
+            nxt = at
+            while nxt < end and b[nxt] not in spaces:
+                nxt += 1
+        if nxt is not None:
+            if start is not None:
+                word(start, at)
+            start = None
+            at = nxt
+            continue
+        cp, w = _decode(b, at)
+        cls = _script_of(cp)
+        spaced_letter = cls in _SCRIPTS and cls not in _CONTINUA
+        in_word = spaced_letter or cls in ("inherited", "digit") or cp == ord("_")
+        if not in_word and start is not None and cp in (ord("'"), 0x2019, ord("-")) \
+                and at + w < end:
+            after, _ = _decode(b, at + w)
+            acls = _script_of(after)
+            in_word = acls in _SCRIPTS and acls not in _CONTINUA
+        if in_word:
+            if start is None:
+                start = at
+        else:
+            if start is not None:
+                word(start, at)
+            start = None
+            if cls in _CONTINUA:
+                unit(cls, continua_weight)
+            elif cls == "invalid":
+                counts["invalid"] += 1
+        at += w
+    if start is not None:
+        word(start, end)
+    return counts["target"], counts["other"], counts["invalid"]
+
+
+def language_consistency(text, target, min_units=5.0, threshold=None, **options):
+    if text is None:
+        return math.nan
+    t, o, _ = language_units(text, target, **options)
+    if t + o == 0 or t + o < min_units:
+        return math.nan
+    share = t / (t + o)
+    if threshold:
+        return 1.0 if share >= threshold else 0.0
+    return share
