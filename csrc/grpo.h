@@ -94,9 +94,10 @@ grpo_status grpo_reasoning_steps_reward(float *out, int64_t *counts, const grpo_
 
 /* Repetition penalty (Demystifying Long CoT, App. C.2): (1 - unique n-grams / n-grams) *
  * max_penalty over whitespace-separated words (Python str.split() whitespace), 0 when there
- * are fewer than `ngram` words. Lowercasing is the caller's. */
+ * are fewer than `ngram` words. fold_ascii_case compares ASCII letters case-insensitively;
+ * lowercasing beyond ASCII is the caller's. */
 grpo_status grpo_repetition_words(float *out, const grpo_str *texts, int64_t n, int64_t ngram,
-                                  double max_penalty, int num_threads);
+                                  double max_penalty, int fold_ascii_case, int num_threads);
 
 /* The same over token ids: sequence i is ids[offsets[i] .. offsets[i+1]) (offsets has N+1
  * entries, non-decreasing). */

@@ -19,6 +19,10 @@
 
 #include "text_scan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define TAG_MAX 256 /* longest tag accepted; composite patterns are built on the stack */
 
 /* Python str.count: non-overlapping occurrences, stopping once `cap` are found. */
@@ -108,7 +112,7 @@ static int at_line_end(const char *s, size_t len, size_t at) {
  * occurrence will do, so the first one that qualifies is taken. */
 static int tail_after(const tag_set *t, const char *s, size_t len, size_t from) {
     for (;;) {
-        size_t j = find_at(s, len, from, t->tail.buf, t->tail.len);
+        size_t j = find_anchored(s, len, from, t->tail.buf, t->tail.len, 1);
         if (j == NOT_FOUND) return 0;
         if (at_line_end(s, len, j + t->tail.len)) return 1;
         from = j + 1;
@@ -126,7 +130,7 @@ static int format_openr1(const tag_set *t, const char *s, size_t len, grpo_str l
         if (!starts_at(s, len, 0, t->head.buf, t->head.len)) return 0;
         at = t->head.len;
     }
-    size_t mid = find_at(s, len, at, t->middle.buf, t->middle.len);
+    size_t mid = find_anchored(s, len, at, t->middle.buf, t->middle.len, 1);
     if (mid == NOT_FOUND) return 0;
     at = mid + t->middle.len;
     if (t->mode == GRPO_FORMAT_CODE) {
@@ -145,15 +149,28 @@ static int format_openr1(const tag_set *t, const char *s, size_t len, grpo_str l
 }
 
 /* ^O(?!.*O)(.*?)C.*$ with DOTALL|MULTILINE: starts with O, no second O anywhere after it (the
- * lookahead), and a C after it (the trailing `.*$` always matches). */
+ * lookahead), and a C after it (the trailing `.*$` always matches). When O and C share their
+ * first byte, one memchr walk over that byte answers both questions. */
 static int format_think(const tag_set *t, const char *s, size_t len) {
     size_t at = 0;
     if (!t->prefilled) {
         if (!starts_at(s, len, 0, t->open.s, t->open.len)) return 0;
         at = t->open.len;
     }
-    if (find_at(s, len, at, t->open.s, t->open.len) != NOT_FOUND) return 0;
-    return find_at(s, len, at, t->close.s, t->close.len) != NOT_FOUND;
+    if (t->open.s[0] != t->close.s[0]) {
+        if (find_at(s, len, at, t->open.s, t->open.len) != NOT_FOUND) return 0;
+        return find_at(s, len, at, t->close.s, t->close.len) != NOT_FOUND;
+    }
+    int closed = 0;
+    while (at < len) {
+        const char *hit = memchr(s + at, t->open.s[0], len - at);
+        if (hit == NULL) break;
+        size_t q = (size_t)(hit - s);
+        if (starts_at(s, len, q, t->open.s, t->open.len)) return 0;
+        if (starts_at(s, len, q, t->close.s, t->close.len)) closed = 1;
+        at = q + 1;
+    }
+    return closed;
 }
 
 static int is_blank(char c) {
@@ -252,19 +269,54 @@ grpo_status grpo_format_reward(float *out, const grpo_str *texts, int64_t n,
 
 /* ------------------------------------------------------------------ tag count */
 
+/* str.count of the four tag patterns in one pass. Every occurrence of a pattern contains its
+ * tag, so visiting each position holding the tags' common first byte (memchr) in increasing
+ * order enumerates all occurrences in order; accepting one only when it starts at or after the
+ * end of the last accepted one is exactly str.count's greedy non-overlapping count. */
+static void count_tags_one_pass(const tag_set *t, const char *s, size_t len, int64_t counts[4]) {
+    const grpo_str tags[4] = {t->open, t->close, t->aopen, t->aclose};
+    const int lead[4] = {0, 1, 1, 1}, trail[4] = {1, 1, 1, 0};
+    size_t next_free[4] = {0, 0, 0, 0};
+    const char first = tags[0].s[0];
+    for (size_t at = 0; at < len;) {
+        const char *hit = memchr(s + at, first, len - at);
+        if (hit == NULL) break;
+        size_t q = (size_t)(hit - s);
+        for (int k = 0; k < 4; k++) {
+            if (!starts_at(s, len, q, tags[k].s, tags[k].len)) continue;
+            if (lead[k] && (q == 0 || s[q - 1] != '\n')) continue;
+            size_t end = q + tags[k].len + (size_t)trail[k];
+            if (trail[k] && (end > len || s[end - 1] != '\n')) continue;
+            size_t start = q - (size_t)lead[k];
+            if (start >= next_free[k]) {
+                counts[k]++;
+                next_free[k] = end;
+            }
+        }
+        at = q + 1;
+    }
+}
+
 static void tag_count_range(void *ctx, int64_t begin, int64_t end, int worker) {
     const format_job *job = ctx;
+    const tag_set *t = job->tags;
+    const int one_pass = t->close.s[0] == t->open.s[0] && t->aopen.s[0] == t->open.s[0] &&
+                         t->aclose.s[0] == t->open.s[0];
     for (int64_t i = begin; i < end; i++) {
         grpo_str x = job->texts[i];
         if (x.s == NULL) {
             job->out[i] = NAN;
             continue;
         }
-        float r = 0.0f;
-        for (int k = 0; k < 4; k++) {
-            const pattern *p = &job->tags->count[k];
-            if (count_nonoverlapping(x.s, x.len, p->buf, p->len, 2) == 1) r += 0.25f;
+        int64_t counts[4] = {0, 0, 0, 0};
+        if (one_pass) {
+            count_tags_one_pass(t, x.s, x.len, counts);
+        } else {
+            for (int k = 0; k < 4; k++)
+                counts[k] = count_nonoverlapping(x.s, x.len, t->count[k].buf, t->count[k].len, 2);
         }
+        float r = 0.0f;
+        for (int k = 0; k < 4; k++) r += counts[k] == 1 ? 0.25f : 0.0f;
         job->out[i] = r;
     }
 }
@@ -318,10 +370,48 @@ static size_t step_match(const char *s, size_t len, size_t at) {
     return 0;
 }
 
+/* Byte pairs that can start a step match: "\n-", "\n*", "St", "Se", "Fi", "Ne". */
+static int step_start(const char *s, size_t len, size_t at) {
+    if (at + 1 >= len) return 0;
+    char c = s[at], d = s[at + 1];
+    return (c == '\n' && (d == '-' || d == '*')) || (c == 'S' && (d == 't' || d == 'e')) ||
+           (c == 'F' && d == 'i') || (c == 'N' && d == 'e');
+}
+
+/* First position >= at where a match can start. The SSE2 path tests 16 pairs at a time and
+ * lands on the same position as the plain loop after it. */
+static size_t next_step_start(const char *s, size_t len, size_t at) {
+#ifdef __SSE2__
+#define EQ(v, ch) _mm_cmpeq_epi8((v), _mm_set1_epi8(ch))
+    while (at + 17 <= len) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + at + 1));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(EQ(c, '\n'), _mm_or_si128(EQ(d, '-'), EQ(d, '*'))),
+                         _mm_and_si128(EQ(c, 'S'), _mm_or_si128(EQ(d, 't'), EQ(d, 'e')))),
+            _mm_or_si128(_mm_and_si128(EQ(c, 'F'), EQ(d, 'i')),
+                         _mm_and_si128(EQ(c, 'N'), EQ(d, 'e'))));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) return at + (size_t)__builtin_ctz((unsigned)bits);
+        at += 16;
+    }
+#undef EQ
+#endif
+    while (at < len && !step_start(s, len, at)) at++;
+    return at;
+}
+
 static int64_t count_steps(const char *s, size_t len) {
     int64_t count = 0;
     size_t at = 0;
-    while (at < len) {
+    if (len > 0) { /* ^\d+\. can only match here */
+        size_t m = step_match(s, len, 0);
+        if (m) count++;
+        at = m ? m : 1;
+    }
+    for (;;) {
+        at = next_step_start(s, len, at);
+        if (at >= len) break;
         size_t m = step_match(s, len, at);
         if (m) {
             count++;
@@ -430,33 +520,50 @@ static uint64_t mix64(uint64_t x) {
     return x;
 }
 
-static uint64_t hash_bytes(const char *s, size_t len) {
+static unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+/* FNV-1a of a word, ASCII letters folded to lower case when `fold_case` (a no-op on text the
+ * caller already lowercased, and equal to Python's str.lower on ASCII). */
+static uint64_t hash_word(const char *s, size_t len, int fold_case) {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)s[k]) * 0x100000001b3ULL;
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)s[k];
+        h = (h ^ (fold_case ? fold(c) : c)) * 0x100000001b3ULL;
+    }
     return mix64(h ^ len);
 }
 
-typedef int (*unit_eq_fn)(const void *src, const rep_scratch *w, int64_t a, int64_t b,
-                          int64_t ngram);
+static int same_word(const char *a, const char *b, size_t len, int fold_case) {
+    if (!fold_case) return memcmp(a, b, len) == 0;
+    for (size_t k = 0; k < len; k++)
+        if (fold((unsigned char)a[k]) != fold((unsigned char)b[k])) return 0;
+    return 1;
+}
 
-static int words_eq(const void *src, const rep_scratch *w, int64_t a, int64_t b, int64_t ngram) {
+typedef int (*unit_eq_fn)(const void *src, const rep_scratch *w, int64_t a, int64_t b,
+                          int64_t ngram, int fold_case);
+
+static int words_eq(const void *src, const rep_scratch *w, int64_t a, int64_t b, int64_t ngram,
+                    int fold_case) {
     const char *s = src;
     for (int64_t k = 0; k < ngram; k++) {
         int64_t la = w->lens[a + k], lb = w->lens[b + k];
-        if (la != lb || memcmp(s + w->starts[a + k], s + w->starts[b + k], (size_t)la) != 0)
+        if (la != lb || w->hash[a + k] != w->hash[b + k] ||
+            !same_word(s + w->starts[a + k], s + w->starts[b + k], (size_t)la, fold_case))
             return 0;
     }
     return 1;
 }
 
-static int ids_eq(const void *src, const rep_scratch *w, int64_t a, int64_t b, int64_t ngram) {
+static int ids_eq(const void *src, const rep_scratch *w, int64_t a, int64_t b, int64_t ngram,
+                  int fold_case) {
     const int64_t *ids = src;
     return memcmp(ids + a, ids + b, (size_t)ngram * sizeof *ids) == 0;
 }
 
 /* Distinct n-grams among the `units` units whose hashes are in w->hash; -1 on no memory. */
 static int64_t distinct_ngrams(rep_scratch *w, const void *src, int64_t units, int64_t ngram,
-                               unit_eq_fn eq) {
+                               unit_eq_fn eq, int fold_case) {
     int64_t total = units - ngram + 1;
     size_t slots = 16;
     while (slots < (size_t)total * 2) slots *= 2;
@@ -473,7 +580,7 @@ static int64_t distinct_ngrams(rep_scratch *w, const void *src, int64_t units, i
                 distinct++;
                 break;
             }
-            if (eq(src, w, other, g, ngram)) break;
+            if (eq(src, w, other, g, ngram, fold_case)) break;
             slot = (slot + 1) & (slots - 1);
         }
     }
@@ -486,6 +593,7 @@ typedef struct {
     const int64_t *ids, *offsets;
     int64_t ngram;
     double max_penalty;
+    int fold_case;
     rep_scratch *scratch; /* one per worker */
     _Atomic int failed;
 } rep_job;
@@ -518,17 +626,22 @@ static void rep_words_range(void *ctx, int64_t begin, int64_t end, int worker) {
                 continue;
             }
             size_t start = at;
-            while (at < x.len && space_width(x.s, x.len, at) == 0) at++;
+            while (at < x.len) {
+                unsigned char c = (unsigned char)x.s[at];
+                if (c > 0x20 && c < 0x80) at++; /* the common case: a visible ASCII byte */
+                else if (space_width(x.s, x.len, at)) break;
+                else at++;
+            }
             w->starts[words] = (int64_t)start;
             w->lens[words] = (int64_t)(at - start);
-            w->hash[words] = hash_bytes(x.s + start, at - start);
+            w->hash[words] = hash_word(x.s + start, at - start, job->fold_case);
             words++;
         }
         if (words < job->ngram) {
             job->out[i] = 0.0f;
             continue;
         }
-        int64_t distinct = distinct_ngrams(w, x.s, words, job->ngram, words_eq);
+        int64_t distinct = distinct_ngrams(w, x.s, words, job->ngram, words_eq, job->fold_case);
         if (distinct < 0) {
             job->failed = 1;
             return;
@@ -552,7 +665,7 @@ static void rep_ids_range(void *ctx, int64_t begin, int64_t end, int worker) {
             return;
         }
         for (int64_t k = 0; k < units; k++) w->hash[k] = mix64((uint64_t)ids[k]);
-        int64_t distinct = distinct_ngrams(w, ids, units, job->ngram, ids_eq);
+        int64_t distinct = distinct_ngrams(w, ids, units, job->ngram, ids_eq, 0);
         if (distinct < 0) {
             job->failed = 1;
             return;
@@ -579,10 +692,10 @@ static grpo_status run_repetition(rep_job *job, int64_t n, int num_threads, grpo
 }
 
 grpo_status grpo_repetition_words(float *out, const grpo_str *texts, int64_t n, int64_t ngram,
-                                  double max_penalty, int num_threads) {
+                                  double max_penalty, int fold_ascii_case, int num_threads) {
     if (n < 0 || (n > 0 && (out == NULL || texts == NULL))) return GRPO_ERR_INVALID;
     if (ngram < 1 || !isfinite(max_penalty)) return GRPO_ERR_INVALID;
-    rep_job job = {out, texts, NULL, NULL, ngram, max_penalty, NULL, 0};
+    rep_job job = {out, texts, NULL, NULL, ngram, max_penalty, fold_ascii_case != 0, NULL, 0};
     return run_repetition(&job, n, num_threads, rep_words_range);
 }
 
@@ -593,6 +706,6 @@ grpo_status grpo_repetition_ids(float *out, const int64_t *ids, const int64_t *o
     for (int64_t i = 0; i < n; i++)
         if (offsets[i + 1] < offsets[i] || offsets[0] < 0) return GRPO_ERR_INVALID;
     if (n > 0 && offsets[n] > offsets[0] && ids == NULL) return GRPO_ERR_INVALID;
-    rep_job job = {out, NULL, ids, offsets, ngram, max_penalty, NULL, 0};
+    rep_job job = {out, NULL, ids, offsets, ngram, max_penalty, 0, NULL, 0};
     return run_repetition(&job, n, num_threads, rep_ids_range);
 }

@@ -19,6 +19,24 @@ static inline size_t find_at(const char *s, size_t len, size_t from, const char 
     return hit ? (size_t)(hit - s) : NOT_FOUND;
 }
 
+/* find_at for a pattern whose byte at `anchor` is rare in text (the '<' of "\n</think>"):
+ * memchr walks that byte and each hit is checked in place. Linear: every hit advances by one. */
+static inline size_t find_anchored(const char *s, size_t len, size_t from, const char *pat,
+                                   size_t plen, size_t anchor) {
+    if (from > len || plen > len - from) return NOT_FOUND;
+    if (anchor >= plen) return find_at(s, len, from, pat, plen);
+    size_t at = from + anchor;
+    const size_t last = len - plen + anchor; /* last position the anchor byte may take */
+    while (at <= last) {
+        const char *hit = memchr(s + at, pat[anchor], last + 1 - at);
+        if (hit == NULL) return NOT_FOUND;
+        size_t q = (size_t)(hit - s);
+        if (memcmp(s + q - anchor, pat, plen) == 0) return q - anchor;
+        at = q + 1;
+    }
+    return NOT_FOUND;
+}
+
 static inline int starts_at(const char *s, size_t len, size_t at, const char *pat, size_t plen) {
     if (plen == 0) return at <= len;
     return at <= len && plen <= len - at && memcmp(s + at, pat, plen) == 0;

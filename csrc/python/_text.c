@@ -237,15 +237,16 @@ fail:
 }
 
 static PyObject *py_repetition_words(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"texts", "ngram", "max_penalty", "num_threads", NULL};
+    static char *kwlist[] = {"texts", "ngram", "max_penalty", "fold_ascii_case", "num_threads",
+                             NULL};
     PyObject *texts_obj, *threads_obj = NULL;
     long long ngram;
     double max_penalty;
-    int threads;
+    int threads, fold_case = 0;
     text_batch texts = {0};
     PyArrayObject *out = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLd|O", kwlist, &texts_obj, &ngram,
-                                     &max_penalty, &threads_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLd|pO", kwlist, &texts_obj, &ngram,
+                                     &max_penalty, &fold_case, &threads_obj))
         return NULL;
     if (binding_threads(threads_obj, &threads) != 0) goto fail;
     if (text_batch_init(&texts, texts_obj, "completions") != 0) goto fail;
@@ -254,7 +255,7 @@ static PyObject *py_repetition_words(PyObject *self, PyObject *args, PyObject *k
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
     st = grpo_repetition_words((float *)PyArray_DATA(out), texts.items, texts.n, ngram,
-                               max_penalty, threads);
+                               max_penalty, fold_case, threads);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "repetition penalty");

@@ -428,9 +428,10 @@ def repetition(completions: Sequence | None = None, *, completion_ids: Sequence 
         raise ValueError("repetition: pass completions or completion_ids")
     texts = texts_of(completions)
     if lowercase:
-        texts = [t.lower() if t is not None else None for t in texts]
+        # ASCII text is folded in C (same result as str.lower); only the rest needs Python.
+        texts = [t if t is None or t.isascii() else t.lower() for t in texts]
     return _text.repetition_words(texts, int(ngram_size), float(max_penalty),
-                                  num_threads=threads)
+                                  fold_ascii_case=bool(lowercase), num_threads=threads)
 
 
 # ------------------------------------------------------------------------- length

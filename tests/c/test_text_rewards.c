@@ -50,7 +50,7 @@ int main(void) {
     CHECK(grpo_reasoning_steps_reward(&out, &count, &steps, 1, 0.0, 1) == GRPO_ERR_INVALID);
 
     grpo_str rep = S("A B C A B C");
-    CHECK(grpo_repetition_words(&out, &rep, 1, 3, -1.0, 1) == GRPO_OK);
+    CHECK(grpo_repetition_words(&out, &rep, 1, 3, -1.0, 1, 1) == GRPO_OK);
     CHECK_CLOSE(out, -0.25, 1e-7);
     int64_t ids[] = {5, 5, 5, 5, 5}, offs[] = {0, 5};
     CHECK(grpo_repetition_ids(&out, ids, offs, 1, 2, -1.0, 1) == GRPO_OK);
@@ -93,7 +93,7 @@ int main(void) {
         }
     CHECK(grpo_tag_count_reward(r, texts, N, &o, 3) == GRPO_OK);
     CHECK(grpo_reasoning_steps_reward(r, NULL, texts, N, 3.0, 3) == GRPO_OK);
-    CHECK(grpo_repetition_words(r, texts, N, 2, -1.0, 3) == GRPO_OK);
+    CHECK(grpo_repetition_words(r, texts, N, 2, -1.0, 1, 3) == GRPO_OK);
     lo.target_scripts = 1u << GRPO_SCRIPT_LATIN;
     for (int region = 0; region <= 1; region++) {
         lo.region = region;
