@@ -34,7 +34,8 @@ def strict_format_reward(completions: Sequence, **kwargs: Any) -> list:
 
 
 def think_format_reward(completions: Sequence, **kwargs: Any) -> list:
-    """TRL ``think_format_reward``: starts with ``<think>``, no second ``<think>``, a ``</think>``."""
+    """TRL ``think_format_reward``: starts with ``<think>``, no second ``<think>``, has a
+    ``</think>``."""
     return _as_list(_text_rewards.format(completions, mode="think"))
 
 

@@ -335,7 +335,8 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
     >>> cot = "<think>我们 compute the 值</think>答案是 5"
     >>> [round(float(x), 2) for x in rewards.language_consistency([cot], "zh")]
     [0.6]
-    >>> rewards.language_consistency(["<think>令 $x^2 = 4$，所以 x 等于二</think>"], "zh").tolist()
+    >>> cot = "<think>令 $x^2 = 4$，所以 x 等于二</think>"
+    >>> rewards.language_consistency([cot], "zh").tolist()
     [1.0]
     """
     texts = texts_of(completions)
