@@ -30,6 +30,7 @@ from typing import Any, TextIO
 import numpy as np
 
 DEFAULT_REWARDS = ("accuracy", "format", "tag_count")
+SOLUTION_REWARDS = ("accuracy", "length", "cosine")
 BUNDLED = "sample_rollouts.jsonl"
 
 
@@ -70,8 +71,10 @@ def _completion_ok(value: Any) -> bool:
             and isinstance(value[0].get("content"), str))
 
 
-def read_rollouts(path: str, progress: bool) -> tuple[list[dict], list[int], list[str]]:
-    """Valid rows, their line numbers, and one message per skipped line."""
+def read_rollouts(path: str, progress: bool,
+                  need_solution: bool) -> tuple[list[dict], list[int], list[str]]:
+    """Valid rows, their line numbers, and one message per skipped line. "solution" must be a
+    string when a chosen reward needs it; "group" is needed on every row once one row has it."""
     rows: list[dict] = []
     lines: list[int] = []
     problems: list[str] = []
@@ -108,20 +111,30 @@ def read_rollouts(path: str, progress: bool) -> tuple[list[dict], list[int], lis
                 problems.append(f"line {number}: \"completion\" must be a string or chat "
                                 f"messages with string content")
                 continue
-            for key in ("prompt", "solution"):
-                value = row.get(key)
-                if value is not None and not isinstance(value, (str, list)):
-                    problems.append(f"line {number}: \"{key}\" must be a string")
-                    break
-            else:
-                group = row.get("group")
-                if isinstance(group, bool) or not isinstance(group, (str, int, type(None))):
-                    problems.append(f"line {number}: \"group\" must be a string or an integer")
-                    continue
-                rows.append(row)
-                lines.append(number)
+            if need_solution and "solution" not in row:
+                problems.append(f"line {number}: missing \"solution\"")
+                continue
+            if need_solution and not isinstance(row["solution"], str):
+                problems.append(f"line {number}: \"solution\" must be a string")
+                continue
+            prompt = row.get("prompt")
+            if prompt is not None and not isinstance(prompt, (str, list)):
+                problems.append(f"line {number}: \"prompt\" must be a string or chat messages")
+                continue
+            group = row.get("group", 0)
+            if isinstance(group, bool) or not isinstance(group, (str, int)):
+                problems.append(f"line {number}: \"group\" must be a string or an integer")
+                continue
+            rows.append(row)
+            lines.append(number)
     bar.update(size)
     bar.close()
+    if any("group" in r for r in rows):
+        keep = [i for i, r in enumerate(rows) if "group" in r]
+        problems += [f"line {lines[i]}: missing \"group\" (other rows have one)"
+                     for i, r in enumerate(rows) if "group" not in r]
+        rows, lines = [rows[i] for i in keep], [lines[i] for i in keep]
+    problems.sort(key=lambda p: int(p.split(":")[0].split()[1]))
     return rows, lines, problems
 
 
@@ -134,10 +147,6 @@ def _prompt_text(prompt: Any) -> str:
 def group_labels(rows: list[dict], group_size: int | None) -> tuple[np.ndarray | None, int | None]:
     """(group_ids, group_size): from the "group" field, --group-size, or shared prompts."""
     if any("group" in r for r in rows):
-        missing = [i for i, r in enumerate(rows) if r.get("group") is None]
-        if missing:
-            raise ValueError(f"{len(missing)} rows have no \"group\" while others do (first at "
-                             f"row {missing[0] + 1}); give every row a group or none")
         keys = [json.dumps(r["group"]) for r in rows]
         return np.unique(keys, return_inverse=True)[1].astype(np.int64), None
     if group_size is not None:
@@ -286,7 +295,9 @@ def score(args: argparse.Namespace) -> int:
                              f"{len(weights)}")
 
     show = args.progress if args.progress is not None else sys.stderr.isatty()
-    rows, line_numbers, problems = read_rollouts(path, show and os.path.getsize(path) > 1 << 20)
+    need_solution = any(n in SOLUTION_REWARDS for n in names)
+    rows, line_numbers, problems = read_rollouts(path, show and os.path.getsize(path) > 1 << 20,
+                                                 need_solution)
     for problem in problems:
         print(f"{path}: {problem} (skipped)", file=sys.stderr)
     if not rows:
@@ -322,7 +333,7 @@ def score(args: argparse.Namespace) -> int:
                 scored["reward"] = None if math.isnan(total[i]) else float(total[i])
                 scored["advantage"] = float(advantages[i])
                 scored["line"] = line_numbers[i]
-                sink.write(json.dumps(scored, ensure_ascii=False) + "\n")
+                sink.write(json.dumps(scored) + "\n")
         finally:
             if sink is not sys.stdout:
                 sink.close()

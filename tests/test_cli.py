@@ -100,3 +100,30 @@ def test_info_and_example():
     assert proc.returncode == 0 and "grpo_c" in proc.stdout
     proc = run("example")
     assert proc.returncode in (0, 2)
+
+
+def test_malformed_lines_are_reported_and_valid_ones_kept(tmp_path):
+    good = '"completion": "<think>\\n1\\n</think>\\n<answer>\\n1\\n</answer>"'
+    lines = [
+        '{' + good + ', "group": "a"}',
+        '{' + good + ', "group": "a"',  # cut off
+        '   \t',
+        '{"completion": "\\ud800 lone surrogate", "group": "a"}',
+        '{' + good + '}',  # no group while the others have one
+        '{"completion": 42, "group": "a"}',
+        '{"completion": "x", "group": null}',
+        '{' + good + ', "group": "b"}\r',
+        '{' + good + ', "group": "b", "extra": [1]}',
+    ]
+    data = tmp_path / "bad.jsonl"
+    data.write_bytes("\n".join(lines).encode())  # no final newline
+    out = tmp_path / "out.jsonl"
+    proc = run("score", str(data), "--rewards", "format,language,repetition", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for number, reason in [(2, "invalid JSON"), (3, "empty line"), (5, "missing \"group\""),
+                           (6, "\"completion\" must be"), (7, "\"group\" must be")]:
+        assert f"line {number}: {reason}" in proc.stderr
+    kept = [json.loads(line)["line"] for line in out.read_text().splitlines()]
+    assert kept == [1, 4, 8, 9]
+    assert "scored 4 rollouts in 2 groups" in proc.stdout
+    assert "(5 malformed lines skipped)" in proc.stdout
