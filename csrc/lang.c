@@ -160,12 +160,29 @@ static size_t skip_to_space(const char *s, size_t end, size_t at) {
  * and connectors belong to the run around them. */
 static void count_word(lang_counts *c, const lang_ctx *ctx, const char *s, size_t b, size_t e) {
     const grpo_lang_opts *o = ctx->opts;
+    int target_latin = (o->target_scripts >> GRPO_SCRIPT_LATIN) & 1u;
+    size_t ascii_letters = 0;
+    int ascii_caps = 1, ascii = 1;
+    for (size_t k = b; k < e && ascii; k++) { /* fast path: an ASCII word is one Latin run */
+        unsigned char ch = (unsigned char)s[k];
+        if (ch >= 0x80) ascii = 0;
+        else if (ch == '_' || (ch >= '0' && ch <= '9')) return;
+        else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') {
+            ascii_letters++;
+            if (ch >= 'a') ascii_caps = 0;
+        }
+    }
+    if (ascii) {
+        int neutral = (ascii_letters == 1 && !target_latin) ||
+                      (o->ignore_acronyms && ascii_caps && ascii_letters <= 5);
+        if (ascii_letters > 0 && !neutral) add_unit(c, ctx, GRPO_SCRIPT_LATIN, 1.0);
+        return;
+    }
     uint32_t cp;
     for (size_t at = b; at < e;) {
         at += decode_utf8(s, e, at, &cp);
         if (cp == '_' || classify(cp) == CLS_DIGIT) return;
     }
-    int target_latin = (o->target_scripts >> GRPO_SCRIPT_LATIN) & 1u;
     int run = -1, caps = 1;
     size_t letters = 0;
     for (size_t at = b;;) {
@@ -280,6 +297,11 @@ static void scan_region(lang_counts *c, const lang_ctx *ctx, const char *s, size
             if (word != NOT_FOUND) count_word(c, ctx, s, word, at);
             word = NOT_FOUND;
             at = next;
+            continue;
+        }
+        if (((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (ch >= '0' && ch <= '9') || ch == '_') {
+            if (word == NOT_FOUND) word = at; /* fast path: ASCII word characters */
+            at++;
             continue;
         }
         uint32_t cp;
