@@ -27,6 +27,7 @@ extensions = [
     Extension(
         "grpo_c." + os.path.splitext(os.path.basename(src))[0],
         sources=[src],
+        depends=core_sources + sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("csrc/python/*.h")),
         include_dirs=["csrc", numpy.get_include()],
         define_macros=build_macros,
         extra_compile_args=CORE_CFLAGS,
@@ -41,6 +42,10 @@ class BuildExtWithCore(build_ext):
     """Builds the core library first, so ``build_ext --inplace`` alone is a complete build."""
 
     def run(self):
+        # build_clib has no dependency tracking: always rebuild the (small) core so an edit in
+        # csrc/ is never linked stale; the extensions depend on it through `depends`.
+        build_clib = self.get_finalized_command("build_clib")
+        build_clib.force = True
         self.run_command("build_clib")
         super().run()
 

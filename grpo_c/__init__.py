@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from grpo_c import _core
 from grpo_c._threads import get_num_threads, set_num_threads
+from grpo_c.advantages import GroupStats, group_advantages, group_stats
+from grpo_c.loss import PolicyLossOutput, policy_loss
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "build_info", "get_num_threads", "set_num_threads"]
+__all__ = [
+    "GroupStats",
+    "PolicyLossOutput",
+    "__version__",
+    "build_info",
+    "get_num_threads",
+    "group_advantages",
+    "group_stats",
+    "policy_loss",
+    "set_num_threads",
+]
 
 
 def build_info() -> dict:

@@ -1,0 +1,331 @@
+"""Group-relative advantages (GRPO and relatives) and mergeable group statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from grpo_c import _core
+from grpo_c._options import check_preset, choice, positive, positive_int, resolve, take
+
+__all__ = ["GroupStats", "group_stats", "group_advantages"]
+
+_ESTIMATORS = {"grpo": 0, "rloo": 1, "opo": 2, "gpg": 3, "passk": 4, "reinforce_baseline": None}
+_SCALES = {"group": 0, "batch": 1, "none": 2}
+_STD_MODES = {"plus_eps": 0, "floor_plus_eps": 1}
+_SINGLETONS = {"zero": 0, "raw": 1, "error": None}
+
+_NEUTRAL = {
+    "estimator": "grpo",
+    "scale": "group",
+    "eps": 1e-4,
+    "ddof": 1,
+    "std_mode": "plus_eps",
+    "singleton": "zero",
+    "weights": None,
+    "multi_objective": "sum_then_normalize",
+    "lengths": None,
+    "mask": None,
+    "whiten_ddof": 1,
+    "whiten_eps": 1e-8,
+    "whiten_eps_mode": "add",
+    "stats": None,
+}
+
+
+def _neutral(framework: dict, neutral: dict) -> dict:
+    return {}
+
+
+def _trl(framework: dict, neutral: dict) -> dict:
+    out: dict[str, Any] = {"eps": 1e-4, "singleton": "zero"}
+    scale = take(framework, "scale_rewards", "group", neutral, "scale")
+    out["scale"] = {True: "group", False: "none"}.get(scale, scale) if isinstance(scale, bool) else scale
+    out["weights"] = take(framework, "reward_weights", None, neutral, "weights")
+    out["multi_objective"] = take(framework, "multi_objective_aggregation", "sum_then_normalize",
+                                  neutral, "multi_objective")
+    return out
+
+
+_VERL_ESTIMATORS = {
+    "grpo": ("grpo", "plus_eps", "raw"),
+    "grpo_vectorized": ("grpo", "floor_plus_eps", "raw"),
+    "grpo_passk": ("passk", "plus_eps", "error"),
+    "rloo": ("rloo", "plus_eps", "raw"),
+    "rloo_vectorized": ("rloo", "plus_eps", "zero"),
+    "opo": ("opo", "plus_eps", "raw"),
+    "gpg": ("gpg", "plus_eps", "raw"),
+    "reinforce_plus_plus_baseline": ("reinforce_baseline", "plus_eps", "raw"),
+}
+
+
+def _verl(framework: dict, neutral: dict) -> dict:
+    name = take(framework, "adv_estimator", "grpo", neutral, "estimator", "std_mode", "singleton")
+    choice("adv_estimator", name, tuple(_VERL_ESTIMATORS))
+    estimator, std_mode, singleton = _VERL_ESTIMATORS[name]
+    norm = take(framework, "norm_adv_by_std_in_grpo", True, neutral, "scale")
+    eps = take(framework, "epsilon", 1e-6, neutral, "eps")
+    return {"estimator": estimator, "std_mode": std_mode, "singleton": singleton, "eps": eps,
+            "scale": "group" if norm else "none", "whiten_ddof": 1, "whiten_eps": 1e-8,
+            "whiten_eps_mode": "add"}
+
+
+_OPENRLHF_ESTIMATORS = {
+    "group_norm": ("grpo", "group"),
+    "dr_grpo": ("grpo", "none"),
+    "rloo": ("rloo", "none"),
+    "reinforce_baseline": ("reinforce_baseline", "none"),
+}
+
+
+def _openrlhf(framework: dict, neutral: dict) -> dict:
+    name = take(framework, "advantage_estimator", "group_norm", neutral, "estimator", "scale")
+    choice("advantage_estimator", name, tuple(_OPENRLHF_ESTIMATORS))
+    estimator, scale = _OPENRLHF_ESTIMATORS[name]
+    return {"estimator": estimator, "scale": scale, "eps": 1e-9, "singleton": "error",
+            "whiten_ddof": 0, "whiten_eps": 1e-8, "whiten_eps_mode": "floor"}
+
+
+_TRANSLATORS = {None: _neutral, "trl": _trl, "verl": _verl, "openrlhf": _openrlhf}
+_GROUP_SIZE_NAMES = {"trl": "num_generations", "openrlhf": "n_samples_per_prompt"}
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Per-group count, sum and M2 (sum of squared deviations) of the scorable rewards.
+
+    Statistics of shards of the same groups merge exactly (:meth:`merge`), so a distributed
+    trainer can all-gather them and normalise every rank's rewards by the global group
+    statistics. ``count`` is int64 (G,); ``sum`` and ``m2`` are float64 (G,).
+    """
+
+    count: np.ndarray
+    sum: np.ndarray
+    m2: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.sum / self.count
+
+    def std(self, ddof: int = 1) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sqrt(self.m2 / (self.count - ddof))
+
+    def merge(self, other: "GroupStats") -> "GroupStats":
+        """The statistics of the union of both shards (Chan et al.'s update, exact in double)."""
+        if not isinstance(other, GroupStats):
+            raise TypeError(f"other: expected GroupStats, got {type(other).__name__}")
+        if other.count.shape != self.count.shape:
+            raise ValueError(f"other: expected {self.count.shape[0]} groups, got {other.count.shape[0]}")
+        return GroupStats(*_core.merge_group_stats(self.count, self.sum, self.m2,
+                                                   other.count, other.sum, other.m2))
+
+    @staticmethod
+    def merge_all(shards: Sequence["GroupStats"]) -> "GroupStats":
+        """Merge shards in the order given (that order fixes the rounding, so keep it stable)."""
+        if not shards:
+            raise ValueError("shards: expected at least one GroupStats")
+        merged = shards[0]
+        for shard in shards[1:]:
+            merged = merged.merge(shard)
+        return merged
+
+
+def _groups(n: int, group_size: int | None, group_ids: Any, num_groups: int | None):
+    """(group index array or None, group size, number of groups) from either form."""
+    if (group_size is None) == (group_ids is None):
+        raise ValueError("give exactly one of group_size (contiguous groups) or group_ids")
+    if group_ids is None:
+        positive_int("group_size", group_size)
+        if n % group_size:
+            raise ValueError(f"group_size: {group_size} does not divide the {n} rewards")
+        return None, group_size, n // group_size
+    ids = np.asarray(group_ids)
+    if ids.ndim != 1 or ids.shape[0] != n:
+        raise ValueError(f"group_ids: expected shape ({n},), got {ids.shape}")
+    if ids.dtype.kind in "iu" and num_groups is not None:
+        positive_int("num_groups", num_groups)
+        return ids.astype(np.int64, copy=False), 0, num_groups
+    if num_groups is not None:
+        raise ValueError("num_groups: only valid with integer group_ids in [0, num_groups)")
+    if ids.dtype.kind in "iu" and n and ids.min() >= 0 and ids.max() < n:
+        return ids.astype(np.int64, copy=False), 0, int(ids.max()) + 1
+    _, inverse = np.unique(ids, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    return inverse, 0, int(inverse.max()) + 1 if n else 0
+
+
+def _rewards_1d(rewards: Any) -> np.ndarray:
+    arr = np.asarray(rewards)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"rewards: expected a numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def group_stats(rewards, group_size: int | None = None, group_ids=None, *,
+                num_groups: int | None = None) -> GroupStats:
+    """Mergeable per-group statistics (count, sum, M2) of the scorable (non-NaN) rewards.
+
+    Parameters
+    ----------
+    rewards : array_like, shape (N,)
+    group_size : int, optional
+        Contiguous groups of this size (TRL's layout). Exclusive with ``group_ids``.
+    group_ids : array_like, shape (N,), optional
+        Any labels; integers in ``[0, num_groups)`` index the groups directly, which is what
+        makes shards of a distributed batch line up for :meth:`GroupStats.merge`.
+    num_groups : int, optional
+        Number of groups when ``group_ids`` are integer indices (default: max + 1).
+
+    Examples
+    --------
+    >>> import numpy as np, grpo_c
+    >>> a = grpo_c.group_stats([1.0, 0.0], group_ids=[0, 1], num_groups=2)
+    >>> b = grpo_c.group_stats([1.0, 1.0], group_ids=[0, 1], num_groups=2)
+    >>> a.merge(b).mean.tolist()
+    [1.0, 0.5]
+    """
+    arr = _rewards_1d(rewards)
+    if arr.ndim != 1:
+        raise ValueError(f"rewards: expected a 1-d array, got shape {arr.shape}")
+    index, size, groups = _groups(arr.shape[0], group_size, group_ids, num_groups)
+    return GroupStats(*_core.group_stats(arr, index, size, groups))
+
+
+def _combine(rewards: np.ndarray, weights: Any, multi_objective: str, index, size, groups,
+             eps: float) -> np.ndarray:
+    """(N, R) rewards to (N,) the way TRL does: weighted NaN-aware sum, or per-function group
+    z-scores summed then a batch z-score (GDPO). A row with no scorable reward stays NaN."""
+    r = rewards.shape[1]
+    w = np.ones(r) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (r,):
+        raise ValueError(f"weights: expected {r} weights (one per reward function), got shape {w.shape}")
+    choice("multi_objective", multi_objective, ("sum_then_normalize", "normalize_then_sum"))
+    cols = rewards.astype(np.float64, copy=False)
+    if multi_objective == "normalize_then_sum":
+        zs = np.empty_like(cols)
+        for k in range(r):
+            stats = GroupStats(*_core.group_stats(np.ascontiguousarray(cols[:, k]), index, size, groups))
+            zs[:, k] = _core.group_advantages(np.ascontiguousarray(cols[:, k]), index, size, groups,
+                                              stats.count, stats.sum, stats.m2, None, 0, 0, 0, 0, eps, 1)
+            zs[np.isnan(cols[:, k]), k] = np.nan
+            # A column whose group std is NaN (one scorable member) gives NaN z-scores in TRL.
+            std = stats.std(1)
+            gidx = np.arange(cols.shape[0]) // size if index is None else index
+            zs[np.isnan(std[gidx]), k] = np.nan
+        cols = zs
+    unscorable = np.isnan(cols).all(axis=1)
+    combined = np.nansum(cols * w, axis=1)
+    combined[unscorable] = np.nan
+    return combined
+
+
+def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
+                     preset: str | None = "trl", num_groups: int | None = None,
+                     **options: Any) -> np.ndarray:
+    """Group-relative advantages: each reward against its own group's statistics.
+
+    Parameters
+    ----------
+    rewards : array_like, shape (N,) or (N, R)
+        One reward per completion, or one per reward function (combined with ``weights``,
+        NaN-aware, as TRL does). NaN marks an unscorable reward (TRL's None): it is left out of
+        every statistic and its row gets advantage 0.
+    group_size : int, optional
+        Completions per prompt, in contiguous blocks. Exclusive with ``group_ids``. Under
+        ``preset="trl"`` also accepted as ``num_generations``; ``"openrlhf"``:
+        ``n_samples_per_prompt``.
+    group_ids : array_like, shape (N,), optional
+        The group of each row in any order (verl's ``index``/``uid``).
+    preset : {"trl", "verl", "openrlhf", None}
+        Sets every default to that framework's and accepts its option names: TRL
+        ``scale_rewards``, ``reward_weights``, ``multi_objective_aggregation``; verl
+        ``adv_estimator``, ``norm_adv_by_std_in_grpo``, ``epsilon``; OpenRLHF
+        ``advantage_estimator``.
+    **options
+        Neutral names: ``estimator`` ("grpo", "rloo", "opo", "gpg", "passk",
+        "reinforce_baseline"), ``scale`` ("group", "batch", "none"), ``eps``, ``ddof``,
+        ``std_mode`` ("plus_eps" or verl-vectorized "floor_plus_eps"), ``singleton`` ("zero",
+        "raw" = mean 0 and std 1 as verl, "error"), ``weights``, ``multi_objective``,
+        ``lengths`` (OPO), ``mask`` ((N, T), token whitening for "reinforce_baseline" and the
+        default OPO lengths), ``whiten_ddof``, ``whiten_eps``, ``whiten_eps_mode`` ("add" or
+        "floor"), ``stats`` (a merged :class:`GroupStats`, for distributed batches).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 advantages, shape (N,); (N, T) for "reinforce_baseline" (token-whitened).
+
+    Examples
+    --------
+    >>> import grpo_c
+    >>> grpo_c.group_advantages([1.0, 0.0, 0.0, 1.0], group_size=2).round(4).tolist()
+    [0.707, -0.707, -0.707, 0.707]
+    """
+    check_preset(preset)
+    if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
+        if group_size is not None:
+            raise ValueError(f"options 'group_size' and {_GROUP_SIZE_NAMES[preset]!r} both set the group size")
+        group_size = options.pop(_GROUP_SIZE_NAMES[preset])
+    opts = resolve("group_advantages", preset, options, _NEUTRAL, _TRANSLATORS)
+    estimator = choice("estimator", opts["estimator"], tuple(_ESTIMATORS))
+    scale = choice("scale", opts["scale"], tuple(_SCALES))
+    std_mode = choice("std_mode", opts["std_mode"], tuple(_STD_MODES))
+    singleton = choice("singleton", opts["singleton"], tuple(_SINGLETONS))
+    eps = positive("eps", opts["eps"])
+    ddof = choice("ddof", opts["ddof"], (0, 1))
+
+    arr = _rewards_1d(rewards)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"rewards: expected shape (N,) or (N, R), got {arr.shape}")
+    n = arr.shape[0]
+    if n == 0:
+        raise ValueError("rewards: empty batch")
+    index, size, groups = _groups(n, group_size, group_ids, num_groups)
+    if arr.ndim == 2:
+        arr = _combine(arr, opts["weights"], opts["multi_objective"], index, size, groups, eps)
+        if opts["multi_objective"] == "normalize_then_sum":
+            # GDPO: the summed per-function z-scores get one batch-level z-score
+            index, size, groups, scale = None, n, 1, "group"
+    elif opts["weights"] is not None:
+        raise ValueError("weights: only meaningful for (N, R) rewards")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+
+    stats = opts["stats"]
+    if stats is None:
+        stats = GroupStats(*_core.group_stats(arr, index, size, groups))
+    elif not isinstance(stats, GroupStats) or stats.count.shape != (groups,):
+        raise ValueError(f"stats: expected a GroupStats over {groups} groups")
+    if singleton == "error" and np.any(stats.count == 1):
+        raise ValueError("rewards: a group has a single scorable reward (singleton='error'); "
+                         "group estimators need at least 2 per group")
+    if estimator == "passk" and np.any(stats.count < 2):
+        raise ValueError("rewards: pass@k needs at least 2 scorable rewards per group")
+
+    mask = opts["mask"]
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.ndim != 2 or mask.shape[0] != n:
+            raise ValueError(f"mask: expected shape ({n}, T), got {mask.shape}")
+        mask = mask.astype(bool).view(np.uint8) if mask.dtype != np.uint8 else mask
+    lengths = opts["lengths"]
+    if estimator == "opo" and lengths is None:
+        if mask is None:
+            raise ValueError("lengths: OPO needs completion lengths (lengths= or mask=)")
+        lengths = mask.sum(axis=1)
+
+    core_estimator = _ESTIMATORS[estimator] if estimator != "reinforce_baseline" else 0
+    core_scale = _SCALES[scale] if estimator != "reinforce_baseline" else _SCALES["none"]
+    adv = _core.group_advantages(arr, index, size, groups, stats.count, stats.sum, stats.m2, lengths,
+                                 core_estimator, core_scale, _STD_MODES[std_mode],
+                                 _SINGLETONS[singleton] or 0, eps, ddof)
+    if estimator == "reinforce_baseline":
+        if mask is None:
+            raise ValueError("mask: reinforce_baseline whitens over tokens and needs the (N, T) mask")
+        mode = choice("whiten_eps_mode", opts["whiten_eps_mode"], ("add", "floor"))
+        adv = _core.whiten_tokens(adv, mask, choice("whiten_ddof", opts["whiten_ddof"], (0, 1)),
+                                  positive("whiten_eps", opts["whiten_eps"]), mode == "floor")
+    return adv
