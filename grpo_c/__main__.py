@@ -165,8 +165,8 @@ def _accuracy(batch: dict) -> np.ndarray:
 
     if not hasattr(rewards, "accuracy"):
         raise RuntimeError("the accuracy reward is not available in this build")
-    return np.asarray(rewards.accuracy(batch["completions"], batch["solutions"]),
-                      dtype=np.float32)
+    texts = rewards.text.texts_of(batch["completions"])
+    return np.asarray(rewards.accuracy(texts, batch["solutions"]), dtype=np.float32)
 
 
 def _needs_accuracy(fn: Callable) -> Callable:
@@ -294,10 +294,12 @@ def score(args: argparse.Namespace) -> int:
             raise ValueError(f"--weights: expected {len(names)} numbers (one per reward), got "
                              f"{len(weights)}")
 
+    # --progress forces the bar; by default it shows on a terminal for long inputs only.
+    forced = args.progress is True
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     need_solution = any(n in SOLUTION_REWARDS for n in names)
-    rows, line_numbers, problems = read_rollouts(path, show and os.path.getsize(path) > 1 << 20,
-                                                 need_solution)
+    rows, line_numbers, problems = read_rollouts(
+        path, forced or (show and os.path.getsize(path) > 1 << 20), need_solution)
     for problem in problems:
         print(f"{path}: {problem} (skipped)", file=sys.stderr)
     if not rows:
@@ -310,7 +312,7 @@ def score(args: argparse.Namespace) -> int:
         "solutions": [r.get("solution") for r in rows],
         "group_ids": group_ids, "group_size": group_size, "cache": {},
     }
-    bar = Progress(len(names), "scoring", show and len(rows) >= 2000)
+    bar = Progress(len(names), "scoring", forced or (show and len(rows) >= 2000))
     table = []
     for k, name in enumerate(names):
         start = time.perf_counter()

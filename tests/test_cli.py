@@ -88,6 +88,15 @@ def test_group_size_without_groups(tmp_path):
     assert proc.returncode == 2 and "group-size" in proc.stderr
 
 
+def test_progress_bar_on_request(tmp_path):
+    data = tmp_path / "r.jsonl"
+    write_rollouts(data)
+    proc = run("score", str(data), "--rewards", "format", "--progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "reading" in proc.stderr and "scoring" in proc.stderr and "100%" in proc.stderr
+    assert "scoring" not in run("score", str(data), "--rewards", "format").stderr
+
+
 def test_info_and_example():
     proc = run("info")
     assert proc.returncode == 0 and "grpo_c" in proc.stdout
