@@ -84,6 +84,10 @@ def test_auto_target_from_prompts():
     assert out[0] == 1.0 and out[1] == 1.0 and math.isnan(out[2])
     assert rewards.language_consistency(["<think>かなで考える</think>"], "auto",
                                         prompts=["日本語で答えてください"], min_units=1)[0] == 1.0
+    chat = [[{"role": "system", "content": "You are a helpful assistant, answer carefully"},
+             {"role": "user", "content": p}] for p in prompts]
+    np.testing.assert_array_equal(
+        rewards.language_consistency(completions, "auto", prompts=chat, min_units=1), out)
     with pytest.raises(ValueError, match="prompts"):
         rewards.language_consistency(completions, "auto")
     with pytest.raises(ValueError, match="prompts"):

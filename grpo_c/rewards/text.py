@@ -272,8 +272,28 @@ def target_scripts(language: str | Sequence[str]) -> int:
     return mask
 
 
+def _prompt_texts(prompts: Sequence) -> list:
+    """A prompt's text: a str as is; of chat messages, the last user message (a system prompt
+    is often in another language than the question)."""
+    if isinstance(prompts, (str, bytes)):
+        raise TypeError("prompts: expected a sequence of prompts, got a single "
+                        f"{type(prompts).__name__}")
+    out: list = []
+    for i, prompt in enumerate(prompts):
+        if prompt is None or isinstance(prompt, str):
+            out.append(prompt)
+        elif isinstance(prompt, (list, tuple)):
+            users = [m for m in prompt if isinstance(m, Mapping) and m.get("role") == "user"]
+            chosen = (users or list(prompt) or [None])[-1]
+            out.append(_message_content([chosen] if chosen is not None else [], "prompts", i))
+        else:
+            raise TypeError(f"prompts[{i}]: expected str, None or chat messages, got "
+                            f"{type(prompt).__name__}")
+    return out
+
+
 def _auto_targets(prompts: Sequence, n: int, opts: dict, num_threads: int) -> list:
-    texts = texts_of(prompts, "prompts")
+    texts = _prompt_texts(prompts)
     if len(texts) != n:
         raise ValueError(f"prompts: expected {n} entries (one per completion), got {len(texts)}")
     # Count every script as "target" to get the raw per-script histogram of each prompt.
@@ -315,7 +335,8 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
     language : str or sequence of str
         Target: an ISO 639-1 code (``"zh"``, ``"en"``, ``"ja"``), a script name, a list of script
         names, or ``"auto"``: each completion's target is the majority script of its prompt
-        (needs ``prompts``; NaN when the prompt has fewer than 5 letter units).
+        (needs ``prompts``; for chat prompts the last user message; NaN when the prompt has
+        fewer than 5 letter units; Han with any kana means Japanese).
     region : {"think", "all"}
         ``"think"``: text after the first ``<think>`` up to the next ``</think>`` (or the end);
         with no ``<think>`` (prefilled templates) the text before ``</think>``; with neither, the
