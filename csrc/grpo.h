@@ -259,7 +259,8 @@ typedef struct grpo_format_opts {
 } grpo_format_opts;
 
 /* out[N] = 1 if texts[i] has the format, 0 if not, NaN if texts[i] is missing. `languages`
- * (NULL or N entries) overrides opts->code_language per text in GRPO_FORMAT_CODE. */
+ * (NULL or N entries) overrides opts->code_language per text in GRPO_FORMAT_CODE; an entry with
+ * s == NULL gives NaN. Tags are 1..85 bytes. */
 grpo_status grpo_format_reward(float *out, const grpo_str *texts, int64_t n,
                                const grpo_str *languages, const grpo_format_opts *opts,
                                int num_threads);

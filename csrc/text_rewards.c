@@ -241,7 +241,7 @@ static void format_range(void *ctx, int64_t begin, int64_t end, int worker) {
         case GRPO_FORMAT_STRICT: ok = format_strict(t, x.s, x.len); break;
         case GRPO_FORMAT_CODE: {
             grpo_str lang = job->languages ? job->languages[i] : t->language;
-            if (lang.s == NULL && lang.len != 0) {
+            if (job->languages && lang.s == NULL) { /* no language for this text */
                 job->out[i] = NAN;
                 continue;
             }

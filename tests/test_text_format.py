@@ -89,8 +89,11 @@ def test_code_format_per_sample_language():
     fn = trl.get_code_format_reward("python")
     assert fn([CODE, CODE]) == [1.0, 1.0]
     assert fn([CODE, CODE], language=["python", "rust"]) == [1.0, 0.0]
+    assert np.isnan(rewards.code_format([CODE, CODE], ["python", None])[1])
     with pytest.raises(ValueError, match="language"):
         rewards.code_format([CODE, CODE], ["python"])
+    with pytest.raises(ValueError, match="think_tags"):
+        rewards.format([CODE], think_tags=("<" + "t" * 90 + ">", "</t>"))
 
 
 @pytest.mark.parametrize("text", [

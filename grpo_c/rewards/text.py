@@ -68,6 +68,7 @@ LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
 }
 
 _NONE_TYPE = type(None)
+_TAG_MAX_BYTES = 85  # TAG_MAX / 3 in csrc/text_rewards.c
 
 
 def _message_content(item: Any, name: str, index: int) -> str | None:
@@ -112,8 +113,10 @@ def texts_of(completions: Any, name: str = "completions") -> list:
 def _tags(think_tags: Sequence[str], answer_tags: Sequence[str]) -> dict:
     for name, pair in (("think_tags", think_tags), ("answer_tags", answer_tags)):
         if (isinstance(pair, str) or len(pair) != 2
-                or not all(isinstance(t, str) and t for t in pair)):
-            raise ValueError(f"{name}: expected two non-empty strings (open, close), got {pair!r}")
+                or not all(isinstance(t, str) and 0 < len(t.encode("utf-8", "surrogatepass"))
+                           <= _TAG_MAX_BYTES for t in pair)):
+            raise ValueError(f"{name}: expected two non-empty strings (open, close) of at most "
+                             f"{_TAG_MAX_BYTES} UTF-8 bytes, got {pair!r}")
     return {"think_open": think_tags[0], "think_close": think_tags[1],
             "answer_open": answer_tags[0], "answer_close": answer_tags[1]}
 
@@ -177,7 +180,8 @@ def code_format(completions: Sequence, language: str | Sequence[str] = "python",
     ----------
     completions : sequence of str, None or chat messages
     language : str or sequence of str
-        One language for all, or one per completion (open-r1's per-sample ``language`` column).
+        One language for all, or one per completion (open-r1's per-sample ``language`` column;
+        a None entry gives NaN).
 
     Examples
     --------
