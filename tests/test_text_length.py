@@ -124,9 +124,11 @@ def test_length_dropins_with_accuracy():
     assert cos[:2] == pytest.approx([reference.cosine_length(len(texts[0]), True),
                                      reference.cosine_length(len(texts[1]), False)], abs=1e-6)
     assert cos[2] == 1.0  # open-r1: unparseable gold -> 1.0
-    tok = trl.get_cosine_scaled_reward(accuracy=lambda c, s: [1.0], length_unit="tokens",
-                                       clip=True, max_len=10)
-    assert tok(["x"], ["4"], completion_ids=[[1] * 30]) == [0.5]
+    tok = trl.get_cosine_scaled_reward(accuracy=lambda c, s: [1.0, None], preset="trl",
+                                       max_len=10)
+    assert tok(["x", "y"], ["4", "x"], completion_ids=[[1] * 30, [1]]) == [0.5, None]
+    with pytest.raises(ValueError, match="preset"):
+        trl.get_cosine_scaled_reward(preset="verl")
 
 
 def test_length_bad_input():

@@ -195,11 +195,13 @@ def len_reward(completions: Sequence, solution: Sequence | None = None,
 class _CosineScaledReward:
     __name__ = "cosine_scaled_reward"
 
-    def __init__(self, params: dict, accuracy: Any, length_unit: str, clip: bool):
+    def __init__(self, params: dict, accuracy: Any, length_unit: str, clip: bool,
+                 unknown_gold: float | None):
         self.params = params
         self.accuracy = accuracy
         self.length_unit = length_unit
         self.clip = clip
+        self.unknown_gold = unknown_gold
 
     def __call__(self, completions: Sequence, solution: Sequence | None = None,
                  completion_ids: Sequence | None = None, **kwargs: Any) -> list:
@@ -212,23 +214,26 @@ class _CosineScaledReward:
                                           None if ids is not None else completions,
                                           completion_ids=ids, clip=self.clip, **self.params)
         out = out.astype(np.float64)
-        out[unknown] = 1.0  # open-r1 rewards an unparseable gold with 1.0 ("skip")
+        out[unknown] = np.nan if self.unknown_gold is None else self.unknown_gold
         return _as_list(out)
 
 
 def get_cosine_scaled_reward(min_value_wrong: float = -1.0, max_value_wrong: float = -0.5,
                              min_value_correct: float = 0.5, max_value_correct: float = 1.0,
                              max_len: int = 1000, accuracy: Any = None,
-                             length_unit: str = "chars",
-                             clip: bool = False) -> _CosineScaledReward:
-    """open-r1 ``get_cosine_scaled_reward``: lengths in characters and unclipped progress by
-    default (open-r1); ``length_unit="tokens", clip=True`` gives TRL's token-based, clipped one."""
-    if length_unit not in ("chars", "tokens"):
-        raise ValueError(f"length_unit: expected 'chars' or 'tokens', got {length_unit!r}")
+                             preset: str = "open-r1") -> _CosineScaledReward:
+    """Cosine-scaled length reward. ``preset="open-r1"`` (open-r1's signature and behaviour):
+    lengths in characters, progress not clipped, an unparseable gold scores 1.0.
+    ``preset="trl"`` (TRL's behaviour; pass ``max_len=`` by keyword, TRL has it first): lengths
+    in ``completion_ids`` tokens, progress clipped to 1, an unparseable gold scores None."""
+    if preset not in ("open-r1", "trl"):
+        raise ValueError(f"preset: expected 'open-r1' or 'trl', got {preset!r}")
     params = {"min_value_wrong": min_value_wrong, "max_value_wrong": max_value_wrong,
               "min_value_correct": min_value_correct, "max_value_correct": max_value_correct,
               "max_len": max_len}
-    return _CosineScaledReward(params, accuracy, length_unit, clip)
+    if preset == "trl":
+        return _CosineScaledReward(params, accuracy, "tokens", True, None)
+    return _CosineScaledReward(params, accuracy, "chars", False, 1.0)
 
 
 class _SoftOverlongPunishment:
