@@ -118,7 +118,7 @@ def test_malformed_lines_are_reported_and_valid_ones_kept(tmp_path):
         '{' + good + ', "group": "b", "extra": [1]}',
     ]
     data = tmp_path / "bad.jsonl"
-    data.write_bytes("\n".join(lines).encode())  # no final newline
+    data.write_bytes("\n".join(lines).encode() + b"\n\xff\xfe not utf-8")  # no final newline
     out = tmp_path / "out.jsonl"
     proc = run("score", str(data), "--rewards", "format,language,repetition", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -128,4 +128,21 @@ def test_malformed_lines_are_reported_and_valid_ones_kept(tmp_path):
     kept = [json.loads(line)["line"] for line in out.read_text().splitlines()]
     assert kept == [1, 4, 8, 9]
     assert "scored 4 rollouts in 2 groups" in proc.stdout
-    assert "(5 malformed lines skipped)" in proc.stdout
+    assert "line 10: not valid UTF-8" in proc.stderr
+    assert "(6 malformed lines skipped)" in proc.stdout
+
+
+def test_accuracy_family(tmp_path):
+    from grpo_c import rewards
+
+    if not hasattr(rewards, "accuracy"):
+        import pytest
+
+        pytest.skip("grpo_c.rewards.accuracy is not merged yet")
+    data = tmp_path / "r.jsonl"
+    write_rollouts(data)
+    proc = run("score", str(data), "--rewards", "accuracy,format,length,cosine")
+    assert proc.returncode == 0, proc.stderr
+    assert "line 27: missing \"solution\"" in proc.stderr
+    for name in ("accuracy", "length", "cosine"):
+        assert name in proc.stdout
