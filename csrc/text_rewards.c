@@ -192,29 +192,58 @@ static int contains(const char *s, size_t begin, size_t end, grpo_str tag) {
     return find_at(s, end, begin, tag.s, tag.len) != NOT_FOUND;
 }
 
+/* A block body starting at `from` ends at the first tag `stop`: returns that position
+ * (NOT_FOUND if none) and sets *inner when another of the four tags lies wholly inside the
+ * body. With a common first byte (the usual '<') one memchr walk does it; otherwise one search
+ * per tag. */
+static size_t block_end(const tag_set *t, const char *s, size_t len, size_t from, int stop,
+                        int *inner) {
+    const grpo_str tags[4] = {t->open, t->close, t->aopen, t->aclose};
+    *inner = 0;
+    const char first = tags[0].s[0];
+    if (tags[1].s[0] != first || tags[2].s[0] != first || tags[3].s[0] != first) {
+        size_t end = find_at(s, len, from, tags[stop].s, tags[stop].len);
+        if (end == NOT_FOUND) return NOT_FOUND;
+        for (int k = 0; k < 4; k++)
+            if (k != stop && contains(s, from, end, tags[k])) *inner = 1;
+        return end;
+    }
+    size_t min_inner_end = NOT_FOUND;
+    for (size_t at = from; at < len;) {
+        const char *hit = memchr(s + at, first, len - at);
+        if (hit == NULL) break;
+        size_t q = (size_t)(hit - s);
+        if (starts_at(s, len, q, tags[stop].s, tags[stop].len)) {
+            *inner = min_inner_end <= q;
+            return q;
+        }
+        for (int k = 0; k < 4; k++)
+            if (k != stop && starts_at(s, len, q, tags[k].s, tags[k].len) &&
+                q + tags[k].len < min_inner_end)
+                min_inner_end = q + tags[k].len;
+        at = q + 1;
+    }
+    return NOT_FOUND;
+}
+
 /* Strict: [ws] O body C [ws] A body E [ws], each body non-blank and free of all four tags.
  * Rejects what open-r1 accepts by accident: text after the answer, repeated blocks, empty
  * blocks. Whitespace around tags is free (open-r1 demands exact newlines, issue #237). */
 static int format_strict(const tag_set *t, const char *s, size_t len) {
     size_t at = 0;
+    int inner;
     if (!t->prefilled) {
         at = skip_blank(s, len, 0);
         if (!starts_at(s, len, at, t->open.s, t->open.len)) return 0;
         at += t->open.len;
     }
-    size_t close = find_at(s, len, at, t->close.s, t->close.len);
-    if (close == NOT_FOUND || !has_ink(s, at, close)) return 0;
-    if (contains(s, at, close, t->open) || contains(s, at, close, t->aopen) ||
-        contains(s, at, close, t->aclose))
-        return 0;
+    size_t close = block_end(t, s, len, at, 1, &inner);
+    if (close == NOT_FOUND || inner || !has_ink(s, at, close)) return 0;
     at = skip_blank(s, len, close + t->close.len);
     if (!starts_at(s, len, at, t->aopen.s, t->aopen.len)) return 0;
     at += t->aopen.len;
-    size_t end = find_at(s, len, at, t->aclose.s, t->aclose.len);
-    if (end == NOT_FOUND || !has_ink(s, at, end)) return 0;
-    if (contains(s, at, end, t->open) || contains(s, at, end, t->close) ||
-        contains(s, at, end, t->aopen))
-        return 0;
+    size_t end = block_end(t, s, len, at, 3, &inner);
+    if (end == NOT_FOUND || inner || !has_ink(s, at, end)) return 0;
     return skip_blank(s, len, end + t->aclose.len) == len;
 }
 

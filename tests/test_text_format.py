@@ -153,14 +153,16 @@ def test_tag_soup_against_peer_regexes(parts, prefilled):
     assert rewards.reasoning_steps([text])[0] == np.float32(reference.reasoning_steps_reward(text))
 
 
-CUSTOM_PIECES = ["<r>", "</r>", "<a>", "</a>", "<r><r>", "\n", " ", "y", "```c"]
+CUSTOM_PIECES = ["<r>", "</r>", "<a>", "</a>", "<r><r>", "[r]", "[/r]", "\n", " ", "y", "```c"]
+# Tags sharing a first byte take the one-pass walks; mixed first bytes take the fallbacks.
+TAG_SETS = [(("<r>", "</r>"), ("<a>", "</a>")), (("[r]", "[/r]"), ("<a>", "</a>"))]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(CUSTOM_PIECES), max_size=20), st.booleans())
-def test_custom_tag_soup_against_peer_regexes(parts, prefilled):
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CUSTOM_PIECES), max_size=20), st.booleans(),
+       st.sampled_from(TAG_SETS))
+def test_custom_tag_soup_against_peer_regexes(parts, prefilled, tags):
     text = "".join(parts)
-    tags = (("<r>", "</r>"), ("<a>", "</a>"))
     for mode in ("openr1", "think", "strict"):
         want = reference.format_reward(text, mode, prefilled, *tags)
         got = rewards.format([text], mode=mode, prefilled=prefilled, think_tags=tags[0],
