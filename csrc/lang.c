@@ -5,7 +5,7 @@
  * Stance: deterministic and model-free. A word's language is its Unicode script, so languages
  * that share a script (English, French) are not told apart; that is the documented limit. What
  * is not prose is excluded before counting, by one forward scan with bounded look-ahead: fenced
- * and inline code, LaTeX ($..$, $$..$$, \(..\), \[..\], \begin{X}..\end{X}, \commands), URLs,
+ * and inline code, LaTeX ($..$ by pandoc's rule, $$..$$, \(..\), \[..\], \begin{X}..\end{X}, \commands), URLs,
  * e-mail addresses and <tags>. Words holding digits or underscores (x1, n_max) are identifiers,
  * not language. Scriptio continua (Han, kana, Thai, ...) counts one unit per code point.
  * Invalid UTF-8 is counted and is otherwise neutral.
@@ -133,6 +133,7 @@ typedef struct {
     int64_t hist[GRPO_SCRIPT_COUNT];
     int64_t invalid;
     size_t begin_budget; /* bytes the \begin..\end searches may still scan (keeps them linear) */
+    size_t dollar_dead;  /* no inline-math closer exists before this position */
 } lang_counts;
 
 typedef struct {
@@ -238,6 +239,24 @@ static size_t skip_environment(lang_counts *c, const char *s, size_t end, size_t
     return hit == NOT_FOUND ? NOT_FOUND : hit + nlen + 6;
 }
 
+/* Inline math opened by the '$' at s[at] (pandoc's rule, so that prices like "$20 ... $15" are
+ * not math): the opener is followed by a non-space, the closer is a '$' preceded by a non-space
+ * and not followed by a digit, in the same paragraph (no blank line). Returns the position past
+ * the closer, or NOT_FOUND. A failed search proves that no closer exists up to where it
+ * stopped, for any later opener too; remembering that keeps the scan linear. */
+static size_t inline_math_end(lang_counts *c, const char *s, size_t end, size_t at) {
+    if (at + 1 >= end || is_space_byte(s[at + 1]) || at < c->dollar_dead) return NOT_FOUND;
+    size_t k = at + 2;
+    for (; k < end; k++) {
+        if (s[k] == '\n' && k + 1 < end && s[k + 1] == '\n') break;
+        if (s[k] == '$' && !is_space_byte(s[k - 1]) &&
+            !(k + 1 < end && s[k + 1] >= '0' && s[k + 1] <= '9'))
+            return k + 1;
+    }
+    c->dollar_dead = k;
+    return NOT_FOUND;
+}
+
 /* An HTML/XML-like tag at s[at] ('<', optional '/', 1..64 non-space bytes, '>'): its end. */
 static size_t skip_tag(const char *s, size_t end, size_t at) {
     size_t k = at + 1;
@@ -271,7 +290,7 @@ static void scan_region(lang_counts *c, const lang_ctx *ctx, const char *s, size
             next = (k < e && s[k] == '`') ? k + 1 : at + 1;
         } else if (ch == '$') {
             if (starts_at(s, e, at, "$$", 2)) next = past(s, e, at + 2, "$$", 2);
-            else next = past(s, e, at + 1, "$", 1);
+            else next = inline_math_end(c, s, e, at);
             if (next == NOT_FOUND) next = at + 1;
         } else if (ch == '\\' && at + 1 < e) {
             char d = s[at + 1];

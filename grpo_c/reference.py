@@ -239,6 +239,19 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
         return hit + len(pat) if hit >= 0 else None
 
     spaces = b" \t\n\r\f\v"
+
+    def inline_math(at):
+        """Pandoc's inline math: "$" + non-space ... non-space + "$" not before a digit, within
+        one paragraph."""
+        if at + 1 >= end or b[at + 1] in spaces:
+            return None
+        paragraph = b.find(b"\n\n", at + 1, end)
+        stop = end if paragraph < 0 else paragraph
+        for k in range(at + 2, stop):
+            if b[k:k + 1] == b"$" and b[k - 1] not in spaces \
+                    and not (k + 1 < end and b[k + 1:k + 2].isdigit()):
+                return k + 1
+        return None
     budget = [4 * (end - begin) + 4096]
     at, start = begin, None
     while at < end:
@@ -252,7 +265,7 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
                 k += 1
             nxt = k + 1 if b[k:k + 1] == b"`" else at + 1
         elif ch == b"$":
-            nxt = (closing(at + 2, b"$$") if b.startswith(b"$$", at) else closing(at + 1, b"$"))
+            nxt = closing(at + 2, b"$$") if b.startswith(b"$$", at) else inline_math(at)
             nxt = nxt or at + 1
         elif ch == b"\\" and at + 1 < end:
             d = b[at + 1:at + 2]

@@ -45,6 +45,10 @@ def units(text, language, **kw):
     ("한국어 문장 English", "ko", 2, 1),
     ("αβγ δ abc", "el", 2, 1),
     ("\\alpha \\beta 是希腊字母", "zh", 5, 0),
+    ("Adding the $20 gift: 134 + 20 = $154 in total", "en", 5, 0),  # prices are not math
+    ("pens cost $5 and $6 each", "en", 4, 0),
+    ("so $x$ and $y + z$ are done", "en", 4, 0),
+    ("$a\n\nb$ words here", "en", 4, 0),  # no inline math across a blank line
 ])
 def test_golden_units(text, language, target, other):
     assert units(text, language) == (target, other)
@@ -137,7 +141,7 @@ def test_script_table_agrees_with_unicode_names_on_common_letters():
 
 
 def test_linear_on_adversarial_exclusions():
-    for unit in ["\\begin{x", "\\begin{a}", "$", "`", "\\(", "<a", "```"]:
+    for unit in ["\\begin{x", "\\begin{a}", "$", "$a ", "`", "\\(", "<a", "```"]:
         text = unit * 20000
         out = rewards.language_consistency([text], "en", min_units=0)
         assert out.shape == (1,)

@@ -326,7 +326,8 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
     r"""Language consistency (DeepSeek-R1 section 2.3.3): the share of chain-of-thought words
     written in the target language, judged by Unicode script.
 
-    Fenced and inline code, LaTeX (``$..$``, ``$$..$$``, ``\(..\)``, ``\[..\]``,
+    Fenced and inline code, LaTeX (``$..$`` by pandoc's rule, which leaves prices alone,
+    ``$$..$$``, ``\(..\)``, ``\[..\]``,
     ``\begin{X}..\end{X}``, ``\commands``), URLs, e-mail addresses and ``<tags>`` are excluded;
     words holding digits or ``_`` are identifiers and do not count; a single Latin letter in a
     non-Latin target is a math variable and does not count. Han, kana, Thai, Lao, Khmer and
