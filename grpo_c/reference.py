@@ -5,11 +5,12 @@ Each section belongs to one topic; helpers append their own section at the end.
 
 from __future__ import annotations
 
-import math
-import re
-
 # ------------------------------------------------------------------ text rewards (branch text)
 # The peers' own rules, restated: regexes run by Python's `re`, loops over Python lists.
+# This section imports what it uses, so that it stands alone when the file is merged.
+
+import math  # noqa: E402
+import re  # noqa: E402
 
 
 def _tag_regex(think=("<think>", "</think>"), answer=("<answer>", "</answer>")):

@@ -8,13 +8,14 @@ core. ``None`` marks a completion the rule cannot judge (TRL turns it into NaN a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
-
 # ---- format, structure, language and length rewards (branch text) ----
-from grpo_c.rewards import text as _text_rewards
+# This section imports what it uses, so that it stands alone when the file is merged.
+from collections.abc import Sequence  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from grpo_c.rewards import text as _text_rewards  # noqa: E402
 
 
 def _as_list(values: np.ndarray) -> list:

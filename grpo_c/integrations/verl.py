@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 # ---- format score (branch text) ----
-from grpo_c.rewards import text as _text_rewards
+from typing import Any  # noqa: E402
+
+from grpo_c.rewards import text as _text_rewards  # noqa: E402
 
 
 def compute_format_score(data_source: Any, solution_str: Any, ground_truth: Any = None,
