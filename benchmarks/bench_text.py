@@ -14,11 +14,12 @@ import platform
 import random
 import re
 import time
+import tracemalloc
 
 import numpy as np
 
 import grpo_c
-from grpo_c import rewards
+from grpo_c import reference, rewards
 
 FLAGS = re.DOTALL | re.MULTILINE
 OPENR1_FORMAT = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", FLAGS)
@@ -86,6 +87,16 @@ def completion(rng: random.Random) -> str:
     return think + "\n" + answer
 
 
+def peak_kb(fn):
+    """Peak Python-heap allocation of one call (tracemalloc; the C core's own scratch is
+    malloc'ed outside it and bounded by the input)."""
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1024
+
+
 def best_time(fn, repeats):
     best = float("inf")
     for _ in range(repeats):
@@ -133,13 +144,29 @@ def main() -> None:
         t_all = best_time(lambda: ours(texts, threads), args.repeats)
         rows.append({"reward": name, "peer_ms": t_peer * 1e3, "ours_1t_ms": t_one * 1e3,
                      f"ours_{threads}t_ms": t_all * 1e3, "ratio_1t": t_peer / t_one,
-                     f"ratio_{threads}t": t_peer / t_all})
+                     f"ratio_{threads}t": t_peer / t_all,
+                     "peer_peak_kb": peak_kb(lambda: peer(texts)),
+                     "ours_peak_kb": peak_kb(lambda: ours(texts, 1))})
+    strict = rewards.format(texts, mode="strict", num_threads=1)
+    if not np.array_equal(strict, np.float32([reference.format_reward(t, "strict")
+                                              for t in texts])):
+        raise SystemExit("strict format: results differ from the plain twin")
+    rows.append({"reward": "format strict (no peer)", "peer_ms": float("nan"),
+                 "ours_1t_ms": best_time(lambda: rewards.format(texts, mode="strict",
+                                                                num_threads=1), args.repeats) * 1e3,
+                 f"ours_{threads}t_ms": best_time(lambda: rewards.format(texts, mode="strict"),
+                                                  args.repeats) * 1e3,
+                 "ratio_1t": float("nan"), f"ratio_{threads}t": float("nan"),
+                 "peer_peak_kb": float("nan"),
+                 "ours_peak_kb": peak_kb(lambda: rewards.format(texts, mode="strict"))})
     t_lang = best_time(lambda: rewards.language_consistency(texts, "en", num_threads=1),
                        args.repeats)
     rows.append({"reward": "language_consistency (no peer)", "peer_ms": float("nan"),
                  "ours_1t_ms": t_lang * 1e3, f"ours_{threads}t_ms": best_time(
                      lambda: rewards.language_consistency(texts, "en"), args.repeats) * 1e3,
                  "ratio_1t": float("nan"), f"ratio_{threads}t": float("nan"),
+                 "peer_peak_kb": float("nan"),
+                 "ours_peak_kb": peak_kb(lambda: rewards.language_consistency(texts, "en")),
                  "MB_per_s_1t": mb / t_lang})
 
     unit = "\n</think>\n<answer>\n"
@@ -162,11 +189,13 @@ def main() -> None:
         return
     print(f"{args.n} completions, {mb:.2f} MB, best of {args.repeats}; {threads} threads")
     print(f"{'reward':32} {'peer ms':>9} {'ours 1t':>9} {f'ours {threads}t':>9} "
-          f"{'x 1t':>8} {f'x {threads}t':>8}")
+          f"{'x 1t':>8} {f'x {threads}t':>8} {'peer KB':>9} {'ours KB':>9}")
     for r in rows:
         print(f"{r['reward']:32} {r['peer_ms']:9.2f} {r['ours_1t_ms']:9.3f} "
-              f"{r[f'ours_{threads}t_ms']:9.3f} {r['ratio_1t']:8.1f} {r[f'ratio_{threads}t']:8.1f}")
-    print(f"language_consistency: {rows[-1]['MB_per_s_1t']:.0f} MB/s on one thread")
+              f"{r[f'ours_{threads}t_ms']:9.3f} {r['ratio_1t']:8.1f} {r[f'ratio_{threads}t']:8.1f} "
+              f"{r['peer_peak_kb']:9.0f} {r['ours_peak_kb']:9.0f}")
+    print(f"language_consistency: {rows[-1]['MB_per_s_1t']:.0f} MB/s on one thread; "
+          f"peak KB = Python-heap peak of one call (tracemalloc)")
     line = f"adversarial format input ({adv['bytes'] / 1000:.0f} kB): ours {adv['ours_ms']:.3f} ms"
     if "peer_ms" in adv:
         line += f", open-r1 regex {adv['peer_ms']:.0f} ms ({adv['ratio']:.0f}x)"

@@ -407,46 +407,50 @@ static int step_start(const char *s, size_t len, size_t at) {
            (c == 'F' && d == 'i') || (c == 'N' && d == 'e');
 }
 
-/* First position >= at where a match can start. The SSE2 path tests 16 pairs at a time and
- * lands on the same position as the plain loop after it. */
-static size_t next_step_start(const char *s, size_t len, size_t at) {
+/* Matches of the step pattern, as re.findall counts them: scanning left to right, a match at p
+ * of length m means the next one is searched from p + m. Only positions where step_start()
+ * holds can match (besides ^\d+\. at 0); the SSE2 path finds them 16 at a time and walks the
+ * bits of each block, the plain loop after it checks the rest one by one. */
+static int64_t count_steps(const char *s, size_t len) {
+    int64_t count = 0;
+    size_t next = 0; /* first position not inside a counted match */
+    if (len > 0) { /* ^\d+\. can only match here */
+        size_t m = step_match(s, len, 0);
+        if (m) count++;
+        next = m ? m : 1;
+    }
+    size_t at = 0;
 #ifdef __SSE2__
 #define EQ(v, ch) _mm_cmpeq_epi8((v), _mm_set1_epi8(ch))
-    while (at + 17 <= len) {
+    for (; at + 17 <= len; at += 16) {
         __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
         __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + at + 1));
-        __m128i m = _mm_or_si128(
+        __m128i hit = _mm_or_si128(
             _mm_or_si128(_mm_and_si128(EQ(c, '\n'), _mm_or_si128(EQ(d, '-'), EQ(d, '*'))),
                          _mm_and_si128(EQ(c, 'S'), _mm_or_si128(EQ(d, 't'), EQ(d, 'e')))),
             _mm_or_si128(_mm_and_si128(EQ(c, 'F'), EQ(d, 'i')),
                          _mm_and_si128(EQ(c, 'N'), EQ(d, 'e'))));
-        int bits = _mm_movemask_epi8(m);
-        if (bits) return at + (size_t)__builtin_ctz((unsigned)bits);
-        at += 16;
+        unsigned bits = (unsigned)_mm_movemask_epi8(hit);
+        while (bits) {
+            size_t p = at + (size_t)__builtin_ctz(bits);
+            bits &= bits - 1;
+            if (p < next) continue;
+            size_t m = step_match(s, len, p);
+            if (m) {
+                count++;
+                next = p + m;
+            }
+        }
     }
 #undef EQ
 #endif
-    while (at < len && !step_start(s, len, at)) at++;
-    return at;
-}
-
-static int64_t count_steps(const char *s, size_t len) {
-    int64_t count = 0;
-    size_t at = 0;
-    if (len > 0) { /* ^\d+\. can only match here */
-        size_t m = step_match(s, len, 0);
-        if (m) count++;
-        at = m ? m : 1;
-    }
-    for (;;) {
-        at = next_step_start(s, len, at);
-        if (at >= len) break;
-        size_t m = step_match(s, len, at);
+    for (size_t p = at > next ? at : next; p < len;) {
+        size_t m = step_start(s, len, p) ? step_match(s, len, p) : 0;
         if (m) {
             count++;
-            at += m;
+            p += m;
         } else {
-            at++;
+            p++;
         }
     }
     return count;
