@@ -36,6 +36,9 @@ FORMAT_CASES = [
     ("<think>a<answer>x</answer></think><answer>b</answer>", 0, 1, 0),
     ("<think>a</think></think>", 0, 1, 0),  # TRL allows a second </think>
     ("", 0, 0, 0),
+    # open-r1's older tests used a regex without the newlines; strict mode accepts them
+    ("<think>Some reasoning</think><answer>The answer</answer>", 0, 1, 1),
+    ("<think>\nI will count:\n1. a\n2. b\n</think>\n<answer>9</answer>", 0, 1, 1),
 ]
 
 
@@ -117,6 +120,9 @@ def test_tag_count_values():
 @pytest.mark.parametrize("text,count", [
     ("Step 1: First step\nStep 2: Second step\nStep 3: Third step", 3),
     ("First, we do this.\nSecond, we do that.\nFinally, we conclude.", 3),
+    ("Step 1: Only step", 1),  # open-r1's partial-credit cases
+    ("First, we do this.\nFinally, we conclude.", 2),
+    ("Just plain text without any clear steps", 0),
     ("1. First item\n2. Second item\n3. Third item", 1),  # ^ without MULTILINE: start only
     ("Intro\n- a\n* b\n- c", 3),
     ("Step 12: x", 1),

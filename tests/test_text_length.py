@@ -152,3 +152,43 @@ def test_accuracy_default_is_the_math_reward():
         pytest.skip("grpo_c.rewards.accuracy is not merged yet")
     out = trl.len_reward(["\\boxed{1}", "\\boxed{3} and more"], ["1", "2"])
     assert len(out) == 2
+
+
+# open-r1's tests/test_rewards.py cases, restated (text, ngram_size, max_penalty, expected)
+OPENR1_REPETITION_CASES = [
+    ("this is a test sentence", 2, -1.0, 0.0),
+    ("this this this this this", 2, -1.0, -0.75),
+    ("this is a this is a test", 2, -1.0, -1 / 3),
+    ("this is a test", 3, -0.5, 0.0),
+    ("test test test test", 3, -0.5, -0.25),
+    ("", 2, -1.0, 0.0),
+    ("this is a this is a test", 3, -2.0, -0.4),
+    ("word", 3, -1.0, 0.0),
+    ("two words", 3, -1.0, 0.0),
+    ("three different words", 3, -1.0, 0.0),
+    ("word word word word", 3, -1.0, -0.5),
+    ("one two one two", 3, -1.0, 0.0),
+    ("A B C A B", 3, -0.5, 0.0),
+    ("A B C A B C", 3, -1.0, -0.25),
+    ("A B C A B C E F G A B C A B C", 3, -1.0, -0.3846),
+    ("A B C D E F G H I J K L", 3, -1.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("text,n,penalty,want", OPENR1_REPETITION_CASES)
+def test_openr1_repetition_cases(text, n, penalty, want):
+    fn = trl.get_repetition_penalty_reward(ngram_size=n, max_penalty=penalty)
+    assert fn([[{"content": text}]])[0] == pytest.approx(want, abs=1e-4)
+    mixed = trl.get_repetition_penalty_reward(ngram_size=2)
+    assert mixed(["This is A Test"]) == mixed(["this IS a test"])
+
+
+@pytest.mark.parametrize("length,correct,want", [(20, True, 0.943), (80, True, 0.547),
+                                                 (20, False, -0.942), (80, False, -0.547)])
+def test_openr1_cosine_cases(length, correct, want):
+    # open-r1's test pads a 22-character "\boxed{\frac{63}{400}}" with spaces up to `length`
+    # (so its "20" case is 22 characters long) and expects these at max_len=100
+    text = "\\boxed{\\frac{63}{400}}"
+    text += " " * (length - len(text))
+    fn = trl.get_cosine_scaled_reward(max_len=100, accuracy=lambda c, s: [float(correct)])
+    assert fn([text], ["gold"])[0] == pytest.approx(want, abs=5e-3)
