@@ -508,12 +508,31 @@ static size_t space_width(const char *str, size_t len, size_t at) {
     return 0;
 }
 
+/* Whitespace-separated words in s (sizes the scratch exactly). */
+static size_t count_words(const char *s, size_t len) {
+    size_t words = 0;
+    int in_word = 0;
+    for (size_t at = 0; at < len;) {
+        unsigned char c = (unsigned char)s[at];
+        size_t sp = (c > 0x20 && c < 0x80) ? 0 : space_width(s, len, at);
+        if (sp) {
+            in_word = 0;
+            at += sp;
+        } else {
+            words += !in_word;
+            in_word = 1;
+            at++;
+        }
+    }
+    return words;
+}
+
 /* Per-worker scratch grown on demand; freed when the call ends. */
 typedef struct {
     int64_t *starts; /* word byte offsets (words) */
     int64_t *lens;   /* word byte lengths (words) */
     uint64_t *hash;  /* per-unit hashes */
-    int64_t *table;  /* open-addressing table of n-gram start indices, -1 = empty */
+    uint32_t *table; /* open-addressing table of n-gram start index + 1, 0 = empty */
     size_t units_cap, table_cap;
 } rep_scratch;
 
@@ -535,12 +554,12 @@ static int scratch_units(rep_scratch *w, size_t units) {
 
 static int scratch_table(rep_scratch *w, size_t slots) {
     if (slots > w->table_cap) {
-        int64_t *t = realloc(w->table, slots * sizeof *t);
+        uint32_t *t = realloc(w->table, slots * sizeof *t);
         if (!t) return -1;
         w->table = t;
         w->table_cap = slots;
     }
-    for (size_t k = 0; k < slots; k++) w->table[k] = -1;
+    memset(w->table, 0, slots * sizeof *w->table);
     return 0;
 }
 
@@ -598,6 +617,7 @@ static int ids_eq(const void *src, const rep_scratch *w, int64_t a, int64_t b, i
 static int64_t distinct_ngrams(rep_scratch *w, const void *src, int64_t units, int64_t ngram,
                                unit_eq_fn eq, int fold_case) {
     int64_t total = units - ngram + 1;
+    if ((uint64_t)total >= UINT32_MAX / 2) return -1; /* the table stores 32-bit indices */
     size_t slots = 16;
     while (slots < (size_t)total * 2) slots *= 2;
     if (scratch_table(w, slots) != 0) return -1;
@@ -607,13 +627,13 @@ static int64_t distinct_ngrams(rep_scratch *w, const void *src, int64_t units, i
         for (int64_t k = 0; k < ngram; k++) h = mix64(h ^ w->hash[g + k]) + (uint64_t)k;
         size_t slot = (size_t)h & (slots - 1);
         for (;;) {
-            int64_t other = w->table[slot];
-            if (other < 0) {
-                w->table[slot] = g;
+            uint32_t other = w->table[slot];
+            if (other == 0) {
+                w->table[slot] = (uint32_t)g + 1;
                 distinct++;
                 break;
             }
-            if (eq(src, w, other, g, ngram, fold_case)) break;
+            if (eq(src, w, (int64_t)other - 1, g, ngram, fold_case)) break;
             slot = (slot + 1) & (slots - 1);
         }
     }
@@ -646,7 +666,7 @@ static void rep_words_range(void *ctx, int64_t begin, int64_t end, int worker) {
             job->out[i] = NAN;
             continue;
         }
-        if (scratch_units(w, x.len / 2 + 1) != 0) {
+        if (scratch_units(w, count_words(x.s, x.len)) != 0) {
             job->failed = 1;
             return;
         }
