@@ -274,3 +274,25 @@ def test_verl_compute_format_score():
     assert compute_format_score(["a", "b", "c"], [GOOD, "nope", None], [None] * 3) == [1.0, 0.0, 0.0]
     assert math.isclose(compute_format_score("x", "reasoning</think><answer>4</answer>",
                                              prefilled=True), 1.0)
+
+
+def test_no_reference_leaks_and_inputs_untouched():
+    import sys
+
+    item = "<think>\nx\n</think>\n<answer>\n\ud800 y\n</answer>"
+    texts = [item, None, "plain"]
+    before = sys.getrefcount(item)
+    snapshot = list(texts)
+    for _ in range(200):
+        rewards.format(texts)
+        rewards.format(texts, mode="strict")
+        rewards.code_format(texts, ["python", None, "c"])
+        rewards.tag_count(texts)
+        rewards.reasoning_steps(texts)
+        rewards.repetition(texts)
+        rewards.language_consistency(texts, "en")
+        rewards.repetition(completion_ids=[[1, 2, 3], [4]])
+        with pytest.raises(TypeError):
+            rewards.format([item, 5])
+    assert sys.getrefcount(item) == before
+    assert texts == snapshot
