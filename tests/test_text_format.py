@@ -277,12 +277,13 @@ def test_verl_compute_format_score():
 
 
 def test_no_reference_leaks_and_inputs_untouched():
+    import gc
     import sys
 
     item = "<think>\nx\n</think>\n<answer>\n\ud800 y\n</answer>"
     texts = [item, None, "plain"]
-    before = sys.getrefcount(item)
     snapshot = list(texts)
+    before = sys.getrefcount(item)
     for _ in range(200):
         rewards.format(texts)
         rewards.format(texts, mode="strict")
@@ -294,5 +295,6 @@ def test_no_reference_leaks_and_inputs_untouched():
         rewards.repetition(completion_ids=[[1, 2, 3], [4]])
         with pytest.raises(TypeError):
             rewards.format([item, 5])
+    gc.collect()  # the caught TypeErrors' tracebacks hold frames in cycles
     assert sys.getrefcount(item) == before
     assert texts == snapshot
