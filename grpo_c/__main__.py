@@ -209,16 +209,15 @@ def zero_std_fraction(values: np.ndarray, group_ids: np.ndarray | None,
     """Share of groups whose scored members all got the same value (no learning signal)."""
     if group_ids is None:
         group_ids = np.arange(len(values)) // group_size
-    flat = 0
-    groups = 0
-    for g in np.unique(group_ids):
-        member = values[group_ids == g]
-        member = member[~np.isnan(member)]
-        if member.size == 0:
-            continue
-        groups += 1
-        flat += bool(np.all(member == member[0]))
-    return flat / groups if groups else math.nan
+    scored = ~np.isnan(values)
+    ids, vals = group_ids[scored], values[scored]
+    if vals.size == 0:
+        return math.nan
+    order = np.argsort(ids, kind="stable")
+    ids, vals = ids[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    flat = np.minimum.reduceat(vals, starts) == np.maximum.reduceat(vals, starts)
+    return float(flat.mean())
 
 
 def _fmt(value: float, digits: int = 3) -> str:
