@@ -322,11 +322,12 @@ typedef struct grpo_lang_opts {
  * e-mail addresses and tags. The chain of thought is the text after the first think_open up to
  * the next think_close (or the end); with no think_open, the text up to the first think_close;
  * with neither, the whole text. out[N]; target[N], other[N] (weighted unit counts), hist[N *
- * GRPO_SCRIPT_COUNT] (raw units per script) and invalid[N] (invalid UTF-8 sequences) may be
- * NULL. */
+ * GRPO_SCRIPT_COUNT] (raw units per script), invalid[N] (invalid UTF-8 sequences) and
+ * excluded[N] (bytes skipped as code, math, markup or URLs: a large share can mean text hidden
+ * from the reward, e.g. in an unclosed fence) may be NULL. */
 grpo_status grpo_language_consistency(float *out, double *target, double *other, int64_t *hist,
-                                      int64_t *invalid, const grpo_str *texts, int64_t n,
-                                      const grpo_lang_opts *opts, int num_threads);
+                                      int64_t *invalid, int64_t *excluded, const grpo_str *texts,
+                                      int64_t n, const grpo_lang_opts *opts, int num_threads);
 
 #ifdef __cplusplus
 }

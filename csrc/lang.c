@@ -132,6 +132,7 @@ typedef struct {
     double target, other;
     int64_t hist[GRPO_SCRIPT_COUNT];
     int64_t invalid;
+    int64_t excluded;
     size_t begin_budget; /* bytes the \begin..\end searches may still scan (keeps them linear) */
     size_t dollar_dead;  /* no inline-math closer exists before this position */
 } lang_counts;
@@ -315,6 +316,7 @@ static void scan_region(lang_counts *c, const lang_ctx *ctx, const char *s, size
         if (excluded) {
             if (word != NOT_FOUND) count_word(c, ctx, s, word, at);
             word = NOT_FOUND;
+            c->excluded += (int64_t)(next - at);
             at = next;
             continue;
         }
@@ -366,7 +368,7 @@ static void think_region(const lang_ctx *ctx, const char *s, size_t len, size_t 
 typedef struct {
     float *out;
     double *target, *other;
-    int64_t *hist, *invalid;
+    int64_t *hist, *invalid, *excluded;
     const grpo_str *texts;
     const lang_ctx *ctx;
 } lang_job;
@@ -394,13 +396,14 @@ static void lang_range(void *vjob, int64_t begin, int64_t end, int worker) {
         if (job->target) job->target[i] = c.target;
         if (job->other) job->other[i] = c.other;
         if (job->invalid) job->invalid[i] = c.invalid;
+        if (job->excluded) job->excluded[i] = c.excluded;
         if (job->hist) memcpy(job->hist + i * GRPO_SCRIPT_COUNT, c.hist, sizeof c.hist);
     }
 }
 
 grpo_status grpo_language_consistency(float *out, double *target, double *other, int64_t *hist,
-                                      int64_t *invalid, const grpo_str *texts, int64_t n,
-                                      const grpo_lang_opts *opts, int num_threads) {
+                                      int64_t *invalid, int64_t *excluded, const grpo_str *texts,
+                                      int64_t n, const grpo_lang_opts *opts, int num_threads) {
     if (n < 0 || opts == NULL || (n > 0 && (out == NULL || texts == NULL)))
         return GRPO_ERR_INVALID;
     if (opts->region != GRPO_LANG_THINK && opts->region != GRPO_LANG_ALL) return GRPO_ERR_INVALID;
@@ -413,6 +416,6 @@ grpo_status grpo_language_consistency(float *out, double *target, double *other,
     if (ctx.open.s == NULL) ctx.open = (grpo_str){"<think>", 7};
     if (ctx.close.s == NULL) ctx.close = (grpo_str){"</think>", 8};
     if (ctx.open.len == 0 || ctx.close.len == 0) return GRPO_ERR_INVALID;
-    lang_job job = {out, target, other, hist, invalid, texts, &ctx};
+    lang_job job = {out, target, other, hist, invalid, excluded, texts, &ctx};
     return grpo_parallel_for(n, 16, num_threads, lang_range, &job);
 }

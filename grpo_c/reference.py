@@ -193,7 +193,7 @@ def _decode(b, at):
 
 def language_units(text, target, region="think", think=("<think>", "</think>"),
                    continua_weight=1.0, ignore_acronyms=False):
-    """(target units, other units, invalid count) of one text."""
+    """(target units, other units, invalid UTF-8 count, excluded bytes) of one text."""
     mask = _target_scripts(target) if not isinstance(target, int) else target
     targets = {name for i, name in enumerate(_SCRIPTS) if mask >> i & 1}
     b = text.encode("utf-8", "surrogatepass")
@@ -207,7 +207,7 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
         elif c in b:
             end = b.index(c)
     b = b[:end]
-    counts = {"target": 0.0, "other": 0.0, "invalid": 0}
+    counts = {"target": 0.0, "other": 0.0, "invalid": 0, "excluded": 0}
 
     def unit(script, weight):
         counts["target" if script in targets else "other"] += weight
@@ -315,6 +315,7 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
             if start is not None:
                 word(start, at)
             start = None
+            counts["excluded"] += nxt - at
             at = nxt
             continue
         cp, w = _decode(b, at)
@@ -340,13 +341,13 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
         at += w
     if start is not None:
         word(start, end)
-    return counts["target"], counts["other"], counts["invalid"]
+    return counts["target"], counts["other"], counts["invalid"], counts["excluded"]
 
 
 def language_consistency(text, target, min_units=5.0, threshold=None, **options):
     if text is None:
         return math.nan
-    t, o, _ = language_units(text, target, **options)
+    t, o, _, _ = language_units(text, target, **options)
     if t + o == 0 or t + o < min_units:
         return math.nan
     share = t / (t + o)

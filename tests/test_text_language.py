@@ -55,6 +55,12 @@ def test_golden_units(text, language, target, other):
     assert reference.language_units(text, language)[:2] == (target, other)
 
 
+def test_excluded_bytes_flag_hidden_text():
+    hidden = "<think>短 ```\n" + "all of this English text is hidden from the count " * 5 + "</think>"
+    _, d = rewards.language_consistency([hidden], "zh", min_units=0, return_details=True)
+    assert d["target"][0] == 1 and d["excluded"][0] > 200
+
+
 def test_acronyms_option():
     assert units("Мы вычисляем значение API", "ru", ignore_acronyms=True) == (3, 0)
 
@@ -122,7 +128,7 @@ def test_against_plain_twin(parts, language, region, acronyms):
     _, d = rewards.language_consistency([text], language, region=region, min_units=0,
                                         ignore_acronyms=acronyms, return_details=True)
     want = reference.language_units(text, language, region=region, ignore_acronyms=acronyms)
-    assert (d["target"][0], d["other"][0], d["invalid"][0]) == want, text
+    assert (d["target"][0], d["other"][0], d["invalid"][0], d["excluded"][0]) == want, text
 
 
 def test_script_table_agrees_with_unicode_names_on_common_letters():

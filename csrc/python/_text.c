@@ -325,6 +325,7 @@ static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObjec
     double weight = 1.0, min_units = 5.0, threshold = 0.0;
     text_batch texts = {0};
     PyArrayObject *out = NULL, *target = NULL, *other = NULL, *hist = NULL, *invalid = NULL;
+    PyArrayObject *excluded = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ok|iOOdddpO", kwlist, &texts_obj, &scripts,
                                      &region, &open, &close, &weight, &min_units, &threshold,
                                      &acronyms, &threads_obj))
@@ -345,14 +346,16 @@ static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObjec
     target = new_vector(texts.n, NPY_FLOAT64);
     other = new_vector(texts.n, NPY_FLOAT64);
     invalid = new_vector(texts.n, NPY_INT64);
+    excluded = new_vector(texts.n, NPY_INT64);
     npy_intp dims[2] = {texts.n, GRPO_SCRIPT_COUNT};
     hist = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_INT64);
-    if (!out || !target || !other || !invalid || !hist) goto fail;
+    if (!out || !target || !other || !invalid || !excluded || !hist) goto fail;
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
     st = grpo_language_consistency((float *)PyArray_DATA(out), (double *)PyArray_DATA(target),
                                    (double *)PyArray_DATA(other), (int64_t *)PyArray_DATA(hist),
-                                   (int64_t *)PyArray_DATA(invalid), texts.items, texts.n, &opts,
+                                   (int64_t *)PyArray_DATA(invalid),
+                                   (int64_t *)PyArray_DATA(excluded), texts.items, texts.n, &opts,
                                    threads);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
@@ -360,7 +363,7 @@ static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObjec
         goto fail;
     }
     text_batch_free(&texts);
-    return Py_BuildValue("(NNNNN)", out, target, other, hist, invalid);
+    return Py_BuildValue("(NNNNNN)", out, target, other, hist, invalid, excluded);
 fail:
     text_batch_free(&texts);
     Py_XDECREF(out);
@@ -368,6 +371,7 @@ fail:
     Py_XDECREF(other);
     Py_XDECREF(hist);
     Py_XDECREF(invalid);
+    Py_XDECREF(excluded);
     return NULL;
 }
 
@@ -384,7 +388,8 @@ static PyMethodDef text_methods[] = {
      METH_VARARGS | METH_KEYWORDS, "Token-id n-gram repetition penalty (flat ids + offsets)."},
     {"language_consistency", (PyCFunction)(void (*)(void))py_language_consistency,
      METH_VARARGS | METH_KEYWORDS,
-     "Language consistency: (reward, target units, other units, script histogram, invalid)."},
+     "Language consistency: (reward, target units, other units, script histogram, invalid,\n"
+     "excluded bytes)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -301,7 +301,7 @@ def _auto_targets(prompts: Sequence, n: int, opts: dict, num_threads: int) -> li
     if len(texts) != n:
         raise ValueError(f"prompts: expected {n} entries (one per completion), got {len(texts)}")
     # Count every script as "target" to get the raw per-script histogram of each prompt.
-    _, _, _, hist, _ = _text.language_consistency(
+    _, _, _, hist, _, _ = _text.language_consistency(
         texts, (1 << len(SCRIPTS)) - 1, 1, min_units=0.0, num_threads=num_threads, **opts)
     han, hira, kata = (SCRIPTS.index(s) for s in ("han", "hiragana", "katakana"))
     masks: list = []
@@ -353,7 +353,9 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
         Fewer weighted letter units than this: NaN (cannot judge).
     return_details : bool
         Also return a dict with ``target`` and ``other`` unit counts, the per-script ``hist``
-        (N, len(SCRIPTS)) and ``invalid`` UTF-8 sequence counts.
+        (N, len(SCRIPTS)), ``invalid`` UTF-8 sequence counts and ``excluded`` bytes (skipped as
+        code, math, markup or URLs: a large share can mean text hidden from the reward, e.g.
+        in an unclosed fence).
 
     Examples
     --------
@@ -389,17 +391,19 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
         out = np.full(len(texts), np.nan, dtype=np.float32)
         details = {"target": np.zeros(len(texts)), "other": np.zeros(len(texts)),
                    "hist": np.zeros((len(texts), len(SCRIPTS)), dtype=np.int64),
-                   "invalid": np.zeros(len(texts), dtype=np.int64)}
+                   "invalid": np.zeros(len(texts), dtype=np.int64),
+                   "excluded": np.zeros(len(texts), dtype=np.int64)}
         for mask in {m for m in masks if m is not None}:
             idx = [i for i, m in enumerate(masks) if m == mask]
             res = _text.language_consistency([texts[i] for i in idx], mask, region_code, **scan)
             out[idx] = res[0]
-            for key, value in zip(("target", "other", "hist", "invalid"), res[1:]):
+            for key, value in zip(("target", "other", "hist", "invalid", "excluded"), res[1:]):
                 details[key][idx] = value
     else:
-        out, target, other, hist, invalid = _text.language_consistency(
+        out, target, other, hist, invalid, excluded = _text.language_consistency(
             texts, target_scripts(language), region_code, **scan)
-        details = {"target": target, "other": other, "hist": hist, "invalid": invalid}
+        details = {"target": target, "other": other, "hist": hist, "invalid": invalid,
+                   "excluded": excluded}
     return (out, details) if return_details else out
 
 

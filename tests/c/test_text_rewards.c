@@ -64,7 +64,7 @@ int main(void) {
     lo.min_units = 1.0;
     grpo_str zh = S("<think>\xe6\x88\x91\xe4\xbb\xac compute the \xe5\x80\xbc</think>");
     double t = 0, oth = 0;
-    CHECK(grpo_language_consistency(&out, &t, &oth, NULL, NULL, &zh, 1, &lo, 1) == GRPO_OK);
+    CHECK(grpo_language_consistency(&out, &t, &oth, NULL, NULL, NULL, &zh, 1, &lo, 1) == GRPO_OK);
     CHECK(t == 3.0 && oth == 2.0);
     CHECK_CLOSE(out, 0.6, 1e-6);
 
@@ -98,7 +98,7 @@ int main(void) {
     for (int region = 0; region <= 1; region++) {
         lo.region = region;
         lo.ignore_acronyms = region;
-        CHECK(grpo_language_consistency(r, NULL, NULL, hist, inv, texts, N, &lo, 3) == GRPO_OK);
+        CHECK(grpo_language_consistency(r, NULL, NULL, hist, inv, inv, texts, N, &lo, 3) == GRPO_OK);
     }
     free(buf);
     CHECK_DONE();
