@@ -184,7 +184,11 @@ def main() -> None:
     report = {"machine": platform.machine(), "python": platform.python_version(),
               "threads": threads, "completions": args.n, "megabytes": mb, "rows": rows,
               "adversarial": adv}
-    if args.json:
+    if args.json:  # strict JSON: NaN ("no peer") becomes null
+        for r in rows:
+            for key, value in r.items():
+                if isinstance(value, float) and value != value:
+                    r[key] = None
         print(json.dumps(report, indent=2))
         return
     print(f"{args.n} completions, {mb:.2f} MB, best of {args.repeats}; {threads} threads")
