@@ -301,7 +301,8 @@ static void scan_region(lang_counts *c, const lang_ctx *ctx, const char *s, size
             if (next == NOT_FOUND) { /* a command name, or an unclosed opener */
                 next = at + 1;
                 while (next < e && ((s[next] | 0x20) >= 'a' && (s[next] | 0x20) <= 'z')) next++;
-                if (next == at + 1) next = at + 2;
+                /* an escaped ASCII symbol (\\, \{, \,) goes with its backslash */
+                if (next == at + 1 && (unsigned char)s[at + 1] < 0x80) next = at + 2;
             }
         } else if (ch == '<') {
             next = skip_tag(s, e, at);

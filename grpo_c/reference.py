@@ -288,7 +288,7 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
                 nxt = at + 1
                 while nxt < end and (b[nxt] | 0x20) in range(ord("a"), ord("z") + 1):
                     nxt += 1
-                if nxt == at + 1:
+                if nxt == at + 1 and b[at + 1] < 0x80:
                     nxt = at + 2
         elif ch == b"<":
             k = at + 1

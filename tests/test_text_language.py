@@ -45,6 +45,7 @@ def units(text, language, **kw):
     ("한국어 문장 English", "ko", 2, 1),
     ("αβγ δ abc", "el", 2, 1),
     ("\\alpha \\beta 是希腊字母", "zh", 5, 0),
+    ("\\中文 \\, 汉字", "zh", 4, 0),  # a backslash before a non-ASCII letter hides nothing
     ("Adding the $20 gift: 134 + 20 = $154 in total", "en", 5, 0),  # prices are not math
     ("pens cost $5 and $6 each", "en", 4, 0),
     ("so $x$ and $y + z$ are done", "en", 4, 0),
