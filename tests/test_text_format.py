@@ -199,21 +199,32 @@ def test_threads_do_not_change_results():
 # ------------------------------------------------------------------ bad input
 
 
-def test_none_and_chat_messages():
+def test_none_chat_messages_and_bytes():
+    parts = [{"role": "assistant", "content": [{"type": "text", "text": GOOD[:20]},
+                                               {"type": "image"}, {"type": "text", "text": GOOD[20:]}]}]
     msgs = [[{"role": "assistant", "content": GOOD}], [], [{"role": "assistant", "content": None}],
-            None, GOOD]
+            None, GOOD, GOOD.encode(), parts, {"role": "assistant", "content": GOOD}]
     out = rewards.format(msgs)
-    assert out[0] == 1.0 and out[4] == 1.0
-    assert np.isnan(out[1:4]).all()
-    assert trl.format_reward(msgs) == [1.0, None, None, None, 1.0]
+    assert out.tolist()[4:] == [1.0, 1.0, 1.0, 1.0] and out[0] == 1.0
+    assert out[1] == 0.0 and out[2] == 0.0  # no content reads as "", as the math reward does
+    assert np.isnan(out[3])
+    assert trl.format_reward(msgs)[:4] == [1.0, 0.0, 0.0, None]
+    # raw bytes with invalid UTF-8 are scanned as they are
+    broken = b"<think>\n\xff\xfe\n</think>\n<answer>\n\xc3\n</answer>"
+    assert rewards.format([broken])[0] == 1.0 and rewards.tag_count([broken])[0] == 1.0
+    assert rewards.repetition([b"A \xff A \xff A \xff"], ngram_size=2)[0] == \
+        np.float32(reference.repetition_penalty(["a", "\udcff"] * 3, 2))
+    _, d = rewards.language_consistency([broken], "en", min_units=0, return_details=True)
+    assert d["invalid"][0] == 2  # the two in the think block
+    assert rewards.completion_lengths([b"\xc3\xa9t\xe9"]).tolist() == [3.0]
 
 
 @pytest.mark.parametrize("bad,exc,match", [
     ("a string", TypeError, "single str"),
     (b"bytes", TypeError, "single bytes"),
-    ([b"<think>"], TypeError, r"completions\[0\]: expected str"),
-    (["ok", 3], TypeError, r"completions\[1\]"),
-    ([[{"content": 5}]], TypeError, "content to be str"),
+    ([3], TypeError, r"completions\[0\]: expected str"),
+    (["ok", 3.5], TypeError, r"completions\[1\]"),
+    ([[5]], TypeError, r"completions\[0\]"),
     (42, TypeError, "sequence"),
 ])
 def test_bad_completions_raise_clear_errors(bad, exc, match):

@@ -161,7 +161,7 @@ def test_threads_and_bad_input():
     b = rewards.language_consistency(texts, "zh", num_threads=4, min_units=0)
     np.testing.assert_array_equal(a, b)
     with pytest.raises(TypeError, match=r"completions\[1\]"):
-        rewards.language_consistency(["ok", b"bytes"], "en")
+        rewards.language_consistency(["ok", 7], "en")
     with pytest.raises(ValueError, match="threshold"):
         rewards.language_consistency(["ok"], "en", threshold=2)
     with pytest.raises(ValueError, match="region"):

@@ -1,7 +1,7 @@
 /*
  * _text.c - binding of the text rewards (csrc/text_rewards.c, csrc/lang.c) as grpo_c._text.
  *
- * Texts arrive as a sequence of str or None. Their UTF-8 is taken while the GIL is held (the
+ * Texts arrive as a sequence of str, bytes (raw UTF-8) or None. Their UTF-8 is taken while the GIL is held (the
  * str objects cache it, and a private tuple keeps them alive), then the core runs on the whole
  * batch with the GIL released. A str holding lone surrogates is encoded with "surrogatepass":
  * the core sees invalid UTF-8, which every scanner handles. None becomes a missing text (NaN).
@@ -29,8 +29,13 @@ static int text_view(PyObject *item, PyObject *keep, grpo_str *out, const char *
         out->len = 0;
         return 0;
     }
+    if (PyBytes_Check(item)) { /* raw UTF-8, possibly invalid: the scanners cope */
+        out->s = PyBytes_AS_STRING(item);
+        out->len = (size_t)PyBytes_GET_SIZE(item);
+        return 0;
+    }
     if (!PyUnicode_Check(item)) {
-        PyErr_Format(PyExc_TypeError, "%s[%zd]: expected str or None, got %.100s", name, i,
+        PyErr_Format(PyExc_TypeError, "%s[%zd]: expected str, bytes or None, got %.100s", name, i,
                      Py_TYPE(item)->tp_name);
         return -1;
     }

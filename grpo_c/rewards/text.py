@@ -1,10 +1,10 @@
 """Format, structure, language and length rewards over whole batches of completions.
 
 Every function takes a batch and returns a float32 NumPy array with one reward per completion;
-NaN marks a completion the rule cannot judge (a ``None`` completion, an empty chat message list,
-too little text to tell its language). Completions are ``str`` or TRL chat messages
-(``[{"role": "assistant", "content": ...}]``, of which the first message's content is read, as
-open-r1 and TRL do). The scanning runs in C on the whole batch with the GIL released.
+NaN marks a completion the rule cannot judge (a ``None`` completion, too little text to tell its
+language). Completions are ``str``, ``bytes`` (raw UTF-8; invalid sequences are handled) or TRL
+chat messages (``[{"role": "assistant", "content": ...}]``, of which the first message's content
+is read, as open-r1 and TRL do; a message without content reads as ""). The scanning runs in C on the whole batch with the GIL released.
 
 Each rule has a compatibility mode returning exactly what its peer returns (open-r1, TRL); where
 the peer rewards something it should not, a separate mode fixes it and says so.
@@ -67,31 +67,36 @@ LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
     "ti": ("ethiopic",), "km": ("khmer",), "my": ("myanmar",),
 }
 
-_NONE_TYPE = type(None)
+_PLAIN_TYPES = {str, bytes, type(None)}
 _TAG_MAX_BYTES = 85  # TAG_MAX / 3 in csrc/text_rewards.c
 
 
-def _message_content(item: Any, name: str, index: int) -> str | None:
+def _message_content(item: Any, name: str, index: int) -> str | bytes:
+    """The first message's content (open-r1/TRL); text parts joined; no content is ""."""
     message = item
     if isinstance(item, (list, tuple)):
         if not item:
-            return None
+            return ""
         message = item[0]
-    if isinstance(message, Mapping):
-        content = message.get("content")
-        if content is None or isinstance(content, str):
-            return content
-        raise TypeError(f"{name}[{index}]: expected the message content to be str, got "
-                        f"{type(content).__name__}")
-    raise TypeError(f"{name}[{index}]: expected str, None or a list of chat messages, got "
-                    f"{type(item).__name__}")
+    if not isinstance(message, Mapping):
+        raise TypeError(f"{name}[{index}]: expected str, bytes, None or chat messages, got "
+                        f"{type(item).__name__}")
+    content = message.get("content")
+    if content is None:
+        return ""
+    if isinstance(content, (str, bytes)):
+        return content
+    if isinstance(content, list):  # multimodal parts: their text, in order
+        return "".join(part.get("text", "") for part in content
+                       if isinstance(part, Mapping) and part.get("type", "text") == "text")
+    return str(content)
 
 
 def texts_of(completions: Any, name: str = "completions") -> list:
-    """The text of each completion: ``str`` as is, chat messages by their first content.
+    """The text of each completion: ``str`` and ``bytes`` (raw UTF-8) as they are, chat
+    messages by their first message's content, ``None`` kept (its reward is NaN).
 
-    Raises TypeError for a lone string (a batch is a sequence) and for items that are neither
-    ``str``, ``None`` nor chat messages. Bytes are rejected: decode them first.
+    Raises TypeError for a lone string (a batch is a sequence) and for items of other types.
     """
     if isinstance(completions, (str, bytes)):
         raise TypeError(f"{name}: expected a sequence of completions, got a single "
@@ -104,9 +109,9 @@ def texts_of(completions: Any, name: str = "completions") -> list:
         except TypeError:
             raise TypeError(f"{name}: expected a sequence of completions, got "
                             f"{type(completions).__name__}") from None
-    if set(map(type, completions)) <= {str, _NONE_TYPE}:
+    if set(map(type, completions)) <= _PLAIN_TYPES:
         return completions
-    return [c if isinstance(c, str) or c is None else _message_content(c, name, i)
+    return [c if c is None or isinstance(c, (str, bytes)) else _message_content(c, name, i)
             for i, c in enumerate(completions)]
 
 
@@ -460,7 +465,9 @@ def repetition(completions: Sequence | None = None, *, completion_ids: Sequence 
     texts = texts_of(completions)
     if lowercase:
         # ASCII text is folded in C (same result as str.lower); only the rest needs Python.
-        texts = [t if t is None or t.isascii() else t.lower() for t in texts]
+        texts = [t if t is None or t.isascii() else
+                 (t.decode("utf-8", "surrogateescape").lower().encode("utf-8", "surrogateescape")
+                  if isinstance(t, bytes) else t.lower()) for t in texts]
     return _text.repetition_words(texts, int(ngram_size), float(max_penalty),
                                   fold_ascii_case=bool(lowercase), num_threads=threads)
 
@@ -479,8 +486,9 @@ def completion_lengths(completions: Sequence | None = None, *,
                         dtype=np.float64)
     if completions is None:
         raise ValueError("pass completions or completion_ids")
-    return np.array([np.nan if t is None else len(t) for t in texts_of(completions)],
-                    dtype=np.float64)
+    return np.array([np.nan if t is None else
+                     len(t.decode("utf-8", "surrogateescape") if isinstance(t, bytes) else t)
+                     for t in texts_of(completions)], dtype=np.float64)
 
 
 def _correctness(correct: Any, n: int) -> np.ndarray:
