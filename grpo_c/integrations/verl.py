@@ -14,7 +14,7 @@ def compute_format_score(data_source: Any, solution_str: Any, ground_truth: Any 
                          **kwargs: Any) -> Any:
     """Format score of one response (a float) or of a batch (lists in, list out, as verl's
     batched reward manager calls it); the mode is one of :func:`grpo_c.rewards.format`'s.
-    A response that is not a str scores 0.0 (verl expects a number).
+    A response that is neither str nor bytes scores 0.0 (verl expects a number).
 
     Examples
     --------
@@ -24,7 +24,7 @@ def compute_format_score(data_source: Any, solution_str: Any, ground_truth: Any 
     """
     batched = isinstance(solution_str, (list, tuple))
     items = list(solution_str) if batched else [solution_str]
-    texts = [s if isinstance(s, str) else None for s in items]
+    texts = [s if isinstance(s, (str, bytes)) else None for s in items]
     scores = _text_rewards.format(texts, mode=mode, prefilled=prefilled)
     values = [0.0 if v != v else float(v) for v in scores.tolist()]
     return values if batched else values[0]
