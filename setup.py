@@ -13,11 +13,12 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 CORE_CFLAGS = ["-std=c11", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread",
-               "-fno-math-errno", "-D_GNU_SOURCE"]
+               "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd", "-D_GNU_SOURCE"]
 if os.environ.get("GRPO_C_NATIVE") == "1":
     CORE_CFLAGS.append("-march=native")
 
 core_sources = sorted(glob.glob("csrc/*.c"))
+core_headers = sorted(glob.glob("csrc/*.h"))
 binding_sources = sorted(glob.glob("csrc/python/_*.c"))
 compiler = sysconfig.get_config_var("CC") or "cc"
 build_macros = [("GRPO_BUILD_CFLAGS", '"%s"' % " ".join(CORE_CFLAGS)),
@@ -27,7 +28,7 @@ extensions = [
     Extension(
         "grpo_c." + os.path.splitext(os.path.basename(src))[0],
         sources=[src],
-        depends=core_sources + sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("csrc/python/*.h")),
+        depends=core_sources + core_headers + sorted(glob.glob("csrc/python/*.h")),
         include_dirs=["csrc", numpy.get_include()],
         define_macros=build_macros,
         extra_compile_args=CORE_CFLAGS,
@@ -42,16 +43,14 @@ class BuildExtWithCore(build_ext):
     """Builds the core library first, so ``build_ext --inplace`` alone is a complete build."""
 
     def run(self):
-        # build_clib has no dependency tracking: always rebuild the (small) core so an edit in
-        # csrc/ is never linked stale; the extensions depend on it through `depends`.
-        build_clib = self.get_finalized_command("build_clib")
-        build_clib.force = True
         self.run_command("build_clib")
         super().run()
 
 
 setup(
     cmdclass={"build_ext": BuildExtWithCore},
-    libraries=[("grpo", {"sources": core_sources, "include_dirs": ["csrc"], "cflags": CORE_CFLAGS})],
+    # obj_deps: every core object is rebuilt when a core header or the flags here change
+    libraries=[("grpo", {"sources": core_sources, "include_dirs": ["csrc"], "cflags": CORE_CFLAGS,
+                         "obj_deps": {"": core_headers + ["setup.py"]}})],
     ext_modules=extensions,
 )

@@ -10,6 +10,7 @@
  * Shapes: (B, T) per-token buffers, (B,) per-row buffers.
  */
 #include "grpo.h"
+#include "fastmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@ typedef struct {
     double is_sum, is_min, is_max;
 } row_sums;
 
-typedef struct {
+struct fast_sums;
+typedef struct loss_job {
     const grpo_loss_options *opt;
     grpo_dtype dtype;
     const void *l, *o, *ref, *v, *adv, *is_weights;
@@ -77,6 +79,7 @@ typedef struct {
     row_sums *sums;
     double policy_den, kl_den; /* resolved normalisers */
     double *scratch;           /* 8 * T doubles per worker */
+    struct fast_sums (*fast)(const struct loss_job *, int64_t, double, double);
 } loss_job;
 
 /* Row r of a (B, T) buffer as doubles: the buffer itself when it holds doubles, else converted
@@ -438,6 +441,79 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
     }
 }
 
+
+/* ------------------------------------------------------------------ fast path */
+
+typedef struct fast_sums {
+    double loss, kl, kl_sum, low, high, region, clipped, dual, ppo_kl, ratio;
+} fast_sums;
+
+typedef fast_sums (*fast_row_fn)(const loss_job *, int64_t, double, double);
+
+/* The kernel is compiled once per instruction set and the best one the CPU runs is chosen at
+ * call time; each copy is vectorised for its own vector width. */
+#define FAST_NAME(x) x##_generic
+#include "policy_loss_fast.h"
+#undef FAST_NAME
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FAST_HAVE_X86_LEVELS 1
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+#define FAST_NAME(x) x##_v3
+#include "policy_loss_fast.h"
+#undef FAST_NAME
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4")
+#define FAST_NAME(x) x##_v4
+#include "policy_loss_fast.h"
+#undef FAST_NAME
+#pragma GCC pop_options
+#endif
+
+/* The fast kernel for these options, or NULL when only the general path covers them. */
+static fast_row_fn fast_kernel(const loss_job *job) {
+    const grpo_loss_options *opt = job->opt;
+    int eligible = opt->ratio_level == GRPO_RATIO_TOKEN && opt->surrogate == GRPO_SURR_PPO &&
+                   opt->is_level == GRPO_IS_NONE && opt->opsm_threshold != opt->opsm_threshold &&
+                   !job->policy_mask && !job->is_weights && !job->per_token &&
+                   !opt->kl_ratio_weighted &&
+                   (opt->kl_coef == 0.0 || opt->kl_estimator == GRPO_KL_K3);
+    if (!eligible) return NULL;
+    const fast_row_fn(*table)[2][2] = table_generic;
+#ifdef FAST_HAVE_X86_LEVELS
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        table = table_v4;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("bmi2"))
+        table = table_v3;
+#endif
+    return table[job->dtype == GRPO_F64][opt->kl_coef != 0.0][job->adv_per_token != 0];
+}
+
+static void fast_score_row(const loss_job *job, int64_t r, fast_row_fn kernel) {
+    const row_state *st = &job->rows[r];
+    row_sums *sum = &job->sums[r];
+    double wp = token_weight(&job->opt->policy_agg, st->n, job->policy_den);
+    double wk = token_weight(&job->opt->kl_agg, st->n, job->kl_den);
+    fast_sums f = kernel(job, r, wp, wk);
+    memset(sum, 0, sizeof(*sum));
+    sum->policy = f.loss;
+    sum->kl = f.kl;
+    sum->kl_tokens_sum = f.kl_sum;
+    sum->low = f.low;
+    sum->high = f.high;
+    sum->region = f.region;
+    sum->clipped = f.clipped;
+    sum->dual = f.dual;
+    sum->ppo_kl = f.ppo_kl;
+    sum->ratio = f.ratio;
+    sum->is_sum = (double)st->n;
+    sum->is_min = st->n ? 1.0 : INFINITY;
+    sum->is_max = st->n ? 1.0 : -INFINITY;
+}
+
 static void prepare_rows(void *ctx, int64_t begin, int64_t end, int worker) {
     loss_job *job = ctx;
     double *scratch = job->scratch + (size_t)worker * 8 * (size_t)job->t;
@@ -446,6 +522,10 @@ static void prepare_rows(void *ctx, int64_t begin, int64_t end, int worker) {
 
 static void score_rows(void *ctx, int64_t begin, int64_t end, int worker) {
     loss_job *job = ctx;
+    if (job->fast) {
+        for (int64_t r = begin; r < end; r++) fast_score_row(job, r, job->fast);
+        return;
+    }
     double *scratch = job->scratch + (size_t)worker * 8 * (size_t)job->t;
     for (int64_t r = begin; r < end; r++) score_row(job, r, scratch);
 }
@@ -492,12 +572,12 @@ static grpo_status check_options(const grpo_loss_options *opt, const void *ref, 
     return GRPO_OK;
 }
 
-grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token, grpo_dtype dtype,
-                             const void *l, const void *o, const void *ref, const void *v,
-                             const void *adv, int adv_per_token, const uint8_t *mask,
-                             const void *is_weights, int is_weights_per_token,
-                             const uint8_t *policy_mask, int64_t b, int64_t t,
-                             const grpo_loss_options *opt) {
+static grpo_status policy_loss(grpo_loss_metrics *out, void *grad, void *per_token, grpo_dtype dtype,
+                               const void *l, const void *o, const void *ref, const void *v,
+                               const void *adv, int adv_per_token, const uint8_t *mask,
+                               const void *is_weights, int is_weights_per_token,
+                               const uint8_t *policy_mask, int64_t b, int64_t t,
+                               const grpo_loss_options *opt, int allow_fast) {
     if (!out || !grad || !l || !adv || !mask || b < 0 || t < 0) return GRPO_ERR_INVALID;
     if (dtype != GRPO_F32 && dtype != GRPO_F64) return GRPO_ERR_INVALID;
     grpo_status st = check_options(opt, ref, v);
@@ -510,9 +590,11 @@ grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token
                     .is_weights_per_token = is_weights_per_token, .mask = mask,
                     .policy_mask = policy_mask, .grad = grad, .per_token = per_token, .b = b, .t = t};
     size_t b_alloc = (size_t)(b > 0 ? b : 1);
+    job.fast = allow_fast ? fast_kernel(&job) : NULL;
     job.rows = malloc(sizeof(row_state) * b_alloc);
     job.sums = malloc(sizeof(row_sums) * b_alloc);
-    job.scratch = malloc(sizeof(double) * 8 * (size_t)(t > 0 ? t : 1) * (size_t)threads);
+    /* the general path converts rows into per-worker double scratch; the fast one needs none */
+    job.scratch = malloc(sizeof(double) * (job.fast ? 1 : 8 * (size_t)(t > 0 ? t : 1) * (size_t)threads));
     if (!job.rows || !job.sums || !job.scratch) {
         st = GRPO_ERR_NOMEM;
         goto done;
@@ -586,4 +668,24 @@ done:
     free(job.sums);
     free(job.scratch);
     return st;
+}
+
+grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token, grpo_dtype dtype,
+                             const void *l, const void *o, const void *ref, const void *v,
+                             const void *adv, int adv_per_token, const uint8_t *mask,
+                             const void *is_weights, int is_weights_per_token,
+                             const uint8_t *policy_mask, int64_t b, int64_t t,
+                             const grpo_loss_options *opt) {
+    return policy_loss(out, grad, per_token, dtype, l, o, ref, v, adv, adv_per_token, mask,
+                       is_weights, is_weights_per_token, policy_mask, b, t, opt, 1);
+}
+
+grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per_token,
+                                   grpo_dtype dtype, const void *l, const void *o, const void *ref,
+                                   const void *v, const void *adv, int adv_per_token,
+                                   const uint8_t *mask, const void *is_weights,
+                                   int is_weights_per_token, const uint8_t *policy_mask,
+                                   int64_t b, int64_t t, const grpo_loss_options *opt) {
+    return policy_loss(out, grad, per_token, dtype, l, o, ref, v, adv, adv_per_token, mask,
+                       is_weights, is_weights_per_token, policy_mask, b, t, opt, 0);
 }

@@ -41,11 +41,12 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
               clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean",
               dp_size=1, batch_num_tokens=None, global_batch_size=None, loss_scale_factor=None,
               seq_mean_token_sum_norm_pr5366=False, use_kl_loss=False, kl_loss_coef=0.001,
-              kl_loss_type="low_var_kl", ref_log_prob=None, rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05)
+              kl_loss_type="low_var_kl", ref_log_prob=None, rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05,
+              gradient_accumulation_steps=1)
     openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
                   eps_clip_low_high=(0.2, 0.2), dual_clip=None, token_level_loss=True, batch_num_tokens=None,
                   global_batch_size=None, dp_size=1, rollout_log_probs=None, is_correction=None,
-                  is_thresholds=(0.5, 5.0), kl_coef=0.0, use_kl_loss=False, kl_estimator="k1",
+                  is_thresholds=(0.5, 5.0), kl_coef=0.01, use_kl_loss=False, kl_estimator="k1",
                   ref_log_probs=None)
 
   Helpers
@@ -53,7 +54,13 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
                 k2/mse, k3/low_var_kl and "+" variants; "openrlhf": k1, k2, k3)
     verl_agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=None,
                   global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False)
-    verl_masked_sum / verl_masked_mean / verl_masked_whiten, trl_nanstd
+    openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=None, global_batch_size=None,
+                            dp_size=1)
+    trl_vllm_importance_sampling_ratio(old, sampling, mask, mode="sequence_mask", clip_max=3.0, clip_min=None)
+    trl_gamma_weights(advantages (B,1), log_ratio_per_token, mask, importance_sampling_ratio=None, k_pos=2.0,
+                      lambda_pos=3.0, k_neg=3.0, lambda_neg=2.0) -> phi (B, 1), detached
+    trl_high_entropy_mask(entropies, mask, threshold), trl_nanstd(x, dim=None, keepdim=False)
+    verl_masked_sum / verl_masked_mean / verl_masked_whiten
 """
 
 from __future__ import annotations
@@ -330,7 +337,8 @@ def verl_gpg(token_level_rewards, response_mask, index, epsilon=1e-6, f_norm=1.0
     scores = _f64(token_level_rewards).sum(dim=-1)
     mask = _f64(response_mask)
     bsz = scores.shape[0]
-    alpha = bsz / torch.count_nonzero(scores).clamp(min=1)
+    # verl's int / int-tensor division is float32; the oracle keeps alpha in float64 like everything else
+    alpha = bsz / float(torch.count_nonzero(scores).clamp(min=1))
     out = scores.clone()
     for rows in _verl_groups(index).values():
         mean = torch.tensor(0.0, dtype=F64) if len(rows) == 1 else torch.mean(scores[rows])
@@ -716,11 +724,12 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
               clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean", dp_size=1, batch_num_tokens=None,
               global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False,
               use_kl_loss=False, kl_loss_coef=0.001, kl_loss_type="low_var_kl", ref_log_prob=None,
-              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05):
+              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1):
     """verl policy loss (loss_mode) + agg_loss + actor KL loss: total = pg_loss + kl_loss_coef * agg(kl).
 
     The global batch info (dp_size, batch_num_tokens, global_batch_size) is what the new model engine injects;
-    legacy dp_actor's per-micro-batch 1/GA scaling is not modelled. gspo and sapo force seq-mean-token-mean
+    ``gradient_accumulation_steps`` is legacy dp_actor's ``loss * (1/GA)`` on the total (metrics stay
+    unscaled); leave it at 1 for the new engine. gspo and sapo force seq-mean-token-mean
     for the policy term (the KL term keeps ``loss_agg_mode``); geo_mean is a plain mean over rows.
     ``old_log_prob=None`` is verl's on-policy shortcut (old = log_prob.detach()).
     """
@@ -824,7 +833,7 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         loss = pg_loss + kl_loss * kl_loss_coef
         metrics["actor/kl_loss"] = float(kl_loss.detach())
         metrics["actor/kl_coef"] = float(kl_loss_coef)
-    return loss, metrics
+    return loss / gradient_accumulation_steps, metrics
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -851,13 +860,14 @@ def openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=
 def openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
                   eps_clip_low_high=(0.2, 0.2), dual_clip=None, token_level_loss=True, batch_num_tokens=None,
                   global_batch_size=None, dp_size=1, rollout_log_probs=None, is_correction=None,
-                  is_thresholds=(0.5, 5.0), kl_coef=0.0, use_kl_loss=False, kl_estimator="k1",
+                  is_thresholds=(0.5, 5.0), kl_coef=0.01, use_kl_loss=False, kl_estimator="k1",
                   ref_log_probs=None):
     """OpenRLHF PolicyLoss (3c3be6234e0c) + aggregate_loss + kl_coef * aggregate(kl) when ``use_kl_loss``.
 
     ppo: r = exp(clamp(l - o, +-20)); -min(rA, clamp(r)A), dual clip for A<0 if ``dual_clip``; vLLM IS
     (``is_correction`` in tis | icepop | seq-mask-tis, rho = exp(o - v) detached) multiplies the ppo loss.
     gspo: s = exp(sum m (l - o)/max(1, |o|)) (l - v with IS correction), no clamp, per-sample aggregation forced.
+    ``kl_coef`` defaults to OpenRLHF's init_kl_coef 0.01 and only acts with ``use_kl_loss``.
     """
     l = _f64(log_probs)
     mask = _f64(action_mask)

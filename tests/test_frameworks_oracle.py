@@ -716,3 +716,12 @@ def test_openrlhf_masked_nan_propagates():
     l = leaf([[-1.0, float("nan")]])
     loss, _ = fw.openrlhf_loss(l, t([[-1.0, -1.0]]), t([1.0]), t([[1.0, 0.0]]))
     assert math.isnan(loss.item())  # loss * mask: 0 * NaN = NaN
+
+
+def test_verl_legacy_gradient_accumulation_divides_the_total():
+    l = leaf([[-1.0, -1.0]])
+    ref = t([[-1.0 - math.log(2), -1.0]])
+    kw = dict(use_kl_loss=True, kl_loss_coef=0.1, ref_log_prob=ref)
+    one, m1 = fw.verl_loss(l, None, t([[1.0, 1.0]]), t([[1.0, 1.0]]), **kw)
+    four, m4 = fw.verl_loss(l, None, t([[1.0, 1.0]]), t([[1.0, 1.0]]), gradient_accumulation_steps=4, **kw)
+    assert four.item() == approx(one.item() / 4) and m4 == m1

@@ -1,0 +1,134 @@
+/*
+ * policy_loss_fast.h - the vectorised fast path of policy_loss.c (internal; included once per
+ * instruction set with FAST_NAME(x) naming that copy, under a `#pragma GCC target` there).
+ *
+ * The common configuration - token ratio, PPO clip (asymmetric, dual clip, delta, log-ratio
+ * clamp), optional k3 KL with its clamps or straight-through gradient, no rollout weights or
+ * extra masks - as branch-free loops per row, reading float or double buffers directly.
+ * score_row() in policy_loss.c computes the same formula token by token and is its oracle.
+ */
+
+/* Element j of a float or double buffer; `f32` is a constant in every specialisation. */
+static inline __attribute__((always_inline)) double FAST_NAME(load)(const void *p, int64_t j, const int f32) {
+    return f32 ? (double)((const float *)p)[j] : ((const double *)p)[j];
+}
+
+/* Tokens are processed in chunks of FAST_CHUNK through three short loops (ratio, KL, surrogate),
+ * each with few live values, so the compiler vectorises them without spilling. Comparisons are
+ * combined with & and every choice is a plain select: the loops have no control flow. */
+#define FAST_CHUNK 256
+
+static inline __attribute__((always_inline)) fast_sums
+FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const int f32, const int use_kl,
+         const int adv_tok) {
+    const grpo_loss_options *opt = job->opt;
+    const int64_t t = job->t, row = r * t;
+    /* every pointer is hoisted into a restrict local: a store through job->grad could
+     * otherwise alias the job and force reloads that block vectorisation */
+    const uint8_t *restrict mask = job->mask;
+    const void *restrict l = job->l;
+    const void *restrict o = job->o ? job->o : job->l;
+    const void *restrict ref = use_kl ? job->ref : job->l;
+    const void *restrict adv = job->adv;
+    float *restrict grad32 = f32 ? (float *)job->grad : NULL;
+    double *restrict grad64 = f32 ? NULL : (double *)job->grad;
+    const double a_row = adv_tok ? 0.0 : FAST_NAME(load)(adv, r, f32);
+    const double lo = 1.0 - opt->eps_low, hi = 1.0 + opt->eps_high;
+    const double delta = opt->delta > 0 ? opt->delta : INFINITY;
+    const double dual = opt->dual_clip;
+    const double xlo = opt->log_ratio_min, xhi = opt->log_ratio_max;
+    const double klc = opt->kl_coef, dlim = opt->kl_log_clamp, klim = opt->kl_value_clamp;
+    const double straight = opt->kl_straight_through ? 1.0 : 0.0;
+    double ratio[FAST_CHUNK], dratio[FAST_CHUNK], kl[FAST_CHUNK], dkl[FAST_CHUNK];
+    double s_loss = 0, s_kl = 0, s_klsum = 0, s_low = 0, s_high = 0, s_region = 0;
+    double s_clip = 0, s_dual = 0, s_ppokl = 0, s_ratio = 0;
+
+    for (int64_t c0 = 0; c0 < t; c0 += FAST_CHUNK) {
+        const int64_t n = t - c0 < FAST_CHUNK ? t - c0 : FAST_CHUNK;
+        const int64_t i0 = row + c0;
+        /* the ratio and d ratio / d l through the log-ratio clamp */
+#pragma omp simd reduction(+ : s_ppokl)
+        for (int64_t j = 0; j < n; j++) {
+            const double x = FAST_NAME(load)(l, i0 + j, f32) - FAST_NAME(load)(o, i0 + j, f32);
+            double xc = x < xlo ? xlo : x;
+            xc = xc > xhi ? xhi : xc;
+            const double rt = fast_exp(xc);
+            ratio[j] = rt;
+            dratio[j] = (x >= xlo) & (x <= xhi) ? rt : 0.0;
+            s_ppokl += mask[i0 + j] ? -xc : 0.0;
+        }
+        if (use_kl) {
+#pragma omp simd
+            for (int64_t j = 0; j < n; j++) {
+                const double d = FAST_NAME(load)(l, i0 + j, f32) - FAST_NAME(load)(ref, i0 + j, f32);
+                double dc = d < -dlim ? -dlim : d;
+                dc = dc > dlim ? dlim : dc;
+                const double e = fast_exp(-dc);
+                const double raw = e + dc - 1.0;
+                const double inside = (raw >= -klim) & (raw <= klim) & (d >= -dlim) & (d <= dlim) ? 1.0 : 0.0;
+                double k = raw > klim ? klim : raw;
+                kl[j] = k < -klim ? -klim : k;
+                dkl[j] = straight * d + (1.0 - straight) * (1.0 - e) * inside;
+            }
+        }
+#pragma omp simd reduction(+ : s_loss, s_kl, s_klsum, s_low, s_high, s_region, s_clip, s_dual, s_ratio)
+        for (int64_t j = 0; j < n; j++) {
+            const double on = mask[i0 + j] ? 1.0 : 0.0;
+            const double a = adv_tok ? FAST_NAME(load)(adv, i0 + j, f32) : a_row;
+            const double rt = ratio[j];
+            double c2 = rt < lo ? lo : rt;
+            c2 = c2 > hi ? hi : c2;
+            const double dc2 = (rt >= lo) & (rt <= hi) ? 1.0 : 0.0;
+            const double c1 = rt > delta ? delta : rt;
+            const double dc1 = rt > delta ? 0.0 : 1.0;
+            const double v1 = c1 * a, v2 = c2 * a;
+            const double w1 = v1 < v2 ? 1.0 : (v1 == v2 ? 0.5 : 0.0);
+            const double base = -(v1 < v2 ? v1 : v2);
+            const double cap = -a * dual;
+            const double dual_f = (dual > 0) & (a < 0) ? 1.0 : 0.0;
+            const double below = cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
+            const double tie = cap == base ? dual_f : 0.0;
+            const double loss = below > 0.0 ? cap : base;
+            double g = wp * (-(w1 * dc1 + (1.0 - w1) * dc2) * a) * (1.0 - below - 0.5 * tie) * dratio[j];
+            const double k = use_kl ? kl[j] : 0.0;
+            if (use_kl) g += klc * wk * dkl[j];
+            g = on > 0.0 ? g : 0.0;
+            if (f32)
+                grad32[i0 + j] = (float)g;
+            else
+                grad64[i0 + j] = g;
+            const double low = (rt < lo) & (a < 0) ? on : 0.0, high = (rt > hi) & (a > 0) ? on : 0.0;
+            s_loss += on > 0.0 ? wp * loss : 0.0;
+            s_kl += on > 0.0 ? wk * k : 0.0;
+            s_klsum += on > 0.0 ? k : 0.0;
+            s_low += low;
+            s_high += high;
+            s_region += low + high;
+            s_clip += v2 < v1 ? on : 0.0;
+            s_dual += base > cap ? dual_f * on : 0.0;
+            s_ratio += on > 0.0 ? rt : 0.0;
+        }
+    }
+    fast_sums out = {s_loss, s_kl, s_klsum, s_low, s_high, s_region, s_clip, s_dual, s_ppokl, s_ratio};
+    return out;
+}
+
+/* One specialisation per (dtype, KL, per-token advantage); constant flags fold away. */
+#define FAST_VARIANT(NAME, F32, KL, TOK)                                                         \
+    static fast_sums FAST_NAME(NAME)(const loss_job *job, int64_t r, double wp, double wk) {     \
+        return FAST_NAME(fast_row)(job, r, wp, wk, F32, KL, TOK);                                \
+    }
+FAST_VARIANT(f32_plain, 1, 0, 0)
+FAST_VARIANT(f32_kl, 1, 1, 0)
+FAST_VARIANT(f32_tok, 1, 0, 1)
+FAST_VARIANT(f32_kl_tok, 1, 1, 1)
+FAST_VARIANT(f64_plain, 0, 0, 0)
+FAST_VARIANT(f64_kl, 0, 1, 0)
+FAST_VARIANT(f64_tok, 0, 0, 1)
+FAST_VARIANT(f64_kl_tok, 0, 1, 1)
+#undef FAST_VARIANT
+
+static const fast_row_fn FAST_NAME(table)[2][2][2] = {
+    {{FAST_NAME(f32_plain), FAST_NAME(f32_tok)}, {FAST_NAME(f32_kl), FAST_NAME(f32_kl_tok)}},
+    {{FAST_NAME(f64_plain), FAST_NAME(f64_tok)}, {FAST_NAME(f64_kl), FAST_NAME(f64_kl_tok)}}};
+
