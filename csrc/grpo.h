@@ -359,6 +359,104 @@ grpo_status grpo_compare_output(int *equal, const char *actual, size_t actual_le
                                 const char *expected, size_t expected_len,
                                 grpo_compare_mode mode, double rel_tol, double abs_tol);
 
+/* ---------------------------------------------------------------- text rewards */
+/* Rule rewards over completion texts (csrc/text_rewards.c, csrc/lang.c). A batch is N
+ * grpo_str; s == NULL marks a missing completion, whose reward is NaN. Every scanner is
+ * linear in its input; bytes are UTF-8 and invalid sequences never fail a call. */
+
+typedef struct grpo_str {
+    const char *s;
+    size_t len;
+} grpo_str;
+
+typedef enum grpo_format_mode {
+    GRPO_FORMAT_OPENR1 = 0, /* open-r1 format_reward: ^O\n.*?\nC\nA\n.*?\nE$ (DOTALL|MULTILINE) */
+    GRPO_FORMAT_THINK = 1,  /* TRL think_format_reward: ^O(?!.*O)(.*?)C.*$ (DOTALL|MULTILINE) */
+    GRPO_FORMAT_STRICT = 2, /* one think block then one answer block, both non-blank, nothing
+                               but whitespace around them, no tag inside a block */
+    GRPO_FORMAT_CODE = 3    /* open-r1 code_format_reward: an answer holding ```lang ... ``` */
+} grpo_format_mode;
+
+/* Tags default to <think> </think> <answer> </answer> when their s is NULL. */
+typedef struct grpo_format_opts {
+    int mode;              /* grpo_format_mode */
+    int think_prefilled;   /* the prompt already ends with the think open tag (plus "\n" in
+                              GRPO_FORMAT_OPENR1/CODE): the text starts inside the think block */
+    grpo_str think_open, think_close, answer_open, answer_close;
+    grpo_str code_language; /* GRPO_FORMAT_CODE: the word after the opening fence */
+} grpo_format_opts;
+
+/* out[N] = 1 if texts[i] has the format, 0 if not, NaN if texts[i] is missing. `languages`
+ * (NULL or N entries) overrides opts->code_language per text in GRPO_FORMAT_CODE; an entry with
+ * s == NULL gives NaN. Tags are 1..85 bytes. */
+grpo_status grpo_format_reward(float *out, const grpo_str *texts, int64_t n,
+                               const grpo_str *languages, const grpo_format_opts *opts,
+                               int num_threads);
+
+/* open-r1 tag_count_reward: 0.25 for each of think_open+"\n", "\n"+think_close+"\n",
+ * "\n"+answer_open+"\n", "\n"+answer_close occurring exactly once (non-overlapping count, as
+ * Python's str.count). Only the tags of opts are used. */
+grpo_status grpo_tag_count_reward(float *out, const grpo_str *texts, int64_t n,
+                                  const grpo_format_opts *opts, int num_threads);
+
+/* open-r1 reasoning_steps_reward: matches of
+ * (Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,) without MULTILINE, \d being
+ * Unicode decimal digits; out[i] = min(1, count / steps_for_full), counts[i] (may be NULL)
+ * the match count. */
+grpo_status grpo_reasoning_steps_reward(float *out, int64_t *counts, const grpo_str *texts,
+                                        int64_t n, double steps_for_full, int num_threads);
+
+/* Repetition penalty (Demystifying Long CoT, App. C.2): (1 - unique n-grams / n-grams) *
+ * max_penalty over whitespace-separated words (Python str.split() whitespace), 0 when there
+ * are fewer than `ngram` words. fold_ascii_case compares ASCII letters case-insensitively;
+ * lowercasing beyond ASCII is the caller's. */
+grpo_status grpo_repetition_words(float *out, const grpo_str *texts, int64_t n, int64_t ngram,
+                                  double max_penalty, int fold_ascii_case, int num_threads);
+
+/* The same over token ids: sequence i is ids[offsets[i] .. offsets[i+1]) (offsets has N+1
+ * entries, non-decreasing). */
+grpo_status grpo_repetition_ids(float *out, const int64_t *ids, const int64_t *offsets,
+                                int64_t n, int64_t ngram, double max_penalty, int num_threads);
+
+/* Scripts of the language-consistency reward (bit masks). Scriptio continua scripts count
+ * one unit per code point. */
+enum {
+    GRPO_SCRIPT_LATIN = 0, GRPO_SCRIPT_CYRILLIC, GRPO_SCRIPT_GREEK, GRPO_SCRIPT_ARMENIAN,
+    GRPO_SCRIPT_HEBREW, GRPO_SCRIPT_ARABIC, GRPO_SCRIPT_DEVANAGARI, GRPO_SCRIPT_BENGALI,
+    GRPO_SCRIPT_GURMUKHI, GRPO_SCRIPT_GUJARATI, GRPO_SCRIPT_TAMIL, GRPO_SCRIPT_TELUGU,
+    GRPO_SCRIPT_KANNADA, GRPO_SCRIPT_MALAYALAM, GRPO_SCRIPT_THAI, GRPO_SCRIPT_LAO,
+    GRPO_SCRIPT_GEORGIAN, GRPO_SCRIPT_HANGUL, GRPO_SCRIPT_HIRAGANA, GRPO_SCRIPT_KATAKANA,
+    GRPO_SCRIPT_HAN, GRPO_SCRIPT_KHMER, GRPO_SCRIPT_MYANMAR, GRPO_SCRIPT_ETHIOPIC,
+    GRPO_SCRIPT_COUNT
+};
+
+typedef enum grpo_lang_region {
+    GRPO_LANG_THINK = 0, /* the think block (see grpo_language_consistency) */
+    GRPO_LANG_ALL = 1    /* the whole text */
+} grpo_lang_region;
+
+typedef struct grpo_lang_opts {
+    uint32_t target_scripts;  /* bit (1u << GRPO_SCRIPT_x) per script of the target language */
+    int region;               /* grpo_lang_region */
+    grpo_str think_open, think_close; /* default <think> </think> */
+    double continua_weight;   /* weight of one Han/kana/Thai/... code point; 1.0 by default */
+    double min_units;         /* fewer weighted units than this: the reward is NaN */
+    double threshold;         /* > 0: out = 1 if the proportion >= threshold else 0 */
+    int ignore_acronyms;      /* all-caps Latin words of <= 5 letters are neutral */
+} grpo_lang_opts;
+
+/* Language consistency (DeepSeek-R1 2.3.3): the weighted share of letter units of the target
+ * scripts among all letter units of the chain of thought, after excluding code, LaTeX, URLs,
+ * e-mail addresses and tags. The chain of thought is the text after the first think_open up to
+ * the next think_close (or the end); with no think_open, the text up to the first think_close;
+ * with neither, the whole text. out[N]; target[N], other[N] (weighted unit counts), hist[N *
+ * GRPO_SCRIPT_COUNT] (raw units per script), invalid[N] (invalid UTF-8 sequences) and
+ * excluded[N] (bytes skipped as code, math, markup or URLs: a large share can mean text hidden
+ * from the reward, e.g. in an unclosed fence) may be NULL. */
+grpo_status grpo_language_consistency(float *out, double *target, double *other, int64_t *hist,
+                                      int64_t *invalid, int64_t *excluded, const grpo_str *texts,
+                                      int64_t n, const grpo_lang_opts *opts, int num_threads);
+
 #ifdef __cplusplus
 }
 #endif
