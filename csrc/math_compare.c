@@ -22,6 +22,10 @@ typedef struct {
     const grpo_math_options *opt;
 } cmp_ctx;
 
+static int names_equal(const char *a, size_t al, const char *b, size_t bl) {
+    return al == bl && memcmp(a, b, al) == 0;
+}
+
 /* --------------------------------------------------------------------------- exact values */
 
 static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *out) {
@@ -71,6 +75,21 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         if (!eval_exact(c, x->kids[0], mask, out)) return 0;
         if (out->sign < 0) out->sign = 1;
         return 1;
+    case MN_FUNC: {
+        int64_t n, k;
+        if (!names_equal(x->name, x->name_len, "binom", 5) || !eval_exact(c, x->kids[0], mask, &l) ||
+            !eval_exact(c, x->kids[1], mask, &r) || !math_rat_to_int64(&l, &n) ||
+            !math_rat_to_int64(&r, &k) || n < 0 || n > 2000)
+            return 0;
+        if (k < 0 || k > n) return math_rat_from_int(a, out, 0);
+        math_rat t;
+        if (!math_rat_from_int(a, out, 1)) return 0;
+        for (int64_t j = 1; j <= k; j++) /* C(n, j) = C(n, j-1) (n-j+1) / j, exact */
+            if (!math_rat_from_int(a, &t, n - j + 1) || !math_rat_mul(a, out, out, &t) ||
+                !math_rat_from_int(a, &t, j) || !math_rat_div(a, out, out, &t))
+                return 0;
+        return 1;
+    }
     case MN_FACT: {
         int64_t n;
         if (!eval_exact(c, x->kids[0], mask, &l) || !math_rat_to_int64(&l, &n) || n < 0 || n > 1000)
@@ -93,9 +112,6 @@ typedef struct {
     int overflow;
 } var_set;
 
-static int names_equal(const char *a, size_t al, const char *b, size_t bl) {
-    return al == bl && memcmp(a, b, al) == 0;
-}
 
 static void collect_vars(const math_node *x, var_set *vs) {
     if (!x) return;
@@ -111,7 +127,6 @@ static void collect_vars(const math_node *x, var_set *vs) {
         return;
     }
     for (int i = 0; i < x->n; i++) collect_vars(x->kids[i], vs);
-    if (x->kind == MN_FUNC && x->n == 2) collect_vars(x->kids[1], vs);
 }
 
 static int same_vars(const var_set *a, const var_set *b) {
@@ -215,6 +230,11 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
         const char *f = x->name;
         size_t n = x->name_len;
 #define IS(s) names_equal(f, n, s, sizeof(s) - 1)
+        if (IS("binom")) {
+            double complex k = eval_num(x->kids[1], mask, env);
+            if (cimag(v) != 0 || cimag(k) != 0) return NAN;
+            return exp(lgamma(creal(v) + 1) - lgamma(creal(k) + 1) - lgamma(creal(v) - creal(k) + 1));
+        }
         if (IS("sin")) return csin(v);
         if (IS("cos")) return ccos(v);
         if (IS("tan")) return ctan(v);

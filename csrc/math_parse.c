@@ -26,7 +26,7 @@ typedef struct {
     uint32_t len;
 } token;
 
-enum { TF_FLOAT = 1, TF_TEXT = 2 };
+enum { TF_FLOAT = 1, TF_TEXT = 2, TF_REPEAT = 4 };
 
 typedef struct {
     math_arena *a;
@@ -136,6 +136,11 @@ static void lex_letters(lexer *lx, const char *s, size_t len) {
     }
 }
 
+static size_t skip_spaces(const char *s, size_t len, size_t p) {
+    while (p < len && lx_is_space((unsigned char)s[p])) p++;
+    return p;
+}
+
 /* A number starting at p: digits, thousands groups (",ddd", "{,}ddd", "\,ddd" when every group
  * has exactly three digits), a fraction, an exponent. Returns the end. */
 static size_t lex_number(lexer *lx, size_t p) {
@@ -162,6 +167,21 @@ static size_t lex_number(lexer *lx, size_t p) {
         while (p < len && lx_is_digit(s[p])) p++;
         flags |= TF_FLOAT;
     }
+    /* a repeating decimal 0.1\overline{36} is an exact rational */
+    if (p < len && (s[p] == '.' || (flags & TF_FLOAT))) {
+        size_t q = p + (s[p] == '.');
+        if (len - q > 10 && memcmp(s + q, "\\overline", 9) == 0) {
+            size_t r = skip_spaces(s, len, q + 9);
+            if (r < len && s[r] == '{') {
+                size_t d = r + 1;
+                while (d < len && lx_is_digit(s[d])) d++;
+                if (d > r + 1 && d < len && s[d] == '}') {
+                    emit(lx, T_NUM, 0, s + b, d + 1 - b, TF_REPEAT);
+                    return d + 1;
+                }
+            }
+        }
+    }
     if (p + 1 < len && (s[p] == 'e' || s[p] == 'E')) {
         size_t q = p + 1;
         if (q < len && (s[q] == '+' || s[q] == '-')) q++;
@@ -183,11 +203,6 @@ static void push_brace(lexer *lx, int type) {
     lx->stack[lx->depth++] = (uint8_t)type;
     if (type == 1) lx->text_depth++;
     if (type == 2) lx->font_depth++;
-}
-
-static size_t skip_spaces(const char *s, size_t len, size_t p) {
-    while (p < len && lx_is_space((unsigned char)s[p])) p++;
-    return p;
 }
 
 /* After "^": "\circ", "{\circ}" make a degree sign. Returns the end, or 0 if not a degree. */
@@ -254,6 +269,8 @@ static size_t lex_command(lexer *lx, size_t p) {
     if (name_is(nm, nl, "frac") || name_is(nm, nl, "dfrac") || name_is(nm, nl, "tfrac") ||
         name_is(nm, nl, "cfrac")) { emit(lx, T_FRAC, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "sqrt")) { emit(lx, T_SQRT, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "binom") || name_is(nm, nl, "dbinom") || name_is(nm, nl, "tbinom") ||
+        name_is(nm, nl, "choose")) { emit(lx, T_FRAC, 1, nm, nl, 0); return e; }
     if (name_in(nm, nl, FUNCS)) { emit(lx, T_FUNC, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "pi")) { emit(lx, T_CONST, 0, "pi", 2, 0); return e; }
     if (name_is(nm, nl, "infty") || name_is(nm, nl, "infinity") || name_is(nm, nl, "inf")) {
@@ -525,7 +542,41 @@ static int enter(parser *p) {
     return 1;
 }
 
+/* 12.3\overline{45}: (digits "12345" - digits "123") / (10^1 * (10^2 - 1)) */
+static math_node *repeating_node(parser *p, token *tk) {
+    char *all = math_alloc(p->a, tk->len + 1), *head = math_alloc(p->a, tk->len + 1);
+    char *nines = math_alloc(p->a, tk->len + 1);
+    if (!all || !head || !nines) return fail(p, GRPO_MATH_TOO_LONG);
+    size_t na = 0, nh = 0, nrep = 0, nonrep = 0;
+    int in_frac = 0, in_rep = 0;
+    for (size_t i = 0; i < tk->len; i++) {
+        char c = tk->s[i];
+        if (c == '.') in_frac = 1;
+        else if (c == '{') in_rep = 1;
+        else if (c >= '0' && c <= '9') {
+            all[na++] = c;
+            if (in_rep) nines[nrep++] = '9';
+            else {
+                head[nh++] = c;
+                nonrep += in_frac;
+            }
+        }
+    }
+    math_node *node = new_node(p, MN_NUM, 0);
+    math_rat x, y, d, scale;
+    if (!node || !math_rat_from_decimal(p->a, &x, all, na, 0) ||
+        !math_rat_from_decimal(p->a, &y, head, nh, 0) || !math_rat_from_decimal(p->a, &d, nines, nrep, 0) ||
+        !math_rat_from_decimal(p->a, &scale, "1", 1, (int64_t)nonrep))
+        return fail(p, GRPO_MATH_TOO_LONG);
+    y.sign = -y.sign;
+    if (!math_rat_add(p->a, &x, &x, &y) || !math_rat_mul(p->a, &d, &d, &scale) ||
+        !math_rat_div(p->a, &node->rat, &x, &d))
+        return fail(p, GRPO_MATH_TOO_LONG);
+    return node;
+}
+
 static math_node *number_node(parser *p, token *tk) {
+    if (tk->flags & TF_REPEAT) return repeating_node(p, tk);
     char *digits = math_alloc(p->a, tk->len + 1);
     if (!digits) return fail(p, GRPO_MATH_TOO_LONG);
     size_t nd = 0;
@@ -685,7 +736,19 @@ static math_node *parse_primary(parser *p) {
             power = parse_arg(p);
             if (!power) break;
         }
-        math_node *arg = at(p, T_LPAREN) ? parse_power(p) : parse_unary(p);
+        math_node *arg;
+        if (at(p, T_LPAREN)) {
+            arg = parse_power(p);
+        } else { /* \sin 2x is sin(2x): the argument runs over plain factors */
+            arg = parse_unary(p);
+            kids_t fs = {0};
+            if (arg && (at(p, T_NUM) || at(p, T_VAR) || at(p, T_CONST))) {
+                push_kid(p, &fs, arg);
+                while (at(p, T_NUM) || at(p, T_VAR) || at(p, T_CONST))
+                    if (!push_kid(p, &fs, parse_power(p)) || fs.n > 64) return fail(p, GRPO_MATH_SYNTAX);
+                arg = from_kids(p, MN_MUL, &fs);
+            }
+        }
         if (!arg) break;
         r->n = base ? 2 : 1;
         r->kids = math_alloc(p->a, sizeof(math_node *) * 2);
@@ -706,6 +769,15 @@ static math_node *parse_primary(parser *p) {
         math_node *num = parse_arg(p);
         math_node *den = num ? parse_arg(p) : NULL;
         if (!den) break;
+        if (tk->op == 1) { /* \binom{n}{k} */
+            r = leaf(p, MN_FUNC, "binom", 5);
+            if (!r || !(r->kids = math_alloc(p->a, sizeof(math_node *) * 2)))
+                return fail(p, GRPO_MATH_TOO_LONG);
+            r->n = 2;
+            r->kids[0] = num;
+            r->kids[1] = den;
+            break;
+        }
         r = new_node(p, MN_DIV, 2);
         if (r) {
             r->kids[0] = num;
