@@ -84,17 +84,20 @@ typedef enum grpo_math_kind {
 } grpo_math_kind;
 
 /* Inspection of one answer. `answer_begin/answer_end` locate the extracted answer in the input
- * (for joined multi-box answers, the span covering them); `normalized` receives a canonical
- * rendering (NUL-terminated, truncated to `normalized_cap`). */
+ * (for joined multi-box answers, the span covering them); `extracted` receives the text that was
+ * parsed (box contents joined by ", " when several boxes form one answer) and `normalized` a
+ * canonical rendering of the parse; both NUL-terminated and truncated to their capacity. */
 typedef struct grpo_math_parsed {
     int kind;   /* grpo_math_kind */
     int reason; /* grpo_math_reason */
     int source; /* 0 none, 1 box, 2 answer tag, 3 anchor, 4 whole text (golds), 5 "####" */
     size_t answer_begin, answer_end;
+    size_t extracted_len; /* full length of the extracted text, even when truncated on output */
 } grpo_math_parsed;
 
 /* is_gold: 1 parses `s` as a gold answer (box, "#### n", or the whole text), 0 as a completion. */
-grpo_status grpo_math_parse(grpo_math_parsed *out, char *normalized, size_t normalized_cap,
+grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extracted_cap,
+                            char *normalized, size_t normalized_cap,
                             const char *s, size_t len, int is_gold,
                             const grpo_math_options *opt);
 

@@ -172,7 +172,8 @@ static void read_answer(math_arena *a, math_answer *ans, math_extracted *ex, con
     }
 }
 
-grpo_status grpo_math_parse(grpo_math_parsed *out, char *normalized, size_t normalized_cap,
+grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extracted_cap,
+                            char *normalized, size_t normalized_cap,
                             const char *s, size_t len, int is_gold,
                             const grpo_math_options *opt) {
     if (!out || (!s && len)) return GRPO_ERR_INVALID;
@@ -188,6 +189,12 @@ grpo_status grpo_math_parse(grpo_math_parsed *out, char *normalized, size_t norm
     out->source = ex.source;
     out->answer_begin = ex.begin;
     out->answer_end = ex.end > ex.begin ? ex.end : ex.begin;
+    out->extracted_len = ex.s ? ex.len : 0;
+    if (extracted && extracted_cap) {
+        size_t n = out->extracted_len < extracted_cap - 1 ? out->extracted_len : extracted_cap - 1;
+        if (n) memcpy(extracted, ex.s, n);
+        extracted[n] = 0;
+    }
     if (normalized && normalized_cap) {
         normalized[0] = 0;
         if (ans.kind == MA_MATH) {

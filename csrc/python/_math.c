@@ -170,25 +170,45 @@ static PyObject *py_parse(PyObject *self, PyObject *args) {
     if (read_options(&opt, extract, after_think, strict_latex, 1e-6) < 0) return NULL;
     if (utf8_view(text, "text", &s, &len, &keep) < 0) return NULL;
     char normalized[4096];
+    char *extracted = NULL;
     grpo_math_parsed parsed;
     grpo_status st;
+    size_t extracted_cap = len + 1;
+    extracted = PyMem_Malloc(extracted_cap);
+    if (!extracted) {
+        PyErr_NoMemory();
+        goto fail;
+    }
     Py_BEGIN_ALLOW_THREADS
-    st = grpo_math_parse(&parsed, normalized, sizeof normalized, s, len, is_gold, &opt);
+    st = grpo_math_parse(&parsed, extracted, extracted_cap, normalized, sizeof normalized, s, len,
+                         is_gold, &opt);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "parse_answer");
         goto fail;
     }
+    PyObject *extracted_obj = Py_None;
+    Py_INCREF(Py_None);
+    if (parsed.extracted_len || parsed.kind) {
+        Py_DECREF(Py_None);
+        extracted_obj = PyUnicode_DecodeUTF8(extracted, (Py_ssize_t)parsed.extracted_len, "replace");
+        if (!extracted_obj) goto fail;
+    }
     const char *reason = reason_name(parsed.reason);
     PyObject *answer = PyUnicode_DecodeUTF8(s + parsed.answer_begin,
                                             (Py_ssize_t)(parsed.answer_end - parsed.answer_begin),
                                             "replace");
-    if (!answer) goto fail;
-    result = Py_BuildValue("{s:N,s:s,s:s,s:s,s:z,s:n,s:n}", "answer", answer, "kind",
+    if (!answer) {
+        Py_DECREF(extracted_obj);
+        goto fail;
+    }
+    result = Py_BuildValue("{s:N,s:N,s:s,s:s,s:s,s:z,s:n,s:n}", "answer", answer, "extracted",
+                           extracted_obj, "kind",
                            kind_name(parsed.kind), "source", source_name(parsed.source),
                            "normalized", parsed.kind ? normalized : "", "reason", reason, "begin",
                            (Py_ssize_t)parsed.answer_begin, "end", (Py_ssize_t)parsed.answer_end);
 fail:
+    PyMem_Free(extracted);
     Py_XDECREF(keep);
     return result;
 }

@@ -135,7 +135,9 @@ def parse_answer(text: Any, *, gold: bool = False, mode: str = "default",
                  after_think: bool = False, strict_latex: bool = False) -> dict:
     """Extract and parse one answer, for inspection.
 
-    Returns a dict: ``answer`` (the extracted text, as it appears in the input), ``kind``
+    Returns a dict: ``answer`` (the answer's span as it appears in the input, box included),
+    ``extracted`` (the text that was parsed, or None; several adjacent boxes are joined by
+    ", "), ``kind``
     ("math", "text", "choice" or "none"), ``source`` ("boxed", "answer_tag", "anchor", "hashes",
     "whole" or "none"), ``normalized`` (a canonical rendering of the parsed answer), ``reason``
     (None, or why nothing could be read: "no_answer", "truncated", "empty", "too_long",
