@@ -148,10 +148,26 @@ static grpo_math_options resolve(const grpo_math_options *opt) {
     return opt ? *opt : grpo_math_default_options();
 }
 
-/* A gold written as prose (a proof, an explanation) cannot be judged. */
-static int gold_is_prose(const math_answer *ans) {
+/* A gold written as prose (a proof, an explanation) cannot be judged. A short text answer is
+ * fine when it is boxed or wrapped in \text{}; bare words in a gold ("See above.") are prose. */
+static int gold_is_prose(const math_answer *ans, const math_extracted *ex) {
     if (ans->kind == MA_MATH) return ans->words > 4;
     if (ans->kind != MA_TEXT) return 0;
+    if (ex->source == SRC_WHOLE || ex->source == SRC_HASHES) {
+        int words = 0, run = 0, command = 0;
+        for (size_t i = 0; i < ex->len; i++) {
+            char c = ex->s[i];
+            command |= c == '\\';
+            int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (letter) run++;
+            else {
+                words += run >= 2;
+                run = 0;
+            }
+        }
+        words += run >= 2;
+        if (!command && words >= 2) return 1;
+    }
     int spaces = 0;
     for (size_t i = 0; i < ans->text_len; i++) spaces += ans->text[i] == ' ';
     return spaces >= 6;
@@ -166,7 +182,7 @@ static void read_answer(math_arena *a, math_answer *ans, math_extracted *ex, con
         return;
     }
     math_parse_answer(a, ans, ex->s, ex->len, opt->strict_latex);
-    if (is_gold && ans->kind != MA_NONE && gold_is_prose(ans)) {
+    if (is_gold && ans->kind != MA_NONE && gold_is_prose(ans, ex)) {
         ans->kind = MA_NONE;
         ans->reason = GRPO_MATH_SYNTAX;
     }

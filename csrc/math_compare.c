@@ -148,8 +148,9 @@ static int has_float(const math_node *x) {
     return 0;
 }
 
-/* The value of a variable at sample point k: a pseudo-random number in [0.4, 2.6) derived from
- * the name alone, so results never depend on order or thread. */
+/* The value of a variable at sample point k: a pseudo-random magnitude in [0.4, 2.6), negative
+ * at odd points (so sqrt(x^2) != x), derived from the name alone, so results never depend on
+ * order or thread. */
 static double var_value(const char *name, size_t len, int k) {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
@@ -157,7 +158,8 @@ static double var_value(const char *name, size_t len, int k) {
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ull;
     h ^= h >> 32;
-    return 0.4 + 2.2 * (double)(h >> 11) / 9007199254740992.0;
+    double v = 0.4 + 2.2 * (double)(h >> 11) / 9007199254740992.0;
+    return k & 1 ? -v : v;
 }
 
 typedef struct {
@@ -549,7 +551,7 @@ static int endpoint_equal(cmp_ctx *c, const math_node *a, uint32_t am, int ac, c
                           uint32_t bm, int bc) {
     int sa = 0, sb = 0;
     int ia = is_infinity(a, &sa), ib = is_infinity(b, &sb);
-    if (ia || ib) return ia && ib && sa == sb;
+    if (ia || ib) return ia && ib && sa == sb && ac == bc;
     return ac == bc && scalar_equal(c, a, am, b, bm);
 }
 

@@ -219,6 +219,68 @@ static int extract_box(math_arena *a, math_extracted *out, const char *s, size_t
     return 1;
 }
 
+static int word_in(const char *w, size_t n, const char *const *list) {
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0) return 1;
+    return 0;
+}
+
+static const char *const MATH_WORDS[] = {"sqrt", "pi", "inf", "infty", "infinity", "sin", "cos",
+    "tan", "log", "ln", "exp", NULL};
+static const char *const PROSE2[] = {"is", "so", "it", "as", "be", "we", "if", "on", "at", "to",
+    "of", "by", "no", "an", "my", "am", "He", "It", "So", "As", "If", "We", NULL};
+
+/* Does math follow at p (after "and" / "or")? */
+static int math_follows(const char *s, size_t p, size_t e) {
+    while (p < e && s[p] == ' ') p++;
+    if (p >= e) return 0;
+    unsigned char c = (unsigned char)s[p];
+    if ((c >= '0' && c <= '9') || c == '-' || c == '$' || c == '\\' || c == '(') return 1;
+    /* a lone variable, but not the words "I" and "a" */
+    return is_alpha(c) && c != 'I' && c != 'a' && c != 'A' &&
+           !(p + 1 < e && is_alpha((unsigned char)s[p + 1]));
+}
+
+/* End of the math at the start of s[b, e) in plain text: stops at the first prose word
+ * ("5 because ...", "5, which is prime", "5 (two plus three)"). */
+static size_t math_prefix_end(const char *s, size_t b, size_t e) {
+    size_t p = b, good = b;
+    while (p < e) {
+        unsigned char c = (unsigned char)s[p];
+        if (is_alpha(c)) {
+            size_t q = p;
+            while (q < e && is_alpha((unsigned char)s[q])) q++;
+            size_t n = q - p;
+            int connective = (n == 3 && lower(s[p]) == 'a' && lower(s[p + 1]) == 'n' &&
+                              lower(s[p + 2]) == 'd') ||
+                             (n == 2 && lower(s[p]) == 'o' && lower(s[p + 1]) == 'r');
+            if (connective ? !math_follows(s, q, e)
+                           : (n >= 3 ? !word_in(s + p, n, MATH_WORDS) : word_in(s + p, n, PROSE2)))
+                break;
+            p = q;
+            good = q;
+            continue;
+        }
+        if (c == '\\') {
+            size_t q = p + 1;
+            while (q < e && is_alpha((unsigned char)s[q])) q++;
+            if (q == p + 1 && q < e) q++;
+            p = good = q;
+            continue;
+        }
+        if ((c == '(' || c == ',') && p > b) {
+            size_t q = p + 1;
+            while (q < e && s[q] == ' ') q++;
+            size_t r = q;
+            while (r < e && is_alpha((unsigned char)s[r])) r++;
+            if (r - q >= 3 && !word_in(s + q, r - q, MATH_WORDS)) break;
+        }
+        p++;
+        if (!is_space(c)) good = p;
+    }
+    return good;
+}
+
 /* Text after an anchor: a $..$ / \(..\) / \[..\] environment, or (unless latex_only) plain text
  * up to the end of the line or sentence. */
 static int anchored_text(math_extracted *out, const char *s, size_t len, size_t p, int latex_only) {
@@ -235,12 +297,12 @@ static int anchored_text(math_extracted *out, const char *s, size_t len, size_t 
     else if (len - p >= 2 && s[p] == '\\' && s[p + 1] == '(') { close = "\\)"; open_len = 2; }
     else if (len - p >= 2 && s[p] == '\\' && s[p + 1] == '[') { close = "\\]"; open_len = 2; }
     size_t b, e;
-    if (close) {
-        ptrdiff_t c = find_first(s, len, p + open_len, close);
-        if (c < 0) return 0;
+    ptrdiff_t c = close ? find_first(s, len, p + open_len, close) : -1;
+    if (c >= 0) {
         b = p + open_len;
         e = (size_t)c;
     } else {
+        /* plain text ("$12." is a price): the sentence, cut where prose starts */
         if (latex_only) return 0;
         b = p;
         e = p;
@@ -249,7 +311,15 @@ static int anchored_text(math_extracted *out, const char *s, size_t len, size_t 
                 break;
             e++;
         }
-        while (e > b && (s[e - 1] == '*' || is_space((unsigned char)s[e - 1]))) e--;
+        size_t m = math_prefix_end(s, b, e);
+        if (m > b) {
+            e = m;
+        } else { /* a word answer: up to a comma */
+            size_t q = b;
+            while (q < e && s[q] != ',') q++;
+            e = q;
+        }
+        while (e > b && (s[e - 1] == '*' || s[e - 1] == ',' || is_space((unsigned char)s[e - 1]))) e--;
     }
     trim(s, &b, &e);
     if (b == e) return 0;

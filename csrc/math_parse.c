@@ -249,6 +249,17 @@ static size_t lex_command(lexer *lx, size_t p) {
         return e;
     }
     if (name_in(nm, nl, IGNORED)) return e;
+    if (name_is(nm, nl, "color") || name_is(nm, nl, "textcolor") || name_is(nm, nl, "hspace") ||
+        name_is(nm, nl, "vspace") || name_is(nm, nl, "label") || name_is(nm, nl, "tag")) {
+        /* the first argument is styling, not math: \textcolor{red}{5} keeps only {5} */
+        size_t q = skip_spaces(s, len, e);
+        if (q < len && s[q] == '{') {
+            size_t r = q + 1;
+            while (r < len && s[r] != '}' && r - q < 64) r++;
+            if (r < len && s[r] == '}') return r + 1;
+        }
+        return e;
+    }
     if (name_in(nm, nl, TEXTS) || name_in(nm, nl, FONTS)) {
         size_t q = skip_spaces(s, len, e);
         if (q < len && s[q] == '{') {

@@ -138,10 +138,10 @@ def _anchored(s: str, p: int, latex_only: bool):
     for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if s.startswith(opener, p):
             c = s.find(closer, p + len(opener))
-            if c < 0:
-                return None
-            text = s[p + len(opener):c].strip()
-            return text or None
+            if c >= 0:
+                text = s[p + len(opener):c].strip()
+                return text or None
+            break
     if latex_only:
         return None
     e = p
@@ -149,8 +149,74 @@ def _anchored(s: str, p: int, latex_only: bool):
         if s[e] == "." and (e + 1 == len(s) or s[e + 1] in _SPACE or s[e + 1] == "*"):
             break
         e += 1
-    text = s[p:e].rstrip("* \t\r\f\v").strip()
+    m = _math_prefix_end(s, p, e)
+    if m > p:
+        e = m
+    else:
+        comma = s.find(",", p, e)
+        e = comma if comma >= 0 else e
+    text = s[p:e].rstrip("*, \t\n\r\f\v").strip()
     return text or None
+
+
+_MATH_WORDS = {"sqrt", "pi", "inf", "infty", "infinity", "sin", "cos", "tan", "log", "ln", "exp"}
+_PROSE2 = {"is", "so", "it", "as", "be", "we", "if", "on", "at", "to", "of", "by", "no", "an",
+           "my", "am", "He", "It", "So", "As", "If", "We"}
+
+
+def _alpha(c: str) -> bool:
+    return c.isascii() and c.isalpha()
+
+
+def _math_follows(s: str, p: int, e: int) -> bool:
+    while p < e and s[p] == " ":
+        p += 1
+    if p >= e:
+        return False
+    c = s[p]
+    if c in "0123456789-$\\(":
+        return True
+    return _alpha(c) and c not in "IaA" and not (p + 1 < e and _alpha(s[p + 1]))
+
+
+def _math_prefix_end(s: str, b: int, e: int) -> int:
+    """End of the math at the start of s[b:e]: stops at the first prose word."""
+    p = good = b
+    while p < e:
+        c = s[p]
+        if _alpha(c):
+            q = p
+            while q < e and _alpha(s[q]):
+                q += 1
+            word = s[p:q]
+            if word.lower() in ("and", "or"):
+                if not _math_follows(s, q, e):
+                    break
+            elif (word not in _MATH_WORDS) if len(word) >= 3 else (word in _PROSE2):
+                break
+            p = good = q
+            continue
+        if c == "\\":
+            q = p + 1
+            while q < e and _alpha(s[q]):
+                q += 1
+            if q == p + 1 and q < e:
+                q += 1
+            p = good = q
+            continue
+        if c in "(," and p > b:
+            q = p + 1
+            while q < e and s[q] == " ":
+                q += 1
+            r = q
+            while r < e and _alpha(s[r]):
+                r += 1
+            if r - q >= 3 and s[q:r] not in _MATH_WORDS:
+                break
+        p += 1
+        if c not in _SPACE:
+            good = p
+    return good
 
 
 def _extract_anchor(s: str, latex_only: bool):
