@@ -150,27 +150,38 @@ static grpo_math_options resolve(const grpo_math_options *opt) {
 
 /* A gold written as prose (a proof, an explanation) cannot be judged. A short text answer is
  * fine when it is boxed or wrapped in \text{}; bare words in a gold ("See above.") are prose. */
+static int is_math_word(const char *w, size_t n) {
+    static const char *const words[] = {"sin", "cos", "tan", "sec", "csc", "cot", "log", "ln",
+        "exp", "sqrt", "pi", "inf", "infty", "infinity", "or", "and", "cm", "mm", "km", "kg", NULL};
+    for (int i = 0; words[i]; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0) return 1;
+    return 0;
+}
+
+/* A gold written as prose (a proof, an explanation) cannot be judged. A short text answer is
+ * fine when it is boxed or wrapped in \text{}; bare words in a whole gold ("See above.",
+ * "Proof by induction on n.") are prose. */
 static int gold_is_prose(const math_answer *ans, const math_extracted *ex) {
-    if (ans->kind == MA_MATH) return ans->words > 4;
-    if (ans->kind != MA_TEXT) return 0;
-    if (ex->source == SRC_WHOLE || ex->source == SRC_HASHES) {
-        int words = 0, run = 0, command = 0;
-        for (size_t i = 0; i < ex->len; i++) {
-            char c = ex->s[i];
-            command |= c == '\\';
-            int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-            if (letter) run++;
-            else {
-                words += run >= 2;
-                run = 0;
-            }
-        }
-        words += run >= 2;
-        if (!command && words >= 2) return 1;
+    if (ans->kind == MA_MATH && ans->words > 4) return 1;
+    if (ans->kind == MA_TEXT) {
+        int spaces = 0;
+        for (size_t i = 0; i < ans->text_len; i++) spaces += ans->text[i] == ' ';
+        if (spaces >= 6) return 1;
     }
-    int spaces = 0;
-    for (size_t i = 0; i < ans->text_len; i++) spaces += ans->text[i] == ' ';
-    return spaces >= 6;
+    if (ans->kind == MA_CHOICE || (ex->source != SRC_WHOLE && ex->source != SRC_HASHES)) return 0;
+    int words = 0;
+    size_t run = 0;
+    for (size_t i = 0; i <= ex->len; i++) {
+        char c = i < ex->len ? ex->s[i] : ' ';
+        if (c == '\\') return 0;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            run++;
+            continue;
+        }
+        if (run >= 2 && !is_math_word(ex->s + i - run, run)) words++;
+        run = 0;
+    }
+    return words >= 2;
 }
 
 static void read_answer(math_arena *a, math_answer *ans, math_extracted *ex, const char *s,

@@ -280,8 +280,10 @@ static int struct_equal(const math_node *x, const math_node *y) {
     case MN_NUM:
         return x->rat.sign == y->rat.sign && x->rat.num.n == y->rat.num.n &&
                x->rat.den.n == y->rat.den.n &&
-               memcmp(x->rat.num.d, y->rat.num.d, sizeof(uint32_t) * (size_t)x->rat.num.n) == 0 &&
-               memcmp(x->rat.den.d, y->rat.den.d, sizeof(uint32_t) * (size_t)x->rat.den.n) == 0;
+               (x->rat.num.n == 0 ||
+                memcmp(x->rat.num.d, y->rat.num.d, sizeof(uint32_t) * (size_t)x->rat.num.n) == 0) &&
+               (x->rat.den.n == 0 ||
+                memcmp(x->rat.den.d, y->rat.den.d, sizeof(uint32_t) * (size_t)x->rat.den.n) == 0);
     case MN_VAR:
     case MN_CONST:
         return names_equal(x->name, x->name_len, y->name, y->name_len);

@@ -39,6 +39,7 @@ typedef struct {
      * single letters stay variables) */
     uint8_t stack[MATH_MAX_DEPTH];
     int depth, text_depth, font_depth;
+    int brackets; /* open ( [ \{ : inside them a bare comma separates elements */
 } lexer;
 
 static int lx_is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -151,7 +152,7 @@ static size_t lex_number(lexer *lx, size_t p) {
     if (p - b >= 1 && p - b <= 3) {
         for (;;) {
             size_t q = p, sep = 0;
-            if (q < len && s[q] == ',') sep = 1;
+            if (q < len && s[q] == ',' && lx->brackets == 0) sep = 1;
             else if (len - q >= 3 && s[q] == '{' && s[q + 1] == ',' && s[q + 2] == '}') sep = 3;
             else if (len - q >= 2 && s[q] == '\\' && s[q + 1] == ',') sep = 2;
             if (!sep) break;
@@ -232,8 +233,8 @@ static size_t lex_command(lexer *lx, size_t p) {
         char c = s[b];
         switch (c) {
         case '\\': emit(lx, T_ROWSEP, 0, s + p, 2, 0); break;
-        case '{': emit(lx, T_LSET, 0, s + p, 2, 0); break;
-        case '}': emit(lx, T_RSET, 0, s + p, 2, 0); break;
+        case '{': emit(lx, T_LSET, 0, s + p, 2, 0); lx->brackets++; break;
+        case '}': emit(lx, T_RSET, 0, s + p, 2, 0); lx->brackets -= lx->brackets > 0; break;
         case '%': emit(lx, T_PERCENT, 0, s + p, 2, 0); break;
         case '|': emit(lx, T_BAR, 0, s + p, 2, 0); break;
         case '(': case ')': case '[': case ']': break; /* \( \) \[ \] math delimiters */
@@ -462,10 +463,10 @@ static void lex(lexer *lx) {
         case ';': emit(lx, T_SEMI, 0, s + p, 1, 0); break;
         case ':': emit(lx, T_COLON, 0, s + p, 1, 0); break;
         case '.': emit(lx, T_DOT, 0, s + p, 1, 0); break;
-        case '(': emit(lx, T_LPAREN, 0, s + p, 1, 0); break;
-        case ')': emit(lx, T_RPAREN, 0, s + p, 1, 0); break;
-        case '[': emit(lx, T_LBRACK, 0, s + p, 1, 0); break;
-        case ']': emit(lx, T_RBRACK, 0, s + p, 1, 0); break;
+        case '(': emit(lx, T_LPAREN, 0, s + p, 1, 0); lx->brackets++; break;
+        case ')': emit(lx, T_RPAREN, 0, s + p, 1, 0); lx->brackets -= lx->brackets > 0; break;
+        case '[': emit(lx, T_LBRACK, 0, s + p, 1, 0); lx->brackets++; break;
+        case ']': emit(lx, T_RBRACK, 0, s + p, 1, 0); lx->brackets -= lx->brackets > 0; break;
         case '|': emit(lx, T_BAR, 0, s + p, 1, 0); break;
         case '&': emit(lx, T_AMP, 0, s + p, 1, 0); break;
         case '#': case '@': break;
