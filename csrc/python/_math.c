@@ -202,10 +202,17 @@ static PyObject *py_parse(PyObject *self, PyObject *args) {
         Py_DECREF(extracted_obj);
         goto fail;
     }
-    result = Py_BuildValue("{s:N,s:N,s:s,s:s,s:s,s:z,s:n,s:n}", "answer", answer, "extracted",
+    const char *norm = parsed.kind ? normalized : "";
+    PyObject *norm_obj = PyUnicode_DecodeUTF8(norm, (Py_ssize_t)strlen(norm), "replace");
+    if (!norm_obj) {
+        Py_DECREF(extracted_obj);
+        Py_DECREF(answer);
+        goto fail;
+    }
+    result = Py_BuildValue("{s:N,s:N,s:s,s:s,s:N,s:z,s:n,s:n}", "answer", answer, "extracted",
                            extracted_obj, "kind",
                            kind_name(parsed.kind), "source", source_name(parsed.source),
-                           "normalized", parsed.kind ? normalized : "", "reason", reason, "begin",
+                           "normalized", norm_obj, "reason", reason, "begin",
                            (Py_ssize_t)parsed.answer_begin, "end", (Py_ssize_t)parsed.answer_end);
 fail:
     PyMem_Free(extracted);
