@@ -148,13 +148,19 @@ static grpo_math_options resolve(const grpo_math_options *opt) {
     return opt ? *opt : grpo_math_default_options();
 }
 
-/* A gold written as prose (a proof, an explanation) cannot be judged. A short text answer is
- * fine when it is boxed or wrapped in \text{}; bare words in a gold ("See above.") are prose. */
 static int is_math_word(const char *w, size_t n) {
     static const char *const words[] = {"sin", "cos", "tan", "sec", "csc", "cot", "log", "ln",
         "exp", "sqrt", "pi", "inf", "infty", "infinity", "or", "and", "cm", "mm", "km", "kg", NULL};
     for (int i = 0; words[i]; i++)
         if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0) return 1;
+    return 0;
+}
+
+static int is_prose_word(const char *w) {
+    static const char pairs[][3] = {"is", "by", "on", "of", "to", "in", "it", "so", "as", "be",
+                                    "we", "if", "at", "an", "no", "or"};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        if (w[0] == pairs[i][0] && w[1] == pairs[i][1]) return 1;
     return 0;
 }
 
@@ -178,7 +184,8 @@ static int gold_is_prose(const math_answer *ans, const math_extracted *ex) {
             run++;
             continue;
         }
-        if (run >= 2 && !is_math_word(ex->s + i - run, run)) words++;
+        const char *w = ex->s + i - run;
+        if ((run >= 3 && !is_math_word(w, run)) || (run == 2 && is_prose_word(w))) words++;
         run = 0;
     }
     return words >= 2;
