@@ -8,6 +8,7 @@ what is equal to what) is one table in docs/math.md.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -83,8 +84,10 @@ def _texts(values: Iterable[Any], name: str) -> list:
             out.append(completion_text(v))
         elif v is None or (isinstance(v, float) and math.isnan(v)):
             out.append("")
-        else:
+        elif isinstance(v, numbers.Number) and not isinstance(v, bool):
             out.append(str(v))
+        else:
+            raise TypeError(f"{name}: expected str, bytes or a number, got {type(v).__name__}")
     return out
 
 
