@@ -115,7 +115,7 @@ def test_agrees_with_math_verify_on_plain_cases():
     mv = pytest.importorskip("math_verify")
     from math_verify import LatexExtractionConfig, parse, verify
     for gold, comp in PLAIN:
-        g = parse(gold, extraction_mode="first_match")
+        g = parse("$" + gold + "$", extraction_mode="first_match")
         p = parse(comp, extraction_config=[LatexExtractionConfig(boxed_match_priority=0,
                                                                  try_extract_without_anchor=False)],
                   extraction_mode="first_match")
