@@ -1102,11 +1102,23 @@ static math_node *parse_expr(parser *p) {
     return from_kids(p, MN_ADD, &terms);
 }
 
+static int at_end_after_colon(parser *p) { return p->t[p->pos + 1].kind == T_END; }
+
 /* relation chains; "\approx" keeps the exact side before it; "x \in S" is S */
 static math_node *parse_relation(parser *p) {
     kids_t operands = {0};
     uint8_t ops[64];
     if (!push_kid(p, &operands, parse_expr(p))) return NULL;
+    if (at(p, T_COLON) && !at_end_after_colon(p)) { /* a ratio 1:2:3 is an ordered tuple */
+        while (at(p, T_COLON)) {
+            p->pos++;
+            if (!push_kid(p, &operands, parse_expr(p))) return NULL;
+            if (operands.n > MATH_MAX_ITEMS) return fail(p, GRPO_MATH_TOO_LONG);
+        }
+        math_node *ratio = from_kids(p, MN_TUPLE, &operands);
+        if (ratio) ratio->lbr = ratio->rbr = ':';
+        return ratio;
+    }
     while (at(p, T_REL) || at(p, T_APPROX) || at(p, T_IN)) {
         int kind = peek(p)->kind;
         if (kind == T_APPROX) {
