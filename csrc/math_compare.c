@@ -592,8 +592,12 @@ static uint32_t kid_mask(const math_node *x, int i, uint32_t mask) {
     return x->masks ? x->masks[i] : mask;
 }
 
+static const math_node *expand_pm(cmp_ctx *c, const math_node *root, uint32_t mask);
+
 static int unordered_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p,
                            uint32_t pm) {
+    if (g->kind == MN_SET) g = expand_pm(c, g, gm); /* \{1 \pm \sqrt5, -2\} has three elements */
+    if (p->kind == MN_SET) p = expand_pm(c, p, pm);
     if (g->n > 64 || p->n > 64) return 0;
     uint8_t pmatched[64] = {0};
     for (int i = 0; i < g->n; i++) {
@@ -708,34 +712,38 @@ static void pm_indices(const math_node *x, uint32_t *bits) {
     for (int i = 0; i < x->n; i++) pm_indices(x->kids[i], bits);
 }
 
-/* Each top-level item with k <= 4 signs +- becomes 2^k items, one per choice of signs. */
-static const math_node *expand_pm(cmp_ctx *c, const math_node *root, int pm_count) {
-    if (pm_count == 0) return root;
-    int items = root->kind == MN_LIST ? root->n : 1;
+/* Each item (of a list or set, or the node itself) with k <= 4 signs +- becomes 2^k items, one
+ * per choice of signs; `mask` holds the choices already made above. */
+static const math_node *expand_pm(cmp_ctx *c, const math_node *root, uint32_t mask) {
+    int is_collection = root->kind == MN_LIST || root->kind == MN_SET;
+    if (root->masks) return root;
+    uint32_t all = 0;
+    pm_indices(root, &all);
+    if ((all & ~mask) == 0) return root;
+    int items = is_collection ? root->n : 1;
     int total = 0;
     for (int i = 0; i < items; i++) {
         uint32_t bits = 0;
-        pm_indices(root->kind == MN_LIST ? root->kids[i] : root, &bits);
+        pm_indices(is_collection ? root->kids[i] : root, &bits);
         int k = __builtin_popcount(bits);
         total += k <= 4 ? 1 << k : 1;
     }
     if (total > MATH_MAX_ITEMS) return root;
-    math_node *list = mk(c, MN_LIST, total);
+    math_node *list = mk(c, root->kind == MN_SET ? MN_SET : MN_LIST, total);
     if (!list) return root;
     list->masks = math_alloc(c->a, sizeof(uint32_t) * (size_t)total);
     if (!list->masks) return root;
     int w = 0;
     for (int i = 0; i < items; i++) {
-        const math_node *item = root->kind == MN_LIST ? root->kids[i] : root;
+        const math_node *item = is_collection ? root->kids[i] : root;
         uint32_t bits = 0;
         pm_indices(item, &bits);
-        int k = __builtin_popcount(bits);
-        if (k > 4) bits = 0;
+        if (__builtin_popcount(bits) > 4) bits = 0;
         /* enumerate the subsets of `bits`, starting from the empty one */
         uint32_t sub = 0;
         do {
             list->kids[w] = (math_node *)item;
-            list->masks[w++] = sub;
+            list->masks[w++] = (mask & ~bits) | sub;
             sub = (sub - bits) & bits;
         } while (sub != 0);
     }
@@ -757,8 +765,8 @@ int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer
         return gold->text && pred->text && gold->text_len == pred->text_len &&
                memcmp(gold->text, pred->text, gold->text_len) == 0;
     cmp_ctx c = {a, opt};
-    const math_node *g = expand_pm(&c, gold->root, gold->pm_count);
-    const math_node *p = expand_pm(&c, pred->root, pred->pm_count);
+    const math_node *g = gold->pm_count ? expand_pm(&c, gold->root, 0) : gold->root;
+    const math_node *p = pred->pm_count ? expand_pm(&c, pred->root, 0) : pred->root;
     if (cmp(&c, g, 0, p, 0)) return 1;
     /* "12%" may mean 12 or 0.12: either reading of a percent side may match */
     if (gold->percent || pred->percent) {

@@ -350,7 +350,9 @@ static int extract_anchor(math_extracted *out, const char *s, size_t len, int la
             q += 3;
             ok = 1;
         } else if (q > p && s[q - 1] == '*') ok = 1; /* **Final Answer** then the answer */
-        if (ok && s[q] == '=') q++;
+        else if (q < len && (s[q] == '$' || (s[q] == '\\' && q + 1 < len && (s[q + 1] == '(' || s[q + 1] == '['))))
+            ok = 1; /* "Answer $9$" */
+        if (ok && q < len && s[q] == '=') q++;
         if (ok && anchored_text(out, s, len, q, latex_only)) return 1;
         limit = (size_t)at;
     }

@@ -241,6 +241,8 @@ def _extract_anchor(s: str, latex_only: bool):
             ok = True
         elif q > p and s[q - 1] == "*":
             ok = True
+        elif s.startswith(("$", "\\(", "\\["), q):
+            ok = True
         if ok and q < len(s) and s[q] == "=":
             q += 1
         if ok:

@@ -22,7 +22,10 @@ static uint64_t next_random(void) {
     return rng_state;
 }
 
-static void run_any(const char *s, size_t len) {
+static void run_any(const char *text, size_t len) {
+    /* an exact-size copy, so any read past the end is caught by AddressSanitizer */
+    char *s = malloc(len ? len : 1);
+    memcpy(s, text, len);
     int v;
     grpo_math_parsed parsed;
     char norm[256], ext[256];
@@ -32,6 +35,12 @@ static void run_any(const char *s, size_t len) {
     CHECK(grpo_math_parse(&parsed, ext, sizeof ext, norm, sizeof norm, s, len, 0, NULL) == GRPO_OK);
     CHECK(parsed.answer_begin <= parsed.answer_end && parsed.answer_end <= len);
     CHECK(grpo_math_parse(&parsed, ext, sizeof ext, norm, sizeof norm, s, len, 1, NULL) == GRPO_OK);
+    grpo_math_options strict = grpo_math_default_options();
+    strict.extract = GRPO_MATH_EXTRACT_STRICT;
+    strict.after_think = 1;
+    strict.strict_latex = 1;
+    CHECK(grpo_math_equal(&v, s, len, s, len, 1, &strict) == GRPO_OK);
+    free(s);
 }
 
 int main(void) {
@@ -86,7 +95,9 @@ int main(void) {
                           "\\cup", "\\infty", "\\text{", "cm", " and ", "\\begin{pmatrix}",
                           "\\end{pmatrix}", "&", "\\\\", "|", "%", "\\%", "!", "e", "i", "\\pi",
                           "\\sin", "\\log_", "\\{", "\\}", "\\approx", "\\in", "$", "#### ",
-                          "<answer>", "</answer>", "The answer is ", "\xe2\x88\x92", "\xff"};
+                          "<answer>", "</answer>", "The answer is ", "\xe2\x88\x92", "\xff",
+                          "Answer", "answer is", ":", "**", "\\overline{", "0.", "\\binom",
+                          "\\color{", "</think>", "\\fbox", "\\boxed ", "\\mathbb{R}", "\\,"};
     for (int round = 0; round < 3000; round++) {
         size_t w = 0, k = next_random() % 30;
         for (size_t i = 0; i < k; i++) {
