@@ -875,9 +875,15 @@ static math_node *parse_primary(parser *p) {
     return r;
 }
 
+/* Postfix operators wrap their operand: a bound keeps "5!!!!...!" from making a deep tree. */
+enum { MAX_POSTFIX = 16 };
+
 static math_node *parse_postfix(parser *p) {
     math_node *r = parse_primary(p);
+    int wraps = 0;
     while (r) {
+        if ((at(p, T_BANG) || at(p, T_PERCENT)) && ++wraps > MAX_POSTFIX)
+            return fail(p, GRPO_MATH_TOO_DEEP);
         if (at(p, T_BANG)) {
             p->pos++;
             math_node *f = new_node(p, MN_FACT, 1);
@@ -900,6 +906,7 @@ static math_node *parse_postfix(parser *p) {
             if (braced) tk = &p->t[p->pos + 1];
             if ((tk->kind == T_NUM || tk->kind == T_VAR) && r->kind == MN_VAR &&
                 (!braced || p->t[p->pos + 2].kind == T_RBRACE)) {
+                if (r->name_len + tk->len > 64) return fail(p, GRPO_MATH_TOO_LONG);
                 char *name = math_alloc(p->a, r->name_len + tk->len + 2);
                 if (!name) return fail(p, GRPO_MATH_TOO_LONG);
                 memcpy(name, r->name, r->name_len);
@@ -957,10 +964,12 @@ static math_node *parse_power(parser *p) {
     if (!pw) return NULL;
     pw->kids[0] = base;
     pw->kids[1] = e;
+    int wraps = 0;
     while (at(p, T_BANG) || at(p, T_PERCENT) || at(p, T_DEGREE)) {
         int kind = peek(p)->kind;
         p->pos++;
         if (kind == T_DEGREE) continue;
+        if (++wraps > MAX_POSTFIX) return fail(p, GRPO_MATH_TOO_DEEP);
         math_node *f = new_node(p, kind == T_BANG ? MN_FACT : MN_PERCENT, 1);
         if (!f) return NULL;
         f->kids[0] = pw;

@@ -64,7 +64,9 @@ int main(void) {
     run_any(buf, n - 7);
     run_any(buf, n / 2);
     /* nested parentheses, brackets, \frac, \sqrt and powers */
-    const char *units[] = {"(", "[", "\\frac{", "\\sqrt{", "2^{", "-", "\\left(", "|", "\\{", "x_"};
+    const char *units[] = {"(", "[", "\\frac{", "\\sqrt{", "2^{", "-", "\\left(", "|", "\\{", "x_",
+                           "!", "\\%", "_1", "\\pm", "\\sqrt", "\\log_", ":1", "\\cup 1", "^2",
+                           "\\sin", "\\frac", "=1", "\\text{", "'", "^\\circ"};
     for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
         size_t w = 0, ul = strlen(units[u]);
         memcpy(buf + w, "\\boxed{", 7);
