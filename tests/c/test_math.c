@@ -67,15 +67,21 @@ int main(void) {
     const char *units[] = {"(", "[", "\\frac{", "\\sqrt{", "2^{", "-", "\\left(", "|", "\\{", "x_",
                            "!", "\\%", "_1", "\\pm", "\\sqrt", "\\log_", ":1", "\\cup 1", "^2",
                            "\\sin", "\\frac", "=1", "\\text{", "'", "^\\circ"};
+    const size_t sizes[] = {n, 60000, 3000, 300}; /* above and below the 64 KiB parse bound */
     for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
-        size_t w = 0, ul = strlen(units[u]);
-        memcpy(buf + w, "\\boxed{", 7);
-        w += 7;
-        while (w + ul < n) {
-            memcpy(buf + w, units[u], ul);
-            w += ul;
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+            size_t w = 0, ul = strlen(units[u]);
+            memcpy(buf + w, "\\boxed{", 7);
+            w += 7;
+            while (w + ul < sizes[k]) {
+                memcpy(buf + w, units[u], ul);
+                w += ul;
+            }
+            run_any(buf, w);
+            buf[w++] = '5';
+            buf[w++] = '}';
+            run_any(buf, w);
         }
-        run_any(buf, w);
     }
     /* power towers and huge numbers */
     const char *towers[] = {"\\boxed{2^{2^{2^{2^{100}}}}}", "\\boxed{10^10^10}",
