@@ -126,3 +126,35 @@ def test_symbolic_identities():
         assert answers_equal(a, b), (a, b)
     for a, b in pairs_unequal:
         assert not answers_equal(a, b), (a, b)
+
+
+BOUND = st.integers(-20, 20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(BOUND, BOUND, st.booleans(), st.booleans())
+def test_intervals_match_inequalities(a, b, lo_closed, hi_closed):
+    assume(a < b)
+    interval = ("[" if lo_closed else "(") + f"{a},{b}" + ("]" if hi_closed else ")")
+    le, ge = "\\le", "\\ge"
+    ineq = f"{a} {le if lo_closed else '<'} x {le if hi_closed else '<'} {b}"
+    flipped = f"{b} {ge if hi_closed else '>'} x {ge if lo_closed else '>'} {a}"
+    assert answers_equal(interval, ineq) and answers_equal(ineq, interval)
+    assert answers_equal(ineq, flipped)
+    other = ("(" if lo_closed else "[") + f"{a},{b}" + ("]" if hi_closed else ")")
+    assert not answers_equal(interval, other)
+    assert not answers_equal(ineq, other)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-9, 9), st.integers(-9, 9), st.integers(-9, 9), st.integers(-5, 5).filter(bool))
+def test_equations_equal_up_to_scaling(a, b, c, k):
+    assume(a or b)
+    lhs = f"({a})x+({b})y"
+    assert answers_equal(f"{lhs}={c}", f"({k * a})x+({k * b})y={k * c}")
+    assert not answers_equal(f"{lhs}={c}", f"{lhs}={c + 1}")
+    if k > 0:
+        assert answers_equal(f"{lhs}<{c}", f"({k * a})x+({k * b})y<{k * c}")
+    else:
+        assert answers_equal(f"{lhs}<{c}", f"({k * a})x+({k * b})y>{k * c}")
+        assert not answers_equal(f"{lhs}<{c}", f"({k * a})x+({k * b})y<{k * c}")
