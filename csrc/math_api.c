@@ -113,7 +113,7 @@ static void render(writer *wr, const math_node *x) {
         put(wr, (const char *)&x->rbr, 1);
         break;
     case MN_UNION: render_kids(wr, x, " U "); break;
-    case MN_SETOP: render_kids(wr, x, x->ops && x->ops[0] ? " \\ " : " ^ "); break;
+    case MN_SETOP: render_kids(wr, x, x->ops && x->ops[0] ? " \\ " : " cap "); break;
     case MN_MATRIX:
         puts_(wr, "[");
         for (int r = 0; r < x->rows; r++) {

@@ -20,7 +20,18 @@
 typedef struct {
     math_arena *a;
     const grpo_math_options *opt;
+    int point; /* >= 0: variables take their exact rational value at this sample point */
 } cmp_ctx;
+
+static uint64_t name_hash(const char *name, size_t len, int k) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
+    h ^= (uint64_t)(k + 1) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}
 
 static int names_equal(const char *a, size_t al, const char *b, size_t bl) {
     return al == bl && memcmp(a, b, al) == 0;
@@ -33,6 +44,14 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
     math_rat l, r;
     switch (x->kind) {
     case MN_NUM: *out = x->rat; return 1;
+    case MN_VAR: {
+        /* a rational sample point, p/q with small p and q, negative at odd points */
+        if (c->point < 0) return 0;
+        uint64_t h = name_hash(x->name, x->name_len, c->point);
+        int64_t num = 1 + (int64_t)(h % 89), den = 2 + (int64_t)((h >> 16) % 97);
+        return math_rat_from_int(a, &l, c->point & 1 ? -num : num) &&
+               math_rat_from_int(a, &r, den) && math_rat_div(a, out, &l, &r);
+    }
     case MN_NEG:
         if (!eval_exact(c, x->kids[0], mask, out)) return 0;
         out->sign = -out->sign;
@@ -77,6 +96,55 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         return 1;
     case MN_FUNC: {
         int64_t n, k;
+        const math_node *arg = x->kids[0];
+        int floor_ = names_equal(x->name, x->name_len, "floor", 5);
+        if (floor_ || names_equal(x->name, x->name_len, "ceil", 4)) {
+            int64_t num, den;
+            math_rat one;
+            if (!eval_exact(c, arg, mask, &l) || !math_rat_from_int(a, &one, 1)) return 0;
+            /* n/d with both in int64: C division truncates toward zero */
+            math_rat nr = {l.sign, l.num, {0}}, dr = {1, l.den, {0}};
+            if (!math_rat_from_int(a, &r, 1)) return 0;
+            nr.den = r.den;
+            dr.den = r.den;
+            if (!math_rat_to_int64(&nr, &num) || !math_rat_to_int64(&dr, &den) || den == 0) return 0;
+            int64_t q = num / den, rem = num % den;
+            if (rem != 0 && (floor_ ? num < 0 : num > 0)) q += floor_ ? -1 : 1;
+            return math_rat_from_int(a, out, q);
+        }
+        int is_max = names_equal(x->name, x->name_len, "max", 3);
+        int is_min = names_equal(x->name, x->name_len, "min", 3);
+        int is_gcd = names_equal(x->name, x->name_len, "gcd", 3);
+        int is_lcm = names_equal(x->name, x->name_len, "lcm", 3);
+        if (is_max || is_min || is_gcd || is_lcm) {
+            if (arg->kind != MN_TUPLE || arg->lbr != '(' || arg->n < 1 || arg->n > 64) return 0;
+            int64_t acc = 0;
+            for (int i = 0; i < arg->n; i++) {
+                if (!eval_exact(c, arg->kids[i], mask, &l)) return 0;
+                if (is_max || is_min) {
+                    double v = math_rat_to_double(&l), best = math_rat_to_double(out);
+                    if (i == 0 || (is_max ? v > best : v < best)) *out = l;
+                    continue;
+                }
+                int64_t v;
+                if (!math_rat_to_int64(&l, &v) || v == INT64_MIN) return 0;
+                v = v < 0 ? -v : v;
+                if (i == 0) {
+                    acc = v;
+                    continue;
+                }
+                int64_t g = acc, h = v;
+                while (h) {
+                    int64_t t = g % h;
+                    g = h;
+                    h = t;
+                }
+                if (is_gcd) acc = g;
+                else if (g && acc / g > INT64_MAX / (v ? v : 1)) return 0;
+                else acc = g ? acc / g * v : 0;
+            }
+            return is_gcd || is_lcm ? math_rat_from_int(a, out, acc) : 1;
+        }
         if (!names_equal(x->name, x->name_len, "binom", 5) || !eval_exact(c, x->kids[0], mask, &l) ||
             !eval_exact(c, x->kids[1], mask, &r) || !math_rat_to_int64(&l, &n) ||
             !math_rat_to_int64(&r, &k) || n < 0 || n > 2000)
@@ -152,12 +220,7 @@ static int has_float(const math_node *x) {
  * at odd points (so sqrt(x^2) != x), derived from the name alone, so results never depend on
  * order or thread. */
 static double var_value(const char *name, size_t len, int k) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
-    h ^= (uint64_t)(k + 1) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 32;
+    uint64_t h = name_hash(name, len, k);
     double v = 0.4 + 2.2 * (double)(h >> 11) / 9007199254740992.0;
     return k & 1 ? -v : v;
 }
@@ -228,6 +291,17 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
         return tgamma(creal(l) + 1);
     }
     case MN_FUNC: {
+        if (x->kids[0]->kind == MN_TUPLE && x->kids[0]->n >= 1 && x->kids[0]->n <= 64 &&
+            (names_equal(x->name, x->name_len, "max", 3) || names_equal(x->name, x->name_len, "min", 3))) {
+            int is_max = x->name[1] == 'a';
+            double best = NAN;
+            for (int i = 0; i < x->kids[0]->n; i++) {
+                double complex e = eval_num(x->kids[0]->kids[i], mask, env);
+                if (cimag(e) != 0) return NAN;
+                if (i == 0 || (is_max ? creal(e) > best : creal(e) < best)) best = creal(e);
+            }
+            return best;
+        }
         double complex v = eval_num(x->kids[0], mask, env);
         const char *f = x->name;
         size_t n = x->name_len;
@@ -235,7 +309,12 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
         if (IS("binom")) {
             double complex k = eval_num(x->kids[1], mask, env);
             if (cimag(v) != 0 || cimag(k) != 0) return NAN;
-            return exp(lgamma(creal(v) + 1) - lgamma(creal(k) + 1) - lgamma(creal(v) - creal(k) + 1));
+            double n_ = creal(v), k_ = creal(k);
+            return tgamma(n_ + 1) / (tgamma(k_ + 1) * tgamma(n_ - k_ + 1));
+        }
+        if (IS("floor") || IS("ceil")) {
+            if (cimag(v) != 0) return NAN;
+            return IS("floor") ? floor(creal(v)) : ceil(creal(v));
         }
         if (IS("sin")) return csin(v);
         if (IS("cos")) return ccos(v);
@@ -357,6 +436,19 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
         }
         num_env env = {-1};
         return close_c(eval_num(g, gm, &env), eval_num(p, pm, &env), tol);
+    }
+    if (!floats) {
+        /* rational functions of the variables compare exactly at rational points, so that
+         * x + 10^{-20} x != x; anything else (roots, trig, pi) falls through to floating point */
+        int exact = 1, equal = 1;
+        for (int k = 0; k < POINTS && exact && equal; k++) {
+            math_rat x, y;
+            c->point = k;
+            exact = eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y);
+            if (exact) equal = math_rat_equal(c->a, &x, &y) == 1;
+        }
+        c->point = -1;
+        if (exact) return equal;
     }
     int valid = 0;
     for (int k = 0; k < POINTS; k++) {
@@ -496,9 +588,41 @@ static int add_ival(ival_set *s, const math_node *lo, int lc, const math_node *h
     return 1;
 }
 
+static math_node *negated(cmp_ctx *c, const math_node *x) {
+    math_node *n = mk(c, MN_NEG, 1);
+    if (n) n->kids[0] = (math_node *)x;
+    return n;
+}
+
+/* x != c is R minus a point; |x| < c, |x| > c and friends are one or two intervals. */
+static int special_rel_to_ival(cmp_ctx *c, const math_node *r, uint32_t mask, ival_set *s) {
+    if (r->n != 2) return 0;
+    int op = r->ops[0];
+    const math_node *l = r->kids[0], *b = r->kids[1];
+    if (!(l->kind == MN_VAR || (l->kind == MN_ABS && l->kids[0]->kind == MN_VAR)) || !var_free(b)) {
+        const math_node *t = l;
+        l = b;
+        b = t;
+        op = flip_op(op);
+        if (!(l->kind == MN_VAR || (l->kind == MN_ABS && l->kids[0]->kind == MN_VAR)) || !var_free(b))
+            return 0;
+    }
+    const math_node *ninf = infinity_node(c, -1), *pinf = infinity_node(c, 1), *nb = negated(c, b);
+    if (l->kind == MN_VAR) {
+        if (op != MR_NE) return 0;
+        return add_ival(s, ninf, 0, b, 0, mask) && add_ival(s, b, 0, pinf, 0, mask);
+    }
+    int closed = op == MR_LE || op == MR_GE;
+    if (op == MR_LT || op == MR_LE) return add_ival(s, nb, closed, b, closed, mask);
+    if (op == MR_GT || op == MR_GE)
+        return add_ival(s, ninf, 0, nb, closed, mask) && add_ival(s, b, closed, pinf, 0, mask);
+    return 0;
+}
+
 /* An inequality in one variable (x < c, c <= x, a < x <= b) as an interval. */
 static int rel_to_ival(cmp_ctx *c, const math_node *r, uint32_t mask, ival_set *s) {
     if (r->kind != MN_REL || r->n < 2 || r->n > 3) return 0;
+    if (special_rel_to_ival(c, r, mask, s)) return 1;
     for (int i = 0; i + 1 < r->n; i++)
         if (!is_ineq(r->ops[i])) return 0;
     if (r->n == 2) {
@@ -529,7 +653,7 @@ static int rel_to_ival(cmp_ctx *c, const math_node *r, uint32_t mask, ival_set *
 static int to_ivals(cmp_ctx *c, const math_node *x, uint32_t mask, ival_set *s) {
     switch (x->kind) {
     case MN_TUPLE:
-        if (x->n != 2) return 0;
+        if (x->n != 2 || x->lbr == ':') return 0;
         if (!add_ival(s, x->kids[0], x->lbr == '[', x->kids[1], x->rbr == ']', mask)) return 0;
         return x->lbr == '(' && x->rbr == ')' ? 1 : 2;
     case MN_REALS:
@@ -538,6 +662,29 @@ static int to_ivals(cmp_ctx *c, const math_node *x, uint32_t mask, ival_set *s) 
         return 2;
     case MN_REL:
         return rel_to_ival(c, x, mask, s) ? 2 : 0;
+    case MN_SETOP: { /* R \ {a, b}: remove points from intervals */
+        if (!x->ops || !x->ops[0] || x->n != 2 || x->kids[1]->kind != MN_SET) return 0;
+        if (!to_ivals(c, x->kids[0], mask, s)) return 0;
+        const math_node *pts = x->kids[1];
+        num_env env = {-1};
+        for (int k = 0; k < pts->n; k++) {
+            double complex pv = eval_num(pts->kids[k], mask, &env);
+            if (!finite_c(pv) || cimag(pv) != 0) return 0;
+            for (int i = 0; i < s->n; i++) {
+                double lo = creal(eval_num(s->v[i].lo, s->v[i].mask, &env));
+                double hi = creal(eval_num(s->v[i].hi, s->v[i].mask, &env));
+                if (!(lo < creal(pv) && creal(pv) < hi)) continue;
+                ival right = s->v[i];
+                s->v[i].hi = pts->kids[k];
+                s->v[i].hi_closed = 0;
+                right.lo = pts->kids[k];
+                right.lo_closed = 0;
+                if (!add_ival(s, right.lo, 0, right.hi, right.hi_closed, right.mask)) return 0;
+                break;
+            }
+        }
+        return 2;
+    }
     case MN_UNION:
     case MN_LIST: {
         if (x->kind == MN_LIST)
@@ -634,9 +781,27 @@ static int is_vector(const math_node *m) {
     return m->kind == MN_MATRIX && (m->rows == 1 || m->cols == 1);
 }
 
+/* Ratios a:b:c and d:e:f are equal when a*e = b*d, a*f = c*d, ... */
+static int ratios_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p,
+                        uint32_t pm) {
+    if (g->n != p->n) return 0;
+    for (int i = 1; i < g->n; i++) {
+        math_node *l = mk(c, MN_MUL, 2), *r = mk(c, MN_MUL, 2);
+        if (!l || !r) return 0;
+        l->kids[0] = g->kids[i];
+        l->kids[1] = p->kids[0];
+        r->kids[0] = p->kids[i];
+        r->kids[1] = g->kids[0];
+        if (gm != pm || !scalar_equal(c, l, gm, r, pm)) return 0;
+    }
+    return 1;
+}
+
 static int collections_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p,
                              uint32_t pm) {
     int gk = g->kind, pk = p->kind;
+    if (gk == MN_TUPLE && pk == MN_TUPLE && g->lbr == ':' && p->lbr == ':')
+        return ratios_equal(c, g, gm, p, pm);
     if (gk == MN_EMPTY || pk == MN_EMPTY) return gk == pk || (g->n == 0 && p->n == 0);
     if (gk == MN_MATRIX && pk == MN_MATRIX)
         return g->rows == p->rows && g->cols == p->cols && ordered_equal(c, g, gm, p, pm);
@@ -657,11 +822,49 @@ static int is_assignment(const math_node *r) {
     if (r->kind != MN_REL || !all_eq(r)) return 0;
     const math_node *l = r->kids[0];
     if (l->kind == MN_VAR) return 1;
-    return l->kind == MN_MUL && l->n == 2 && l->kids[0]->kind == MN_VAR; /* f(x) = ... */
+    if (l->kind != MN_MUL || l->n != 2) return 0; /* f(x) = ..., f^{-1}(x) = ... */
+    const math_node *f = l->kids[0];
+    return f->kind == MN_VAR || (f->kind == MN_POW && f->kids[0]->kind == MN_VAR);
+}
+
+/* \{1,2,3\} \setminus \{3\}, \{1\} \cup \{2\}, A \cap B over finite sets become the
+ * finite set they denote; anything else is left as written. */
+static const math_node *finite_set_algebra(cmp_ctx *c, const math_node *x, uint32_t mask) {
+    if (x->kind != MN_UNION && x->kind != MN_SETOP) return x;
+    for (int i = 0; i < x->n; i++)
+        if (x->kids[i]->kind != MN_SET && x->kids[i]->kind != MN_EMPTY) return x;
+    int total = 0;
+    for (int i = 0; i < x->n; i++) total += x->kids[i]->n;
+    if (total > 64) return x;
+    math_node *out = mk(c, MN_SET, total);
+    if (!out) return x;
+    int w = 0;
+    const math_node *first = x->kids[0];
+    if (x->kind == MN_UNION) {
+        for (int i = 0; i < x->n; i++)
+            for (int j = 0; j < x->kids[i]->n; j++) out->kids[w++] = x->kids[i]->kids[j];
+    } else {
+        int setminus = x->ops && x->ops[0];
+        for (int j = 0; j < first->n; j++) {
+            int keep = 1;
+            for (int i = 1; i < x->n && keep; i++) {
+                int found = 0;
+                for (int k = 0; k < x->kids[i]->n && !found; k++)
+                    found = cmp(c, first->kids[j], mask, x->kids[i]->kids[k], mask);
+                keep = setminus ? !found : found;
+            }
+            if (keep) out->kids[w++] = first->kids[j];
+        }
+    }
+    out->n = w;
+    if (w == 0) out->kind = MN_EMPTY;
+    return out;
 }
 
 static int cmp(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p, uint32_t pm) {
     if (!g || !p) return 0;
+    g = finite_set_algebra(c, g, gm);
+    p = finite_set_algebra(c, p, pm);
     while (g->kind == MN_LIST && g->n == 1) {
         gm = kid_mask(g, 0, gm);
         g = g->kids[0];
@@ -764,7 +967,7 @@ int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer
     if (gold->kind == MA_TEXT || pred->kind == MA_TEXT)
         return gold->text && pred->text && gold->text_len == pred->text_len &&
                memcmp(gold->text, pred->text, gold->text_len) == 0;
-    cmp_ctx c = {a, opt};
+    cmp_ctx c = {a, opt, -1};
     const math_node *g = gold->pm_count ? expand_pm(&c, gold->root, 0) : gold->root;
     const math_node *p = pred->pm_count ? expand_pm(&c, pred->root, 0) : pred->root;
     if (cmp(&c, g, 0, p, 0)) return 1;

@@ -230,6 +230,9 @@ static const char *const MATH_WORDS[] = {"sqrt", "pi", "inf", "infty", "infinity
 static const char *const PROSE2[] = {"is", "so", "it", "as", "be", "we", "if", "on", "at", "to",
     "of", "by", "no", "an", "my", "am", "He", "It", "So", "As", "If", "We", NULL};
 
+static const char *const HEDGES[] = {"more", "less", "fewer", "greater", "higher", "lower",
+    "above", "below", "larger", "smaller", "so", "fewer", "bigger", "over", "under", NULL};
+
 /* Does math follow at p (after "and" / "or")? */
 static int math_follows(const char *s, size_t p, size_t e) {
     while (p < e && s[p] == ' ') p++;
@@ -254,8 +257,15 @@ static size_t math_prefix_end(const char *s, size_t b, size_t e) {
             int connective = (n == 3 && lower(s[p]) == 'a' && lower(s[p + 1]) == 'n' &&
                               lower(s[p + 2]) == 'd') ||
                              (n == 2 && lower(s[p]) == 'o' && lower(s[p + 1]) == 'r');
-            if (connective ? !math_follows(s, q, e)
-                           : (n >= 3 ? !word_in(s + p, n, MATH_WORDS) : word_in(s + p, n, PROSE2)))
+            if (connective && !math_follows(s, q, e)) {
+                /* "5 or more" is a hedge, not 5: give up the math reading */
+                size_t w = q;
+                while (w < e && s[w] == ' ') w++;
+                size_t we = w;
+                while (we < e && is_alpha((unsigned char)s[we])) we++;
+                return word_in(s + w, we - w, HEDGES) ? b : good;
+            }
+            if (!connective && (n >= 3 ? !word_in(s + p, n, MATH_WORDS) : word_in(s + p, n, PROSE2)))
                 break;
             p = q;
             good = q;

@@ -17,7 +17,7 @@ typedef enum {
     T_DEGREE, T_REL, T_APPROX, T_IN, T_COMMA, T_SEMI, T_COLON, T_DOT,
     T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_LBRACE, T_RBRACE, T_LSET, T_RSET, T_BAR,
     T_FRAC, T_SQRT, T_BEGIN, T_ENDENV, T_AMP, T_ROWSEP, T_CUP, T_CAP, T_SETMINUS, T_REALS,
-    T_EMPTY, T_DOTS
+    T_EMPTY, T_DOTS, T_LFLOOR, T_RFLOOR, T_LCEIL, T_RCEIL
 } tok_kind;
 
 typedef struct {
@@ -84,12 +84,20 @@ static const char *const UNITS2[] = {"cm", "mm", "km", "kg", "mg", "ml", "mL", "
     "oz", "lb", "in", "m2", "cc", "am", "pm", "AM", "PM", "sq", "mi", "Hz", "kW", "kJ", "kN",
     "GB", "MB", "KB", "st", "nd", "rd", "th", "is", "of", "to", "by", "it", "no", "on", "at",
     "as", "be", "we", "so", "if", "an", NULL};
+/* Words that change what a number means ("not 5", "at least 5", "5 or more"): an answer with
+ * one of them is not the bare number, so it does not parse as math. */
+static const char *const QUALIFIERS[] = {"not", "no", "least", "most", "more", "less", "than",
+    "fewer", "greater", "smaller", "larger", "higher", "lower", "above", "below", "under", "over",
+    "except", "nor", "neither", "either", "maybe", "possibly", "perhaps", "between", "almost",
+    "nearly", "exceeds", "exceed", "up", "Not", "No", "At", NULL};
 static const char *const IGNORED[] = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl",
     "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle",
     "scriptstyle", "limits", "nolimits", "middle", "mleft", "mright", "quad", "qquad", "hfill",
-    "boxed", "fbox", "overline", "underline", "hat", "vec", "bar", "widehat", "tilde", "dot",
-    "prime", "lfloor", "rfloor", "lceil", "rceil", "lbrace", "rbrace", "mathstrut", "strut",
+    "boxed", "fbox", "overline", "underline", "widetilde",
+    "prime", "lbrace", "rbrace", "mathstrut", "strut",
     "nobreak", "allowbreak", "noindent", "centering", "therefore", "because", "implies", NULL};
+static const char *const DECORATIONS[] = {"hat", "vec", "bar", "widehat", "tilde", "dot",
+    "ddot", "check", "breve", "acute", "grave", NULL};
 static const char *const TEXTS[] = {"text", "textbf", "textit", "textrm", "textnormal", "mbox",
     "hbox", "textsf", "texttt", "emph", "operatorname", "textup", "textsc", NULL};
 static const char *const FONTS[] = {"mathrm", "mathbf", "mathit", "mathsf", "boldsymbol", "bm",
@@ -152,7 +160,8 @@ static size_t lex_number(lexer *lx, size_t p) {
     if (p - b >= 1 && p - b <= 3) {
         for (;;) {
             size_t q = p, sep = 0;
-            if (q < len && s[q] == ',' && lx->brackets == 0) sep = 1;
+            if (len - q >= 3 && s[q] == ',' && s[q + 1] == '\\' && s[q + 2] == '!') sep = 3;
+            else if (q < len && s[q] == ',' && lx->brackets == 0) sep = 1;
             else if (len - q >= 3 && s[q] == '{' && s[q + 1] == ',' && s[q + 2] == '}') sep = 3;
             else if (len - q >= 2 && s[q] == '\\' && s[q + 1] == ',') sep = 2;
             if (!sep) break;
@@ -250,6 +259,17 @@ static size_t lex_command(lexer *lx, size_t p) {
         return e;
     }
     if (name_in(nm, nl, IGNORED)) return e;
+    if (name_in(nm, nl, DECORATIONS)) {
+        /* \bar{x}, \hat x: a symbol of its own, named by its source text */
+        size_t q = skip_spaces(s, len, e), end = 0;
+        if (q + 2 < len && s[q] == '{' && lx_is_alpha(s[q + 1]) && s[q + 2] == '}') end = q + 3;
+        else if (q < len && lx_is_alpha(s[q]) && !(q + 1 < len && lx_is_alpha(s[q + 1]))) end = q + 1;
+        if (end) {
+            emit(lx, T_VAR, 0, s + p, end - p, 0);
+            return end;
+        }
+        return e;
+    }
     if (name_is(nm, nl, "color") || name_is(nm, nl, "textcolor") || name_is(nm, nl, "hspace") ||
         name_is(nm, nl, "vspace") || name_is(nm, nl, "label") || name_is(nm, nl, "tag")) {
         /* the first argument is styling, not math: \textcolor{red}{5} keeps only {5} */
@@ -260,6 +280,15 @@ static size_t lex_command(lexer *lx, size_t p) {
             if (r < len && s[r] == '}') return r + 1;
         }
         return e;
+    }
+    if (name_is(nm, nl, "operatorname")) { /* \operatorname{lcm}: a function by name */
+        size_t q = skip_spaces(s, len, e), r = q + 1;
+        while (q < len && s[q] == '{' && r < len && lx_is_alpha(s[r])) r++;
+        if (q < len && s[q] == '{' && r < len && s[r] == '}' &&
+            (name_in(s + q + 1, r - q - 1, FUNCS) || name_is(s + q + 1, r - q - 1, "lcm"))) {
+            emit(lx, T_FUNC, 0, s + q + 1, r - q - 1, 0);
+            return r + 1;
+        }
     }
     if (name_in(nm, nl, TEXTS) || name_in(nm, nl, FONTS)) {
         size_t q = skip_spaces(s, len, e);
@@ -326,6 +355,10 @@ static size_t lex_command(lexer *lx, size_t p) {
     if (name_is(nm, nl, "lvert") || name_is(nm, nl, "rvert") || name_is(nm, nl, "vert") ||
         name_is(nm, nl, "mid")) { emit(lx, T_BAR, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "colon")) { emit(lx, T_COLON, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "lfloor")) { emit(lx, T_LFLOOR, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "rfloor")) { emit(lx, T_RFLOOR, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "lceil")) { emit(lx, T_LCEIL, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "rceil")) { emit(lx, T_RCEIL, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "lbrack")) { emit(lx, T_LBRACK, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "rbrack")) { emit(lx, T_RBRACK, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "langle")) { emit(lx, T_LPAREN, 0, nm, nl, 0); return e; }
@@ -357,6 +390,51 @@ static size_t lex_command(lexer *lx, size_t p) {
     return e;
 }
 
+/* Digit value of a fullwidth (U+FF10..) or superscript digit at p, with its byte length. */
+static int special_digit(const char *s, size_t len, size_t p, size_t *bytes, int *superscript) {
+    const unsigned char *u = (const unsigned char *)s + p;
+    size_t left = len - p;
+    if (left >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
+        *bytes = 3;
+        *superscript = 0;
+        return u[2] - 0x90;
+    }
+    if (left >= 2 && u[0] == 0xC2 && (u[1] == 0xB9 || u[1] == 0xB2 || u[1] == 0xB3)) {
+        *bytes = 2;
+        *superscript = 1;
+        return u[1] == 0xB9 ? 1 : u[1] - 0xB0;
+    }
+    if (left >= 3 && u[0] == 0xE2 && u[1] == 0x81 && (u[2] == 0xB0 || (u[2] >= 0xB4 && u[2] <= 0xB9))) {
+        *bytes = 3;
+        *superscript = 1;
+        return u[2] - 0xB0;
+    }
+    return -1;
+}
+
+/* A run of fullwidth digits (a number) or superscript digits (an exponent), copied as ASCII. */
+static size_t lex_special_digits(lexer *lx, size_t p) {
+    size_t bytes, q = p, n = 0;
+    int sup, first_sup = -1, d;
+    while (q < lx->len && (d = special_digit(lx->s, lx->len, q, &bytes, &sup)) >= 0 &&
+           (first_sup < 0 || sup == first_sup)) {
+        first_sup = sup;
+        q += bytes;
+        n++;
+    }
+    if (n == 0) return 0;
+    char *digits = math_alloc(lx->a, n);
+    if (!digits) {
+        lx->err = GRPO_MATH_TOO_LONG;
+        return q - p;
+    }
+    size_t w = 0;
+    for (size_t r = p; r < q; r += bytes) digits[w++] = (char)('0' + special_digit(lx->s, lx->len, r, &bytes, &sup));
+    if (first_sup) emit(lx, T_POW, 0, lx->s + p, 0, 0);
+    emit(lx, T_NUM, 0, digits, n, 0);
+    return q - p;
+}
+
 /* Known multi-byte UTF-8 sequences; returns bytes consumed (0 if unknown). */
 static size_t lex_unicode(lexer *lx, size_t p) {
     static const struct { const char *utf8; int kind, op; } map[] = {
@@ -372,6 +450,25 @@ static size_t lex_unicode(lexer *lx, size_t p) {
         {"\xe2\x80\x8b", -1, 0}, {"\xef\xbc\x8c", T_COMMA, 0}, {"\xe3\x80\x81", T_COMMA, 0},
         {"\xef\xbc\x9a", T_COLON, 0}, {"\xe3\x80\x82", T_DOT, 0}, {"\xef\xbc\x88", T_LPAREN, 0},
         {"\xef\xbc\x89", T_RPAREN, 0}, {NULL, 0, 0}};
+    static const struct { const char *utf8, *num, *den; } vulgar[] = {
+        {"\xc2\xbd", "1", "2"}, {"\xc2\xbc", "1", "4"}, {"\xc2\xbe", "3", "4"},
+        {"\xe2\x85\x93", "1", "3"}, {"\xe2\x85\x94", "2", "3"}, {"\xe2\x85\x95", "1", "5"},
+        {"\xe2\x85\x99", "1", "6"}, {"\xe2\x85\x9b", "1", "8"}, {NULL, NULL, NULL}};
+    for (int i = 0; vulgar[i].utf8; i++) { /* ½ is \frac12, so 3½ is a mixed number */
+        size_t l = strlen(vulgar[i].utf8);
+        if (lx->len - p >= l && memcmp(lx->s + p, vulgar[i].utf8, l) == 0) {
+            emit(lx, T_FRAC, 0, lx->s + p, l, 0);
+            emit(lx, T_LBRACE, 0, lx->s + p, 0, 0);
+            emit(lx, T_NUM, 0, vulgar[i].num, 1, 0);
+            emit(lx, T_RBRACE, 0, lx->s + p, 0, 0);
+            emit(lx, T_LBRACE, 0, lx->s + p, 0, 0);
+            emit(lx, T_NUM, 0, vulgar[i].den, 1, 0);
+            emit(lx, T_RBRACE, 0, lx->s + p, 0, 0);
+            return l;
+        }
+    }
+    size_t digits = lex_special_digits(lx, p);
+    if (digits) return digits;
     for (int i = 0; map[i].utf8; i++) {
         size_t l = strlen(map[i].utf8);
         if (lx->len - p >= l && memcmp(lx->s + p, map[i].utf8, l) == 0) {
@@ -390,6 +487,12 @@ static void lex(lexer *lx) {
     size_t len = lx->len, p = 0;
     while (p < len && !lx->err) {
         unsigned char c = (unsigned char)s[p];
+        if (c == '\'' && lx->n > 0 && lx->t[lx->n - 1].kind == T_VAR &&
+            lx->t[lx->n - 1].s + lx->t[lx->n - 1].len == s + p) {
+            lx->t[lx->n - 1].len++; /* x' is a symbol of its own */
+            p++;
+            continue;
+        }
         if (lx_is_space(c) || c == '$' || c == '\'' || c == '"' || c == '`' || c == '?') { p++; continue; }
         if (lx_is_digit(c) || (c == '.' && p + 1 < len && lx_is_digit(s[p + 1]))) {
             p = lex_number(lx, p);
@@ -713,6 +816,7 @@ static math_node *parse_primary(parser *p) {
     math_node *r = NULL;
     token *tk = peek(p);
     while (tk->kind == T_WORD) { /* words before math: units or filler */
+        if (name_in(tk->s, tk->len, QUALIFIERS)) return fail(p, GRPO_MATH_SYNTAX);
         p->words++;
         p->pos++;
         tk = peek(p);
@@ -865,6 +969,20 @@ static math_node *parse_primary(parser *p) {
         if (r) r->kids[0] = inner;
         break;
     }
+    case T_LFLOOR:
+    case T_LCEIL: {
+        int close = tk->kind == T_LFLOOR ? T_RFLOOR : T_RCEIL;
+        p->pos++;
+        math_node *inner = parse_expr(p);
+        if (!inner || !at(p, close)) return fail(p, GRPO_MATH_SYNTAX);
+        p->pos++;
+        r = leaf(p, MN_FUNC, close == T_RFLOOR ? "floor" : "ceil", close == T_RFLOOR ? 5 : 4);
+        if (!r || !(r->kids = math_alloc(p->a, sizeof(math_node *) * 2))) return fail(p, GRPO_MATH_TOO_LONG);
+        r->n = 1;
+        r->kids[0] = inner;
+        r->kids[1] = NULL;
+        break;
+    }
     case T_BEGIN:
         r = parse_matrix(p);
         break;
@@ -1006,7 +1124,7 @@ static math_node *parse_unary(parser *p) {
 static int starts_primary(parser *p) {
     switch (peek(p)->kind) {
     case T_NUM: case T_VAR: case T_CONST: case T_FUNC: case T_FRAC: case T_SQRT: case T_LPAREN:
-    case T_LBRACE: case T_BEGIN:
+    case T_LBRACE: case T_BEGIN: case T_LFLOOR: case T_LCEIL:
         return 1;
     case T_BAR:
         return p->abs_depth == 0;
@@ -1023,6 +1141,10 @@ static int is_int_literal(const math_node *x) {
 /* Drops trailing unit words (and an exponent on them: cm^2). */
 static void skip_units(parser *p) {
     while (at(p, T_WORD)) {
+        if (name_in(peek(p)->s, peek(p)->len, QUALIFIERS)) {
+            fail(p, GRPO_MATH_SYNTAX);
+            return;
+        }
         p->words++;
         p->pos++;
         if (at(p, T_POW) && (p->t[p->pos + 1].kind == T_NUM)) p->pos += 2;
@@ -1038,6 +1160,7 @@ static math_node *parse_term(parser *p) {
     int divisions = 0;
     for (;;) {
         skip_units(p);
+        if (p->err) return NULL;
         if (at(p, T_TIMES) || at(p, T_DIVIDE) || at(p, T_SLASH)) {
             int div = !at(p, T_TIMES);
             p->pos++;
@@ -1173,7 +1296,7 @@ static math_node *parse_item(parser *p) {
         if (r && op != T_CUP) {
             r->ops = math_alloc(p->a, 1);
             if (!r->ops) return fail(p, GRPO_MATH_TOO_LONG);
-            r->ops[0] = (uint8_t)op;
+            r->ops[0] = op == T_SETMINUS; /* 0: \cap, 1: \setminus */
         }
     }
     p->depth--;
@@ -1300,6 +1423,10 @@ void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t le
         }
         push_kid(&p, &items, item);
         skip_units(&p);
+        if (p.err) {
+            ok = 0;
+            break;
+        }
         if (items.n > MATH_MAX_ITEMS) {
             p.err = GRPO_MATH_TOO_LONG;
             ok = 0;

@@ -159,6 +159,8 @@ def _anchored(s: str, p: int, latex_only: bool):
     return text or None
 
 
+_HEDGES = {"more", "less", "fewer", "greater", "higher", "lower", "above", "below", "larger",
+           "smaller", "so", "bigger", "over", "under"}
 _MATH_WORDS = {"sqrt", "pi", "inf", "infty", "infinity", "sin", "cos", "tan", "log", "ln", "exp"}
 _PROSE2 = {"is", "so", "it", "as", "be", "we", "if", "on", "at", "to", "of", "by", "no", "an",
            "my", "am", "He", "It", "So", "As", "If", "We"}
@@ -191,7 +193,13 @@ def _math_prefix_end(s: str, b: int, e: int) -> int:
             word = s[p:q]
             if word.lower() in ("and", "or"):
                 if not _math_follows(s, q, e):
-                    break
+                    w = q
+                    while w < e and s[w] == " ":
+                        w += 1
+                    we = w
+                    while we < e and _alpha(s[we]):
+                        we += 1
+                    return b if s[w:we] in _HEDGES else good
             elif (word not in _MATH_WORDS) if len(word) >= 3 else (word in _PROSE2):
                 break
             p = good = q
