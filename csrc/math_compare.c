@@ -98,20 +98,8 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         int64_t n, k;
         const math_node *arg = x->kids[0];
         int floor_ = names_equal(x->name, x->name_len, "floor", 5);
-        if (floor_ || names_equal(x->name, x->name_len, "ceil", 4)) {
-            int64_t num, den;
-            math_rat one;
-            if (!eval_exact(c, arg, mask, &l) || !math_rat_from_int(a, &one, 1)) return 0;
-            /* n/d with both in int64: C division truncates toward zero */
-            math_rat nr = {l.sign, l.num, {0}}, dr = {1, l.den, {0}};
-            if (!math_rat_from_int(a, &r, 1)) return 0;
-            nr.den = r.den;
-            dr.den = r.den;
-            if (!math_rat_to_int64(&nr, &num) || !math_rat_to_int64(&dr, &den) || den == 0) return 0;
-            int64_t q = num / den, rem = num % den;
-            if (rem != 0 && (floor_ ? num < 0 : num > 0)) q += floor_ ? -1 : 1;
-            return math_rat_from_int(a, out, q);
-        }
+        if (floor_ || names_equal(x->name, x->name_len, "ceil", 4))
+            return eval_exact(c, arg, mask, &l) && math_rat_floor(a, out, &l, !floor_);
         int is_max = names_equal(x->name, x->name_len, "max", 3);
         int is_min = names_equal(x->name, x->name_len, "min", 3);
         int is_gcd = names_equal(x->name, x->name_len, "gcd", 3);

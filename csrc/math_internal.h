@@ -56,6 +56,8 @@ int math_rat_div(math_arena *a, math_rat *out, const math_rat *x, const math_rat
 int math_rat_pow(math_arena *a, math_rat *out, const math_rat *x, int64_t e);
 int math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y);
 int math_rat_to_int64(const math_rat *x, int64_t *out); /* 1 when x is an integer in range */
+/* floor (or ceiling) of x when numerator and denominator fit in 62 bits; 0 otherwise */
+int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling);
 double math_rat_to_double(const math_rat *x);
 int math_rat_bits(const math_rat *x);
 /* Writes x as decimal "n" or "n/d" into buf (NUL-terminated, truncated with "..."). */

@@ -293,6 +293,16 @@ int math_rat_to_int64(const math_rat *x, int64_t *out) {
     return 1;
 }
 
+int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling) {
+    if (x->sign == 0) return math_rat_from_int(a, out, 0);
+    if (mag_bits(&x->num) > 62 || mag_bits(&x->den) > 62) return 0;
+    uint64_t n = x->num.n == 2 ? ((uint64_t)x->num.d[1] << 32 | x->num.d[0]) : x->num.d[0];
+    uint64_t d = x->den.n == 2 ? ((uint64_t)x->den.d[1] << 32 | x->den.d[0]) : x->den.d[0];
+    int64_t q = (int64_t)(n / d) * x->sign;
+    if (n % d != 0 && (ceiling ? x->sign > 0 : x->sign < 0)) q += ceiling ? 1 : -1;
+    return math_rat_from_int(a, out, q);
+}
+
 double math_rat_to_double(const math_rat *x) {
     if (x->sign == 0) return 0.0;
     int en, ed;
