@@ -63,7 +63,19 @@ def test_trl_reasoning_accuracy_reward():
     assert gtrl.reasoning_accuracy_reward(comps, ["9"] * 4) == [0.0, 1.0, 0.0, 1.0]
     assert gtrl.reasoning_accuracy_reward(["<r>x</r> \\boxed{9}"], ["9"],
                                           reasoning_delimiters=["</r>"]) == [1.0]
-    assert gtrl.reasoning_accuracy_reward(["<think>"], ["See the proof above."]) == [None]
+    assert gtrl.reasoning_accuracy_reward(["<think>"], ["See the proof above."]) == [0.0]
+    assert gtrl.reasoning_accuracy_reward(["</think>x"], ["See the proof above."]) == [None]
+
+
+def test_trl_log_extra_columns():
+    logged = {}
+    out = gtrl.accuracy_reward([chat("\\boxed{\\frac{2}{4}}"), chat("no"), chat("\\boxed{1}")],
+                               ["\\frac12", "3", "Proof by induction on n."],
+                               log_extra=lambda k, v: logged.__setitem__(k, v))
+    assert out == [1.0, 0.0, None]
+    assert logged["solution"] == ["\\frac12", "3", "Proof by induction on n."]
+    assert logged["gold_parsed"] == ["(1)/(2)", "3", "[unparseable]"]
+    assert logged["answer_parsed"] == ["(2)/(4)", "[unparseable]", "[skipped]"]
 
 
 def test_dropins_pickle():
