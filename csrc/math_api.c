@@ -63,7 +63,20 @@ static void render(writer *wr, const math_node *x) {
     }
     case MN_VAR: case MN_CONST: put(wr, x->name, x->name_len); break;
     case MN_ADD: puts_(wr, "("); render_kids(wr, x, " + "); puts_(wr, ")"); break;
-    case MN_MUL: puts_(wr, "("); render_kids(wr, x, "*"); puts_(wr, ")"); break;
+    case MN_MUL:
+        puts_(wr, "(");
+        for (int i = 0; i < x->n; i++) {
+            const math_node *k = x->kids[i];
+            if (k->kind == MN_DIV && !k->kids[0]) { /* a reciprocal factor: a/b */
+                puts_(wr, "/");
+                render(wr, k->kids[1]);
+                continue;
+            }
+            if (i) puts_(wr, "*");
+            render(wr, k);
+        }
+        puts_(wr, ")");
+        break;
     case MN_NEG: puts_(wr, "-"); render(wr, x->kids[0]); break;
     case MN_DIV:
         puts_(wr, "(");
@@ -74,6 +87,12 @@ static void render(writer *wr, const math_node *x) {
         break;
     case MN_POW: render(wr, x->kids[0]); puts_(wr, "^("); render(wr, x->kids[1]); puts_(wr, ")"); break;
     case MN_FUNC:
+        if (x->n == 2 && x->kids[1] && x->name_len == 5 && memcmp(x->name, "binom", 5) == 0) {
+            puts_(wr, "binom(");
+            render_kids(wr, x, ", ");
+            puts_(wr, ")");
+            break;
+        }
         put(wr, x->name, x->name_len);
         if (x->n == 2 && x->kids[1]) {
             puts_(wr, "_(");
@@ -108,6 +127,10 @@ static void render(writer *wr, const math_node *x) {
     case MN_LIST: render_kids(wr, x, ", "); break;
     case MN_SET: puts_(wr, "{"); render_kids(wr, x, ", "); puts_(wr, "}"); break;
     case MN_TUPLE:
+        if (x->lbr == ':') {
+            render_kids(wr, x, ":");
+            break;
+        }
         put(wr, (const char *)&x->lbr, 1);
         render_kids(wr, x, ", ");
         put(wr, (const char *)&x->rbr, 1);
