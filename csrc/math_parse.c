@@ -95,11 +95,14 @@ static const char *const IGNORED[] = {"left", "right", "big", "Big", "bigg", "Bi
     "scriptstyle", "limits", "nolimits", "middle", "mleft", "mright", "quad", "qquad", "hfill",
     "boxed", "fbox", "overline", "underline", "widetilde",
     "prime", "lbrace", "rbrace", "mathstrut", "strut",
-    "nobreak", "allowbreak", "noindent", "centering", "therefore", "because", "implies", NULL};
+    "nobreak", "allowbreak", "noindent", "centering", "therefore", "because", "implies",
+    "ensuremath", "num", "SI", "mathord", "mathop", "mathbin", "mathrel", "mathpunct",
+    "smash", "phantom", "hphantom", "vphantom", "relax", "ds", "tiny", "small",
+    "large", "Large", "huge", "normalsize", "bf", "rm", "it", "cal", NULL};
 static const char *const DECORATIONS[] = {"hat", "vec", "bar", "widehat", "tilde", "dot",
     "ddot", "check", "breve", "acute", "grave", NULL};
 static const char *const TEXTS[] = {"text", "textbf", "textit", "textrm", "textnormal", "mbox",
-    "hbox", "textsf", "texttt", "emph", "operatorname", "textup", "textsc", NULL};
+    "hbox", "textsf", "texttt", "emph", "operatorname", "textup", "textsc", "si", "unit", NULL};
 static const char *const FONTS[] = {"mathrm", "mathbf", "mathit", "mathsf", "boldsymbol", "bm",
     "mathcal", "mathtt", "mathnormal", "mathscr", "mathfrak", "pmb", NULL};
 
@@ -262,7 +265,8 @@ static size_t lex_command(lexer *lx, size_t p) {
     if (name_in(nm, nl, DECORATIONS)) {
         /* \bar{x}, \hat x: a symbol of its own, named by its source text */
         size_t q = skip_spaces(s, len, e), end = 0;
-        if (q + 2 < len && s[q] == '{' && lx_is_alpha(s[q + 1]) && s[q + 2] == '}') end = q + 3;
+        if (q + 2 < len && s[q] == '{' && (lx_is_alpha(s[q + 1]) || lx_is_digit(s[q + 1])) && s[q + 2] == '}')
+            end = q + 3;
         else if (q < len && lx_is_alpha(s[q]) && !(q + 1 < len && lx_is_alpha(s[q + 1]))) end = q + 1;
         if (end) {
             emit(lx, T_VAR, 0, s + p, end - p, 0);
@@ -386,7 +390,9 @@ static size_t lex_command(lexer *lx, size_t p) {
         }
         return e;
     }
-    emit(lx, T_WORD, 0, nm, nl, 0); /* an unknown command reads as a word (a unit, usually) */
+    /* an unknown command is an opaque symbol of its own name, never a no-op: \neg 5 is not 5 */
+    if (lx->text_depth > 0) emit(lx, T_WORD, 0, nm, nl, TF_TEXT);
+    else emit(lx, T_VAR, 0, s + p, e - p, 0);
     return e;
 }
 
