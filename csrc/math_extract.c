@@ -409,6 +409,8 @@ void math_extract(math_arena *a, math_extracted *out, const char *s, size_t len,
     }
     if (is_gold) {
         if (extract_hashes(out, s, len)) return;
+        /* a worked solution ending "The answer is 5." reads like a completion */
+        if (extract_anchor(out, s, len, 0)) return;
         size_t b = 0, e = len;
         trim(s, &b, &e);
         out->source = SRC_WHOLE;

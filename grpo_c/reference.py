@@ -290,6 +290,9 @@ def math_extract_answer(text: str, *, gold: bool = False, mode: str = "default",
         hashes = _extract_hashes(text)
         if hashes is not None:
             return hashes or None
+        anchored = _extract_anchor(text, False)
+        if anchored is not None:
+            return anchored
         return text.strip() or None
     if mode == "boxed":
         return None
