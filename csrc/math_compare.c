@@ -20,7 +20,8 @@
 typedef struct {
     math_arena *a;
     const grpo_math_options *opt;
-    int point; /* >= 0: variables take their exact rational value at this sample point */
+    int point;          /* >= 0: variables take their exact value at this sample point */
+    int integer_points; /* 1: those values are integers (for high-degree polynomials) */
 } cmp_ctx;
 
 static uint64_t name_hash(const char *name, size_t len, int k) {
@@ -49,6 +50,10 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         if (c->point < 0) return 0;
         uint64_t h = name_hash(x->name, x->name_len, c->point);
         int64_t num = 1 + (int64_t)(h % 89), den = 2 + (int64_t)((h >> 16) % 97);
+        if (c->integer_points) {
+            num = 3 + (int64_t)(h % 997);
+            den = 1;
+        }
         return math_rat_from_int(a, &l, c->point & 1 ? -num : num) &&
                math_rat_from_int(a, &r, den) && math_rat_div(a, out, &l, &r);
     }
@@ -402,6 +407,21 @@ static math_node *mk(cmp_ctx *c, int kind, int n) {
 
 /* --------------------------------------------------------------------------- scalar values */
 
+/* Built from numbers and variables with + - * / and integer powers only (no floor, abs, ...):
+ * such an identity can be checked at integer points too. */
+static int rational_function(const math_node *x) {
+    if (!x) return 1;
+    switch (x->kind) {
+    case MN_NUM: case MN_VAR: case MN_ADD: case MN_MUL: case MN_NEG: case MN_DIV: case MN_POW:
+    case MN_PM: case MN_PERCENT:
+        break;
+    default: return 0;
+    }
+    for (int i = 0; i < x->n; i++)
+        if (!rational_function(x->kids[i])) return 0;
+    return 1;
+}
+
 static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p,
                         uint32_t pm) {
     if (gm == pm && struct_equal(g, p)) return 1;
@@ -427,16 +447,23 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
     }
     if (!floats) {
         /* rational functions of the variables compare exactly at rational points, so that
-         * x + 10^{-20} x != x; anything else (roots, trig, pi) falls through to floating point */
-        int exact = 1, equal = 1;
-        for (int k = 0; k < POINTS && exact && equal; k++) {
-            math_rat x, y;
-            c->point = k;
-            exact = eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y);
-            if (exact) equal = math_rat_equal(c->a, &x, &y) == 1;
+         * x + 10^{-20} x != x; when those numbers grow too large (high degrees), polynomials
+         * and rational functions are retried at integer points; anything else (roots, trig, pi)
+         * falls through to floating point */
+        int tries = rational_function(g) && rational_function(p) ? 2 : 1;
+        for (int integer = 0; integer < tries; integer++) {
+            int exact = 1, equal = 1;
+            c->integer_points = integer;
+            for (int k = 0; k < POINTS && exact && equal; k++) {
+                math_rat x, y;
+                c->point = k;
+                exact = eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y);
+                if (exact) equal = math_rat_equal(c->a, &x, &y) == 1;
+            }
+            c->point = -1;
+            c->integer_points = 0;
+            if (exact) return equal;
         }
-        c->point = -1;
-        if (exact) return equal;
     }
     int valid = 0;
     for (int k = 0; k < POINTS; k++) {
@@ -849,6 +876,16 @@ static const math_node *finite_set_algebra(cmp_ctx *c, const math_node *x, uint3
     return out;
 }
 
+/* Cheap test before building interval lists (which cost a few kB of arena). */
+static int maybe_ivals(const math_node *x) {
+    switch (x->kind) {
+    case MN_TUPLE: return x->n == 2 && x->lbr != ':';
+    case MN_REALS: case MN_EMPTY: case MN_REL: case MN_UNION: case MN_SETOP: return 1;
+    case MN_LIST: return x->n > 0 && x->kids[0]->kind == MN_REL;
+    default: return 0;
+    }
+}
+
 static int cmp(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p, uint32_t pm) {
     if (!g || !p) return 0;
     g = finite_set_algebra(c, g, gm);
@@ -862,7 +899,7 @@ static int cmp(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p, 
         p = p->kids[0];
     }
     /* sets of reals: intervals, unions, inequalities in one variable */
-    {
+    if (maybe_ivals(g) && maybe_ivals(p)) {
         ival_set *gs = math_alloc(c->a, sizeof(ival_set)), *ps = math_alloc(c->a, sizeof(ival_set));
         if (!gs || !ps) return 0;
         gs->n = ps->n = 0;
@@ -955,7 +992,7 @@ int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer
     if (gold->kind == MA_TEXT || pred->kind == MA_TEXT)
         return gold->text && pred->text && gold->text_len == pred->text_len &&
                memcmp(gold->text, pred->text, gold->text_len) == 0;
-    cmp_ctx c = {a, opt, -1};
+    cmp_ctx c = {a, opt, -1, 0};
     const math_node *g = gold->pm_count ? expand_pm(&c, gold->root, 0) : gold->root;
     const math_node *p = pred->pm_count ? expand_pm(&c, pred->root, 0) : pred->root;
     if (cmp(&c, g, 0, p, 0)) return 1;

@@ -158,3 +158,19 @@ def test_equations_equal_up_to_scaling(a, b, c, k):
     else:
         assert answers_equal(f"{lhs}<{c}", f"({k * a})x+({k * b})y>{k * c}")
         assert not answers_equal(f"{lhs}<{c}", f"({k * a})x+({k * b})y<{k * c}")
+
+
+def test_high_degree_polynomials_are_exact():
+    poly = "+".join(f"x^{{{i}}}" for i in range(200))
+    assert answers_equal(poly, poly)
+    assert not answers_equal(poly, poly + "+1")
+    assert answers_equal("(x+1)^{1000}", "(1+x)^{999}(x+1)")
+    assert not answers_equal("(x+1)^{1000}", "(1+x)^{999}(x+1)+1")
+
+
+def test_large_collections_compare_in_bounded_work():
+    pairs = ", ".join(f"({i},{i + 1})" for i in range(64))
+    rev = ", ".join(f"({i},{i + 1})" for i in reversed(range(64)))
+    assert answers_equal(pairs, rev)
+    union = "\\cup".join(f"({2 * i},{2 * i + 1})" for i in range(200))
+    assert answers_equal(union, "\\cup".join(reversed(union.split("\\cup"))))
