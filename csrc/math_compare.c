@@ -115,8 +115,12 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
             for (int i = 0; i < arg->n; i++) {
                 if (!eval_exact(c, arg->kids[i], mask, &l)) return 0;
                 if (is_max || is_min) {
+                    if (i == 0) {
+                        *out = l;
+                        continue;
+                    }
                     double v = math_rat_to_double(&l), best = math_rat_to_double(out);
-                    if (i == 0 || (is_max ? v > best : v < best)) *out = l;
+                    if (is_max ? v > best : v < best) *out = l;
                     continue;
                 }
                 int64_t v;

@@ -90,6 +90,12 @@ static const char *const QUALIFIERS[] = {"not", "no", "least", "most", "more", "
     "fewer", "greater", "smaller", "larger", "higher", "lower", "above", "below", "under", "over",
     "except", "nor", "neither", "either", "maybe", "possibly", "perhaps", "between", "almost",
     "nearly", "exceeds", "exceed", "up", "Not", "No", "At", NULL};
+static const char *const LEADING_FILLER[] = {"the", "The", "answer", "Answer", "is", "final",
+    "Final", "total", "Total", "value", "of", "a", "an", "exactly", "Exactly", "only", "just",
+    "so", "So", "thus", "Thus", "therefore", "Therefore", "hence", "Hence", "we", "get", "have",
+    "equals", "approximately", "Approximately", "about", "around", "roughly", "which", "it",
+    "precisely", "Precisely", "equal", "to", "cm", "mm", "km", "kg", "in", "ft", "USD", "Rs",
+    "dollars", NULL};
 static const char *const IGNORED[] = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl",
     "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle",
     "scriptstyle", "limits", "nolimits", "middle", "mleft", "mright", "quad", "qquad", "hfill",
@@ -821,8 +827,10 @@ static math_node *parse_primary(parser *p) {
     if (!enter(p)) return NULL;
     math_node *r = NULL;
     token *tk = peek(p);
-    while (tk->kind == T_WORD) { /* words before math: units or filler */
-        if (name_in(tk->s, tk->len, QUALIFIERS)) return fail(p, GRPO_MATH_SYNTAX);
+    while (tk->kind == T_WORD) {
+        /* words before the math may only be filler: "never 5", "all but 5", "instead of 5" are
+         * not 5, and no list of such words is ever complete */
+        if (!name_in(tk->s, tk->len, LEADING_FILLER)) return fail(p, GRPO_MATH_SYNTAX);
         p->words++;
         p->pos++;
         tk = peek(p);
@@ -1356,7 +1364,9 @@ static char choice_letter(const token *t, int n) {
         if (t[i].kind != T_RPAREN) return 0;
         return l->s[0];
     }
-    while (i < n && (t[i].kind == T_DOT || t[i].kind == T_RPAREN || t[i].kind == T_COLON)) i++;
+    /* "B", "B.", "B)" alone, or "B:" / "B)" followed by the option's text */
+    if (t[i].kind == T_COLON || t[i].kind == T_RPAREN) return l->s[0];
+    while (i < n && t[i].kind == T_DOT) i++;
     return t[i].kind == T_END ? l->s[0] : 0;
 }
 
@@ -1422,6 +1432,11 @@ void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t le
     int ok = 1;
     while (at(&p, T_SEP) || at(&p, T_COMMA)) p.pos++;
     for (;;) {
+        /* a label before the value: "\text{Area} = 5", "\text{Total: } 5" */
+        int j = p.pos;
+        while (lx.t[j].kind == T_WORD) j++;
+        if (j > p.pos && ((lx.t[j].kind == T_REL && lx.t[j].op == MR_EQ) || lx.t[j].kind == T_COLON))
+            p.pos = j + 1;
         math_node *item = parse_item(&p);
         if (!item) {
             ok = 0;

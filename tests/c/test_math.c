@@ -105,7 +105,11 @@ int main(void) {
                           "\\sin", "\\log_", "\\{", "\\}", "\\approx", "\\in", "$", "#### ",
                           "<answer>", "</answer>", "The answer is ", "\xe2\x88\x92", "\xff",
                           "Answer", "answer is", ":", "**", "\\overline{", "0.", "\\binom",
-                          "\\color{", "</think>", "\\fbox", "\\boxed ", "\\mathbb{R}", "\\,"};
+                          "\\color{", "</think>", "\\fbox", "\\boxed ", "\\mathbb{R}", "\\,",
+                          "\\max(", "\\min(", "\\gcd(", "\\operatorname{lcm}(", "\\lfloor",
+                          "\\rfloor", "\\lceil", "\\rceil", "\\setminus", "\\cap", ":",
+                          "\\neq", "\\bar{", "'", "\xc2\xbd", "\xc2\xb2", "\xef\xbc\x95",
+                          "\\text{never }", "\\text{Area} =", ",\\!", "\\binom"};
     for (int round = 0; round < 3000; round++) {
         size_t w = 0, k = next_random() % 30;
         for (size_t i = 0; i < k; i++) {
