@@ -96,6 +96,7 @@ static const char *const LEADING_FILLER[] = {"the", "The", "answer", "Answer", "
     "equals", "approximately", "Approximately", "about", "around", "roughly", "which", "it",
     "precisely", "Precisely", "equal", "to", "cm", "mm", "km", "kg", "in", "ft", "USD", "Rs",
     "dollars", NULL};
+static const char *const LABEL_ENDS[] = {"is", "are", "equals", "was", "be", NULL};
 static const char *const IGNORED[] = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl",
     "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle",
     "scriptstyle", "limits", "nolimits", "middle", "mleft", "mright", "quad", "qquad", "hfill",
@@ -1437,6 +1438,8 @@ void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t le
         while (lx.t[j].kind == T_WORD) j++;
         if (j > p.pos && ((lx.t[j].kind == T_REL && lx.t[j].op == MR_EQ) || lx.t[j].kind == T_COLON))
             p.pos = j + 1;
+        else if (j > p.pos && name_in(lx.t[j - 1].s, lx.t[j - 1].len, LABEL_ENDS))
+            p.pos = j; /* "\text{the maximum value is } 10" */
         math_node *item = parse_item(&p);
         if (!item) {
             ok = 0;

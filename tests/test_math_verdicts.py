@@ -212,6 +212,8 @@ CASES = [
     ("5", B(r"\text{approximately } 5"), 1),
     ("5", B(r"\text{Area} = 5"), 1),
     ("5", B(r"\text{Total: } 5"), 1),
+    ("10", B(r"\text{the maximum value is } 10"), 1),
+    ("10", B(r"\text{the maximum value is not } 10"), 0),
     ("5", B(r"5 \text{ apples}"), 1),
     ("3", B(r"\vec{3}"), 0),
     ("5", B(r"\ensuremath{5}"), 1),
