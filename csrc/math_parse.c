@@ -96,7 +96,16 @@ static const char *const LEADING_FILLER[] = {"the", "The", "answer", "Answer", "
     "equals", "approximately", "Approximately", "about", "around", "roughly", "which", "it",
     "precisely", "Precisely", "equal", "to", "cm", "mm", "km", "kg", "in", "ft", "USD", "Rs",
     "dollars", NULL};
-static const char *const LABEL_ENDS[] = {"is", "are", "equals", "was", "be", NULL};
+static const char *const LABEL_ENDS[] = {"is", "are", "equals", "was", NULL};
+static const char *const DENIALS[] = {"never", "impossible", "cannot", "wrong", "incorrect",
+    "false", "unlikely", "isn", "aren", "doesn", NULL};
+
+/* A label before a value ("\text{Area} =", "the maximum value is") must not deny it. */
+static int plain_label(const token *t, int from, int to) {
+    for (int i = from; i < to; i++)
+        if (name_in(t[i].s, t[i].len, QUALIFIERS) || name_in(t[i].s, t[i].len, DENIALS)) return 0;
+    return 1;
+}
 static const char *const IGNORED[] = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl",
     "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle",
     "scriptstyle", "limits", "nolimits", "middle", "mleft", "mright", "quad", "qquad", "hfill",
@@ -1436,10 +1445,12 @@ void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t le
         /* a label before the value: "\text{Area} = 5", "\text{Total: } 5" */
         int j = p.pos;
         while (lx.t[j].kind == T_WORD) j++;
-        if (j > p.pos && ((lx.t[j].kind == T_REL && lx.t[j].op == MR_EQ) || lx.t[j].kind == T_COLON))
-            p.pos = j + 1;
-        else if (j > p.pos && name_in(lx.t[j - 1].s, lx.t[j - 1].len, LABEL_ENDS))
-            p.pos = j; /* "\text{the maximum value is } 10" */
+        if (j > p.pos && plain_label(lx.t, p.pos, j)) {
+            if ((lx.t[j].kind == T_REL && lx.t[j].op == MR_EQ) || lx.t[j].kind == T_COLON)
+                p.pos = j + 1;
+            else if (name_in(lx.t[j - 1].s, lx.t[j - 1].len, LABEL_ENDS))
+                p.pos = j; /* "\text{the maximum value is } 10" */
+        }
         math_node *item = parse_item(&p);
         if (!item) {
             ok = 0;
