@@ -342,6 +342,33 @@ static int anchored_text(math_extracted *out, const char *s, size_t len, size_t 
     return 1;
 }
 
+/* Does the clause before an anchor deny it ("the wrong answer is", "it is false that the
+ * answer is")? The clause runs back to the previous punctuation, at most 80 bytes. */
+static int anchor_denied(const char *s, size_t at) {
+    static const char *const denials[] = {"wrong", "incorrect", "false", "not", "doubt", "never",
+        "isn", "unlikely", "impossible", "no", "t", "cannot", NULL};
+    size_t b = at, limit = at > 80 ? at - 80 : 0;
+    while (b > limit && !strchr(".,;:!?\n", s[b - 1])) b--;
+    size_t p = b;
+    while (p < at) {
+        if (!is_alpha((unsigned char)s[p])) {
+            p++;
+            continue;
+        }
+        size_t q = p;
+        char word[16];
+        while (q < at && is_alpha((unsigned char)s[q])) {
+            if (q - p < sizeof word - 1) word[q - p] = (char)lower(s[q]);
+            q++;
+        }
+        word[q - p < sizeof word - 1 ? q - p : sizeof word - 1] = 0;
+        for (int i = 0; denials[i]; i++)
+            if (strcmp(word, denials[i]) == 0) return 1;
+        p = q;
+    }
+    return 0;
+}
+
 /* The last "answer" anchor whose content can be read. Anchors: "answer is", "answer:",
  * "**Final Answer**", "answer =" (any case). */
 static int extract_anchor(math_extracted *out, const char *s, size_t len, int latex_only) {
@@ -363,7 +390,8 @@ static int extract_anchor(math_extracted *out, const char *s, size_t len, int la
         else if (q < len && (s[q] == '$' || (s[q] == '\\' && q + 1 < len && (s[q + 1] == '(' || s[q + 1] == '['))))
             ok = 1; /* "Answer $9$" */
         if (ok && q < len && s[q] == '=') q++;
-        if (ok && anchored_text(out, s, len, q, latex_only)) return 1;
+        if (ok && !anchor_denied(s, (size_t)at) && anchored_text(out, s, len, q, latex_only))
+            return 1;
         limit = (size_t)at;
     }
     return 0;

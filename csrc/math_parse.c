@@ -96,9 +96,11 @@ static const char *const LEADING_FILLER[] = {"the", "The", "answer", "Answer", "
     "equals", "approximately", "Approximately", "about", "around", "roughly", "which", "it",
     "precisely", "Precisely", "equal", "to", "cm", "mm", "km", "kg", "in", "ft", "USD", "Rs",
     "dollars", NULL};
-static const char *const LABEL_ENDS[] = {"is", "are", "equals", "was", NULL};
+static const char *const LABEL_ENDS[] = {"is", "are", "equals", "was", "be", NULL};
 static const char *const DENIALS[] = {"never", "impossible", "cannot", "wrong", "incorrect",
-    "false", "unlikely", "isn", "aren", "doesn", NULL};
+    "false", "unlikely", "isn", "aren", "doesn", "doubt", "Doubt", "unsure", "Not", "never",
+    "Never", "Impossible", "Wrong", "False", "t", "won", "don", "didn", "couldn", "wouldn",
+    "shouldn", "mustn", "wasn", "weren", "NOT", NULL};
 
 /* A label before a value ("\text{Area} =", "the maximum value is") must not deny it. */
 static int plain_label(const token *t, int from, int to) {

@@ -227,6 +227,27 @@ def _math_prefix_end(s: str, b: int, e: int) -> int:
     return good
 
 
+_DENIALS = {"wrong", "incorrect", "false", "not", "doubt", "never", "isn", "unlikely",
+            "impossible", "no", "t", "cannot"}
+
+
+def _anchor_denied(s: str, at: int) -> bool:
+    """Does the clause before the anchor (back to punctuation, <= 80 chars) deny it?"""
+    b, limit = at, max(at - 80, 0)
+    while b > limit and s[b - 1] not in ".,;:!?\n":
+        b -= 1
+    words, word = [], ""
+    for c in s[b:at]:
+        if _alpha(c):
+            word += c.lower()
+        elif word:
+            words.append(word)
+            word = ""
+    if word:
+        words.append(word)
+    return any(w[:15] in _DENIALS for w in words)
+
+
 def _extract_anchor(s: str, latex_only: bool):
     low, limit = "".join(c.lower() if c.isascii() else c for c in s), len(s)
     for _ in range(4):
@@ -253,7 +274,7 @@ def _extract_anchor(s: str, latex_only: bool):
             ok = True
         if ok and q < len(s) and s[q] == "=":
             q += 1
-        if ok:
+        if ok and not _anchor_denied(s, at):
             text = _anchored(s, q, latex_only)
             if text is not None:
                 return text
