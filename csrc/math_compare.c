@@ -947,16 +947,16 @@ static void pm_indices(const math_node *x, uint32_t *bits) {
 /* Each item (of a list or set, or the node itself) with k <= 4 signs +- becomes 2^k items, one
  * per choice of signs; `mask` holds the choices already made above. */
 static const math_node *expand_pm(cmp_ctx *c, const math_node *root, uint32_t mask) {
-    int is_collection = root->kind == MN_LIST || root->kind == MN_SET;
+    int many = root->kind == MN_LIST || root->kind == MN_SET;
     if (root->masks) return root;
     uint32_t all = 0;
     pm_indices(root, &all);
     if ((all & ~mask) == 0) return root;
-    int items = is_collection ? root->n : 1;
+    int items = many ? root->n : 1;
     int total = 0;
     for (int i = 0; i < items; i++) {
         uint32_t bits = 0;
-        pm_indices(is_collection ? root->kids[i] : root, &bits);
+        pm_indices(many ? root->kids[i] : root, &bits);
         int k = __builtin_popcount(bits);
         total += k <= 4 ? 1 << k : 1;
     }
@@ -967,7 +967,7 @@ static const math_node *expand_pm(cmp_ctx *c, const math_node *root, uint32_t ma
     if (!list->masks) return root;
     int w = 0;
     for (int i = 0; i < items; i++) {
-        const math_node *item = is_collection ? root->kids[i] : root;
+        const math_node *item = many ? root->kids[i] : root;
         uint32_t bits = 0;
         pm_indices(item, &bits);
         if (__builtin_popcount(bits) > 4) bits = 0;

@@ -26,7 +26,7 @@ typedef struct {
     uint32_t len;
 } token;
 
-enum { TF_FLOAT = 1, TF_TEXT = 2, TF_REPEAT = 4 };
+enum { TF_FLOAT = 1, TF_REPEAT = 4 };
 
 typedef struct {
     math_arena *a;
@@ -131,7 +131,7 @@ static void lex_letters(lexer *lx, const char *s, size_t len) {
         if (name_is(s, len, "or") || name_is(s, len, "and")) emit(lx, T_SEP, 0, s, len, 0);
         else if (in_text && (name_is(s, len, "infinity") || name_is(s, len, "inf")))
             emit(lx, T_CONST, 0, "inf", 3, 0);
-        else emit(lx, T_WORD, 0, s, len, TF_TEXT);
+        else emit(lx, T_WORD, 0, s, len, 0);
         return;
     }
     size_t p = 0;
@@ -409,7 +409,7 @@ static size_t lex_command(lexer *lx, size_t p) {
         return e;
     }
     /* an unknown command is an opaque symbol of its own name, never a no-op: \neg 5 is not 5 */
-    if (lx->text_depth > 0) emit(lx, T_WORD, 0, nm, nl, TF_TEXT);
+    if (lx->text_depth > 0) emit(lx, T_WORD, 0, nm, nl, 0);
     else emit(lx, T_VAR, 0, s + p, e - p, 0);
     return e;
 }
@@ -534,7 +534,7 @@ static void lex(lexer *lx) {
             if (used) { p += used; continue; }
             size_t e = p;
             while (e < len && (unsigned char)s[e] >= 0x80 && !(e > p && lex_unicode(lx, e))) e++;
-            emit(lx, T_WORD, 0, s + p, e - p, TF_TEXT);
+            emit(lx, T_WORD, 0, s + p, e - p, 0);
             p = e;
             continue;
         }
