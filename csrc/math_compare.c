@@ -1,13 +1,15 @@
 /*
- * math_compare.c - evaluation and equivalence of parsed answers, and the public entry points.
+ * math_compare.c - evaluation and equivalence of parsed answers.
  *
  * Stance: exact when possible, numeric when not, symbolic by evaluation. Values free of decimals
  * and variables are compared as exact rationals (so 2^100 + 1 != 2^100); values with a decimal
  * use a relative tolerance (never an absolute one: tiny values are not equal for being small);
- * irrational values use a tight relative tolerance in complex double; expressions with free
- * variables must have the same variables and agree at fixed pseudo-random points. Collections
- * compare structurally: lists and sets unordered, tuples and matrices ordered, intervals by
- * endpoints and openness. Nothing here can loop: every recursion follows the depth-bounded tree.
+ * irrational values use a tight relative tolerance in complex double. Expressions with free
+ * variables are evaluated at fixed pseudo-random points over all their variables: exactly at
+ * rational (or integer) points when both are rational functions, else in complex double.
+ * Collections compare structurally: lists and sets unordered, tuples and matrices ordered,
+ * intervals by endpoints and openness. Nothing here can loop: every recursion follows the
+ * depth-bounded tree and every pairwise matching is bounded in size.
  */
 #include "math_internal.h"
 
