@@ -102,8 +102,10 @@ static const char *const DENIALS[] = {"never", "impossible", "cannot", "wrong", 
     "Never", "Impossible", "Wrong", "False", "t", "won", "don", "didn", "couldn", "wouldn",
     "shouldn", "mustn", "wasn", "weren", "NOT", NULL};
 
-/* A label before a value ("\text{Area} =", "the maximum value is") must not deny it. */
+/* A label before a value ("\text{Area} =", "the maximum value is") is a short phrase that
+ * does not deny it. */
 static int plain_label(const token *t, int from, int to) {
+    if (to - from > 5) return 0;
     for (int i = from; i < to; i++)
         if (name_in(t[i].s, t[i].len, QUALIFIERS) || name_in(t[i].s, t[i].len, DENIALS)) return 0;
     return 1;
