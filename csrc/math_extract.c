@@ -20,6 +20,16 @@ static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 
 static ptrdiff_t find_last(const char *s, size_t len, const char *pat, int fold) {
     size_t m = strlen(pat);
     if (m == 0 || m > len) return -1;
+    if (!fold) { /* jump between occurrences of the first byte */
+        size_t end = len - m + 1;
+        while (end > 0) {
+            const char *hit = memrchr(s, pat[0], end);
+            if (!hit) return -1;
+            if (memcmp(hit, pat, m) == 0) return hit - s;
+            end = (size_t)(hit - s);
+        }
+        return -1;
+    }
     for (size_t i = len - m + 1; i-- > 0;) {
         size_t k = 0;
         while (k < m && (fold ? lower((unsigned char)s[i + k]) == pat[k] : s[i + k] == pat[k])) k++;
