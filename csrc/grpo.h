@@ -52,7 +52,7 @@ grpo_status grpo_parallel_for(int64_t n, int64_t grain, int num_threads, grpo_ra
  * Strings are UTF-8 bytes with explicit lengths; any byte string is accepted. */
 
 typedef enum grpo_math_extract {
-    GRPO_MATH_EXTRACT_DEFAULT = 0, /* last box; else last <answer>; else an anchored phrase */
+    GRPO_MATH_EXTRACT_DEFAULT = 0, /* last box; else last <answer>; else "#### n"; else an anchor */
     GRPO_MATH_EXTRACT_STRICT = 1,  /* open-r1: a box, or an anchor followed by $..$ / \(..\) / \[..\] */
     GRPO_MATH_EXTRACT_BOXED = 2    /* only \boxed / \fbox */
 } grpo_math_extract;
@@ -95,19 +95,21 @@ typedef struct grpo_math_parsed {
     size_t extracted_len; /* full length of the extracted text, even when truncated on output */
 } grpo_math_parsed;
 
-/* is_gold: 1 parses `s` as a gold answer (box, "#### n", or the whole text), 0 as a completion. */
+/* is_gold: 1 parses `s` as a gold answer (box, "#### n", an anchored phrase, or the whole text),
+ * 0 as a completion. `opt` may be NULL for the defaults (also in the functions below). */
 grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extracted_cap,
                             char *normalized, size_t normalized_cap,
                             const char *s, size_t len, int is_gold,
                             const grpo_math_options *opt);
 
-/* *verdict: 1 equal, 0 not equal or no answer, -1 the gold cannot be parsed. */
+/* *verdict: 1 equal, 0 not equal or no answer, -1 the gold cannot be parsed. `pred` is read as a
+ * completion when pred_is_completion is 1, else as an answer the way golds are. */
 grpo_status grpo_math_equal(int *verdict, const char *gold, size_t gold_len, const char *pred,
                             size_t pred_len, int pred_is_completion,
                             const grpo_math_options *opt);
 
 /* out[i] = 1.0 / 0.0 for completion i against gold i, NaN where the gold cannot be parsed.
- * One arena per sample; results do not depend on num_threads. */
+ * One arena per sample (bounded by 64 MiB); results do not depend on num_threads. */
 grpo_status grpo_math_accuracy(float *out, int64_t n, const char *const *completions,
                                const size_t *completion_lens, const char *const *golds,
                                const size_t *gold_lens, const grpo_math_options *opt,
