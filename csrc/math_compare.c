@@ -270,6 +270,7 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
             if (b >= 0 || e == floor(e)) return pow(b, e);
         }
         if (l == 0) return cabs(r) == 0 ? 1 : 0;
+        if (cimag(l) == 0) l = CMPLX(creal(l), 0.0); /* -0.0i would pick the other branch */
         return cpow(l, r);
     }
     case MN_ROOT: {
@@ -279,6 +280,7 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
             double v = creal(l), n = creal(r);
             if (v >= 0) return pow(v, 1.0 / n);
             if (n == floor(n) && fmod(n, 2.0) != 0) return -pow(-v, 1.0 / n);
+            l = CMPLX(v, 0.0); /* principal root: sqrt(-1) = i, whatever the sign of zero */
         }
         return cpow(l, 1.0 / r);
     }
@@ -428,6 +430,14 @@ static int rational_function(const math_node *x) {
     return 1;
 }
 
+static int has_imaginary_unit(const math_node *x) {
+    if (!x) return 0;
+    if (x->kind == MN_CONST && x->name_len == 1 && x->name[0] == 'i') return 1;
+    for (int i = 0; i < x->n; i++)
+        if (has_imaginary_unit(x->kids[i])) return 1;
+    return x->kind == MN_FUNC && x->n == 2 && has_imaginary_unit(x->kids[1]);
+}
+
 static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p,
                         uint32_t pm) {
     if (gm == pm && struct_equal(g, p)) return 1;
@@ -471,11 +481,17 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
             if (exact) return equal;
         }
     }
+    /* Without the constant i, a point where both sides leave the reals (sqrt(1/n) against
+     * 1/sqrt(n) at n < 0) is outside their real domain and says nothing; points where a side is
+     * real must agree, so sqrt(x^2) != x still. */
+    int real_domain = !has_imaginary_unit(g) && !has_imaginary_unit(p);
     int valid = 0;
     for (int k = 0; k < POINTS; k++) {
         num_env env = {k};
         double complex x = eval_num(g, gm, &env), y = eval_num(p, pm, &env);
         if (!finite_c(x) && !finite_c(y)) continue;
+        if (real_domain && fabs(cimag(x)) > 1e-12 * cabs(x) && fabs(cimag(y)) > 1e-12 * cabs(y))
+            continue;
         if (!close_c(x, y, tol)) return 0;
         valid++;
     }

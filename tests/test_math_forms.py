@@ -120,7 +120,9 @@ def test_symbolic_identities():
     pairs_equal = [("(x+1)^2", "x^2+2x+1"), ("\\frac{x^2-1}{x-1}", "x+1"), ("\\sin^2 x+\\cos^2 x", "1"),
                    ("e^{x}e^{y}", "e^{x+y}"), ("\\sqrt{8}", "2\\sqrt{2}"), ("\\frac{1}{\\sqrt{3}}", "\\frac{\\sqrt{3}}{3}"),
                    ("a(b+c)", "ab+ac"), ("x^{-1}", "\\frac{1}{x}"), ("x-x", "0")]
-    pairs_unequal = [("x^2-1", "(x-1)^2"), ("2x+1", "2y+1"), ("\\sqrt{x^2}", "x"), ("x+1", "x"),
+    pairs_equal += [("i", "\\sqrt{-1}"), ("2i", "\\sqrt{-4}"), ("\\frac{1}{\\sqrt{n}}", "\\sqrt{\\frac{1}{n}}"),
+                    ("(x+i)^2", "x^2+2ix-1")]
+    pairs_unequal = [("\\sqrt{x}", "-\\sqrt{x}"), ("x^2-1", "(x-1)^2"), ("2x+1", "2y+1"), ("\\sqrt{x^2}", "x"), ("x+1", "x"),
                      ("\\sin x", "\\cos x"), ("ab", "a+b")]
     for a, b in pairs_equal:
         assert answers_equal(a, b), (a, b)
