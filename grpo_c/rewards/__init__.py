@@ -2,6 +2,7 @@
 
 from grpo_c.rewards.code import VERDICTS, CaseVerdict, code, extract_code, sandbox_info
 from grpo_c.rewards.combination import combine
+from grpo_c.rewards.math import accuracy, answers_equal, parse_answer
 from grpo_c.rewards.text import (
     code_format,
     completion_lengths,
@@ -17,6 +18,8 @@ from grpo_c.rewards.text import (
 
 __all__ = [
     "VERDICTS",
+    "accuracy",
+    "answers_equal",
     "CaseVerdict",
     "code",
     "code_format",
@@ -27,6 +30,7 @@ __all__ = [
     "format",
     "kimi_length",
     "language_consistency",
+    "parse_answer",
     "reasoning_steps",
     "repetition",
     "sandbox_info",
