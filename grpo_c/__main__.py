@@ -163,8 +163,6 @@ def group_labels(rows: list[dict], group_size: int | None) -> tuple[np.ndarray |
 def _accuracy(batch: dict) -> np.ndarray:
     from grpo_c import rewards
 
-    if not hasattr(rewards, "accuracy"):
-        raise RuntimeError("the accuracy reward is not available in this build")
     texts = rewards.text.texts_of(batch["completions"])
     return np.asarray(rewards.accuracy(texts, batch["solutions"]), dtype=np.float32)
 
@@ -280,12 +278,7 @@ def score(args: argparse.Namespace) -> int:
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
     registry = reward_registry(args)
-    explicit = args.rewards is not None
     names = _parse_names(args.rewards or ",".join(DEFAULT_REWARDS), registry)
-    if not explicit and not hasattr(rewards, "accuracy"):
-        names = [n for n in names if n != "accuracy"]
-        print("note: accuracy is not available in this build; scoring without it",
-              file=sys.stderr)
     weights = [1.0] * len(names)
     if args.weights is not None:
         weights = [float(w) for w in args.weights.split(",")]

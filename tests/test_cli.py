@@ -133,12 +133,6 @@ def test_malformed_lines_are_reported_and_valid_ones_kept(tmp_path):
 
 
 def test_accuracy_family(tmp_path):
-    from grpo_c import rewards
-
-    if not hasattr(rewards, "accuracy"):
-        import pytest
-
-        pytest.skip("grpo_c.rewards.accuracy is not merged yet")
     data = tmp_path / "r.jsonl"
     write_rollouts(data)
     proc = run("score", str(data), "--rewards", "accuracy,format,length,cosine")
