@@ -153,6 +153,17 @@ static void render(writer *wr, const math_node *x) {
     case MN_REALS: puts_(wr, "R"); break;
     case MN_EMPTY: puts_(wr, "{}"); break;
     case MN_DOTS: puts_(wr, "..."); break;
+    case MN_BIGOP:
+        puts_(wr, x->ops[0] ? "prod(" : "sum(");
+        render(wr, x->kids[0]);
+        puts_(wr, " = ");
+        render(wr, x->kids[1]);
+        puts_(wr, "..");
+        render(wr, x->kids[2]);
+        puts_(wr, ", ");
+        render(wr, x->kids[3]);
+        puts_(wr, ")");
+        break;
     default: puts_(wr, "?"); break;
     }
 }

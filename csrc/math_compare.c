@@ -19,9 +19,25 @@
 #define SYMBOLIC_TOL 1e-9
 #define POINTS 6
 
+/* The index variable of a \sum / \prod while its terms are evaluated. */
+typedef struct binding {
+    const char *name;
+    size_t len;
+    int64_t value;
+    const struct binding *outer;
+} binding;
+
+static const binding *bound(const binding *b, const char *name, size_t len) {
+    for (; b; b = b->outer)
+        if (b->len == len && memcmp(b->name, name, len) == 0) return b;
+    return NULL;
+}
+
 typedef struct {
     math_arena *a;
     const grpo_math_options *opt;
+    const binding *bindings;
+    int64_t terms_left; /* \sum / \prod terms this comparison may still evaluate */
     int point;          /* >= 0: variables take their exact value at this sample point */
     int integer_points; /* 1: those values are integers (for high-degree polynomials) */
 } cmp_ctx;
@@ -47,7 +63,13 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
     math_rat l, r;
     switch (x->kind) {
     case MN_NUM: *out = x->rat; return 1;
+    case MN_CONST: {
+        const binding *b = bound(c->bindings, x->name, x->name_len);
+        return b && math_rat_from_int(a, out, b->value);
+    }
     case MN_VAR: {
+        const binding *b = bound(c->bindings, x->name, x->name_len);
+        if (b) return math_rat_from_int(a, out, b->value);
         /* a rational sample point, p/q with small p and q, negative at odd points */
         if (c->point < 0) return 0;
         uint64_t h = name_hash(x->name, x->name_len, c->point);
@@ -157,6 +179,29 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
                 return 0;
         return 1;
     }
+    case MN_BIGOP: {
+        int64_t lo, hi;
+        if (!eval_exact(c, x->kids[1], mask, &l) || !math_rat_to_int64(&l, &lo) ||
+            !eval_exact(c, x->kids[2], mask, &r) || !math_rat_to_int64(&r, &hi) ||
+            hi - lo >= MATH_MAX_TERMS || bound(c->bindings, x->kids[0]->name, x->kids[0]->name_len))
+            return 0;
+        int product = x->ops[0];
+        if (!math_rat_from_int(a, out, product ? 1 : 0)) return 0;
+        binding b = {x->kids[0]->name, x->kids[0]->name_len, 0, c->bindings};
+        c->bindings = &b;
+        int ok = 1;
+        for (int64_t i = lo; i <= hi && ok; i++) {
+            if (--c->terms_left < 0) {
+                ok = 0;
+                break;
+            }
+            b.value = i;
+            ok = eval_exact(c, x->kids[3], mask, &l) &&
+                 (product ? math_rat_mul(a, out, out, &l) : math_rat_add(a, out, out, &l));
+        }
+        c->bindings = b.outer;
+        return ok;
+    }
     case MN_FACT: {
         int64_t n;
         if (!eval_exact(c, x->kids[0], mask, &l) || !math_rat_to_int64(&l, &n) || n < 0 || n > 1000)
@@ -193,6 +238,23 @@ static void collect_vars(const math_node *x, var_set *vs) {
         vs->lens[vs->n++] = x->name_len;
         return;
     }
+    if (x->kind == MN_BIGOP) { /* the index variable is bound inside the term */
+        collect_vars(x->kids[1], vs);
+        collect_vars(x->kids[2], vs);
+        var_set inner = {0};
+        collect_vars(x->kids[3], &inner);
+        vs->overflow |= inner.overflow;
+        for (int i = 0; i < inner.n; i++) {
+            if (names_equal(inner.names[i], inner.lens[i], x->kids[0]->name, x->kids[0]->name_len))
+                continue;
+            math_node v = {0};
+            v.kind = MN_VAR;
+            v.name = inner.names[i];
+            v.name_len = inner.lens[i];
+            collect_vars(&v, vs);
+        }
+        return;
+    }
     for (int i = 0; i < x->n; i++) collect_vars(x->kids[i], vs);
 }
 
@@ -226,20 +288,46 @@ static double var_value(const char *name, size_t len, int k) {
 
 typedef struct {
     int point; /* -1: no variables expected */
+    const binding *bindings;
+    int64_t *terms_left; /* shared budget of \sum / \prod terms (nested sums multiply) */
 } num_env;
 
 static double complex eval_num(const math_node *x, uint32_t mask, const num_env *env) {
     double complex l, r;
     switch (x->kind) {
     case MN_NUM: return math_rat_to_double(&x->rat);
-    case MN_VAR:
+    case MN_VAR: {
+        const binding *b = bound(env->bindings, x->name, x->name_len);
+        if (b) return (double)b->value;
         if (env->point < 0) return NAN;
         return var_value(x->name, x->name_len, env->point);
-    case MN_CONST:
+    }
+    case MN_BIGOP: {
+        double complex lo = eval_num(x->kids[1], mask, env), hi = eval_num(x->kids[2], mask, env);
+        if (cimag(lo) != 0 || cimag(hi) != 0 || creal(lo) != floor(creal(lo)) ||
+            creal(hi) != floor(creal(hi)) || creal(hi) - creal(lo) >= MATH_MAX_TERMS ||
+            bound(env->bindings, x->kids[0]->name, x->kids[0]->name_len))
+            return NAN;
+        int product = x->ops[0];
+        binding b = {x->kids[0]->name, x->kids[0]->name_len, 0, env->bindings};
+        num_env inner = {env->point, &b, env->terms_left};
+        double complex acc = product ? 1 : 0;
+        for (double i = creal(lo); i <= creal(hi); i++) {
+            if (--*env->terms_left < 0) return NAN;
+            b.value = (int64_t)i;
+            double complex t = eval_num(x->kids[3], mask, &inner);
+            acc = product ? acc * t : acc + t;
+        }
+        return acc;
+    }
+    case MN_CONST: {
+        const binding *b = bound(env->bindings, x->name, x->name_len);
+        if (b) return (double)b->value; /* \sum_{i=1}^{n}: here i is the index */
         if (x->name[0] == 'p') return M_PI;
         if (x->name[0] == 'e') return M_E;
         if (x->name[0] == 'i' && x->name_len == 1) return I;
         return INFINITY;
+    }
     case MN_NEG: return -eval_num(x->kids[0], mask, env);
     case MN_PM: {
         double complex v = eval_num(x->kids[0], mask, env);
@@ -458,7 +546,7 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
             if (eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y))
                 return math_rat_equal(c->a, &x, &y) == 1;
         }
-        num_env env = {-1};
+        num_env env = {-1, NULL, &c->terms_left};
         return close_c(eval_num(g, gm, &env), eval_num(p, pm, &env), tol);
     }
     if (!floats) {
@@ -487,7 +575,7 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
     int real_domain = !has_imaginary_unit(g) && !has_imaginary_unit(p);
     int valid = 0;
     for (int k = 0; k < POINTS; k++) {
-        num_env env = {k};
+        num_env env = {k, NULL, &c->terms_left};
         double complex x = eval_num(g, gm, &env), y = eval_num(p, pm, &env);
         if (!finite_c(x) && !finite_c(y)) continue;
         if (real_domain && fabs(cimag(x)) > 1e-12 * cabs(x) && fabs(cimag(y)) > 1e-12 * cabs(y))
@@ -546,7 +634,7 @@ static int links_equal(cmp_ctx *c, link_t a, uint32_t am, link_t b, uint32_t bm)
     double complex ratio = 0;
     int have = 0;
     for (int k = 0; k < POINTS; k++) {
-        num_env env = {k};
+        num_env env = {k, NULL, &c->terms_left};
         double complex da = eval_num(a.r, am, &env) - eval_num(a.l, am, &env);
         double complex db = eval_num(b.r, bm, &env) - eval_num(b.l, bm, &env);
         if (!finite_c(da) || !finite_c(db)) continue;
@@ -703,7 +791,7 @@ static int to_ivals(cmp_ctx *c, const math_node *x, uint32_t mask, ival_set *s) 
         if (!x->ops || !x->ops[0] || x->n != 2 || x->kids[1]->kind != MN_SET) return 0;
         if (!to_ivals(c, x->kids[0], mask, s)) return 0;
         const math_node *pts = x->kids[1];
-        num_env env = {-1};
+        num_env env = {-1, NULL, &c->terms_left};
         for (int k = 0; k < pts->n; k++) {
             double complex pv = eval_num(pts->kids[k], mask, &env);
             if (!finite_c(pv) || cimag(pv) != 0) return 0;
@@ -1014,7 +1102,7 @@ int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer
     if (gold->kind == MA_TEXT || pred->kind == MA_TEXT)
         return gold->text && pred->text && gold->text_len == pred->text_len &&
                memcmp(gold->text, pred->text, gold->text_len) == 0;
-    cmp_ctx c = {a, opt, -1, 0};
+    cmp_ctx c = {a, opt, NULL, 100000, -1, 0};
     const math_node *g = gold->pm_count ? expand_pm(&c, gold->root, 0) : gold->root;
     const math_node *p = pred->pm_count ? expand_pm(&c, pred->root, 0) : pred->root;
     if (cmp(&c, g, 0, p, 0)) return 1;

@@ -21,7 +21,8 @@ enum {
     MATH_MAX_BITS = 20000,     /* exact numbers larger than this fall back to floating point */
     MATH_MAX_DIGITS = 5000,    /* longer digit runs are read as floating point only */
     MATH_MAX_ITEMS = 256,      /* elements compared in a list, set or matrix */
-    MATH_ARENA_LIMIT = 64 << 20
+    MATH_ARENA_LIMIT = 64 << 20,
+    MATH_MAX_TERMS = 1000      /* terms a \sum or \prod with numeric bounds is expanded into */
 };
 
 /* ---- arena: one per sample; allocation failure is sticky and checked once at the end ---- */
@@ -88,7 +89,8 @@ typedef enum {
     MN_MATRIX,   /* rows x cols kids, row-major */
     MN_REALS,    /* \mathbb{R} */
     MN_EMPTY,    /* empty set */
-    MN_DOTS      /* \ldots inside a list */
+    MN_DOTS,     /* \ldots inside a list */
+    MN_BIGOP     /* \sum / \prod (ops[0] 0 / 1): kids = index variable, lower, upper, term */
 } math_kind;
 
 enum { MF_FLOAT = 1 };

@@ -17,7 +17,7 @@ typedef enum {
     T_DEGREE, T_REL, T_APPROX, T_IN, T_COMMA, T_SEMI, T_COLON, T_DOT,
     T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_LBRACE, T_RBRACE, T_LSET, T_RSET, T_BAR,
     T_FRAC, T_SQRT, T_BEGIN, T_ENDENV, T_AMP, T_ROWSEP, T_CUP, T_CAP, T_SETMINUS, T_REALS,
-    T_EMPTY, T_DOTS, T_LFLOOR, T_RFLOOR, T_LCEIL, T_RCEIL
+    T_EMPTY, T_DOTS, T_LFLOOR, T_RFLOOR, T_LCEIL, T_RCEIL, T_BIGOP
 } tok_kind;
 
 typedef struct {
@@ -379,6 +379,10 @@ static size_t lex_command(lexer *lx, size_t p) {
     if (name_is(nm, nl, "lvert") || name_is(nm, nl, "rvert") || name_is(nm, nl, "vert") ||
         name_is(nm, nl, "mid")) { emit(lx, T_BAR, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "colon")) { emit(lx, T_COLON, 0, nm, nl, 0); return e; }
+    if (name_is(nm, nl, "sum") || name_is(nm, nl, "prod")) {
+        emit(lx, T_BIGOP, nm[0] == 'p', nm, nl, 0);
+        return e;
+    }
     if (name_is(nm, nl, "lfloor")) { emit(lx, T_LFLOOR, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "rfloor")) { emit(lx, T_RFLOOR, 0, nm, nl, 0); return e; }
     if (name_is(nm, nl, "lceil")) { emit(lx, T_LCEIL, 0, nm, nl, 0); return e; }
@@ -674,6 +678,7 @@ static math_node *parse_item(parser *p);
 static math_node *parse_expr(parser *p);
 static math_node *parse_unary(parser *p);
 static math_node *parse_power(parser *p);
+static math_node *parse_term(parser *p);
 
 static int enter(parser *p) {
     if (++p->depth > MATH_MAX_DEPTH) {
@@ -1011,6 +1016,30 @@ static math_node *parse_primary(parser *p) {
         r->kids[1] = NULL;
         break;
     }
+    case T_BIGOP: { /* \sum_{i=1}^{n} term: the index must be a variable set equal to a bound */
+        p->pos++;
+        if (!at(p, T_SUB)) return fail(p, GRPO_MATH_SYNTAX);
+        p->pos++;
+        math_node *from = parse_arg(p);
+        if (!from || !at(p, T_POW)) return fail(p, GRPO_MATH_SYNTAX);
+        p->pos++;
+        math_node *upper = parse_arg(p);
+        if (!upper) return NULL;
+        if (from->kind != MN_REL || from->n != 2 || from->ops[0] != MR_EQ ||
+            !(from->kids[0]->kind == MN_VAR ||
+              (from->kids[0]->kind == MN_CONST && from->kids[0]->name_len == 1))) /* i, e */
+            return fail(p, GRPO_MATH_SYNTAX);
+        math_node *term = parse_term(p);
+        if (!term) return NULL;
+        r = new_node(p, MN_BIGOP, 4);
+        if (!r || !(r->ops = math_alloc(p->a, 1))) return fail(p, GRPO_MATH_TOO_LONG);
+        r->ops[0] = tk->op;
+        r->kids[0] = from->kids[0];
+        r->kids[1] = from->kids[1];
+        r->kids[2] = upper;
+        r->kids[3] = term;
+        break;
+    }
     case T_BEGIN:
         r = parse_matrix(p);
         break;
@@ -1152,7 +1181,7 @@ static math_node *parse_unary(parser *p) {
 static int starts_primary(parser *p) {
     switch (peek(p)->kind) {
     case T_NUM: case T_VAR: case T_CONST: case T_FUNC: case T_FRAC: case T_SQRT: case T_LPAREN:
-    case T_LBRACE: case T_BEGIN: case T_LFLOOR: case T_LCEIL:
+    case T_LBRACE: case T_BEGIN: case T_LFLOOR: case T_LCEIL: case T_BIGOP:
         return 1;
     case T_BAR:
         return p->abs_depth == 0;

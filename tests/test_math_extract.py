@@ -1,6 +1,8 @@
 """Extraction of the final answer: the C scanner against its plain-Python twin
 (grpo_c.reference.math_extract_answer) on generated completions, plus the policy cases."""
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,14 +13,16 @@ from grpo_c.rewards import parse_answer
 FRAGMENTS = ["\\boxed{", "}", "{", "\\boxed ", "\\fbox{", "\\boxedx", "<answer>", "</answer>",
              "The answer is ", "answer: ", "Final Answer", "**", "#### ", "$", "\\(", "\\)",
              "7", "12", "3.5", " and ", ", ", " or ", ".", " ", "\n", "</think>", "x", "\\frac{1}{2}",
-             "\\{", "\\}", "is ", "answers are ", " so ", "\\quad", "\\text{ and }", "=", "\t"]
+             "\\{", "\\}", "is ", "answers are ", " so ", "\\quad", "\\text{ and }", "=", "\t",
+             "wrong ", "not ", " or more", "it is false that the ", " apples", ", since ", " (so",
+             "I ", "a ", " can't ", "Answer $", "\\[", "\\]", "5 and I am sure", "\u00e9"]
 
 
 def c_extract(text, **kw):
     return parse_answer(text, **kw)["extracted"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=20000 if os.environ.get("GRPO_C_SLOW") == "1" else 400, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=14),
        st.sampled_from(["default", "strict", "boxed"]), st.booleans(), st.booleans())
 def test_c_matches_python_twin(parts, mode, gold, after_think):

@@ -49,6 +49,8 @@ ROWS = [
     ("\\binom{5}{2}", "math", "binom(5, 2)"),
     ("\\lfloor x\\rfloor", "math", "floor(x)"),
     ("x_1", "math", "x_1"),
+    ("\\sum_{i=1}^{10} i^2", "math", "sum(i = 1..10, i^(2))"),
+    ("\\prod_{k=1}^{n} k", "math", "prod(k = 1..n, k)"),
     ("x'", "math", "x'"),
     ("\\bar{x}", "math", "\\bar{x}"),
     # noise that is dropped

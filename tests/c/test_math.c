@@ -87,7 +87,9 @@ int main(void) {
     const char *towers[] = {"\\boxed{2^{2^{2^{2^{100}}}}}", "\\boxed{10^10^10}",
                             "\\boxed{9^{9^{9^{9}}}-9^{9^{9^{9}}}}", "\\boxed{(10^{5000})!}",
                             "\\boxed{1e99999}", "\\boxed{0^{-1}}", "\\boxed{\\frac{1}{0}}",
-                            "\\boxed{\\binom{10^{9}}{5}}", "\\boxed{1.5e-999999}"};
+                            "\\boxed{\\binom{10^{9}}{5}}", "\\boxed{1.5e-999999}",
+                            "\\boxed{\\sum_{i=1}^{999}\\sum_{j=1}^{999}\\sum_{k=1}^{999} k}",
+                            "\\boxed{\\prod_{i=1}^{999} 10^{i}}"};
     for (size_t t = 0; t < sizeof towers / sizeof *towers; t++) run_any(towers[t], strlen(towers[t]));
     for (size_t i = 0; i < 20000; i++) buf[i] = (char)('0' + i % 10);
     run_any(buf, 20000);
@@ -109,7 +111,8 @@ int main(void) {
                           "\\max(", "\\min(", "\\gcd(", "\\operatorname{lcm}(", "\\lfloor",
                           "\\rfloor", "\\lceil", "\\rceil", "\\setminus", "\\cap", ":",
                           "\\neq", "\\bar{", "'", "\xc2\xbd", "\xc2\xb2", "\xef\xbc\x95",
-                          "\\text{never }", "\\text{Area} =", ",\\!", "\\binom"};
+                          "\\text{never }", "\\text{Area} =", ",\\!", "\\binom",
+                          "\\sum_{i=1}^{", "\\prod_{k=1}^{999}", "\\sum_{j=0}^{5}", "^{10^{9}}"};
     for (int round = 0; round < 3000; round++) {
         size_t w = 0, k = next_random() % 30;
         for (size_t i = 0; i < k; i++) {
