@@ -41,7 +41,7 @@ static grpo_status check_groups(int64_t n, const int64_t *group_index, int64_t g
 
 /* Count and sum of the scorable values of a contiguous block, then their M2. The vector
  * reduction order is fixed by the build, so the same rewards always give the same bits. */
-static void block_count_sum(const double *x, int64_t k, int64_t *count, double *sum) {
+static inline __attribute__((always_inline)) void block_count_sum(const double *x, int64_t k, int64_t *count, double *sum) {
     double s = 0.0, c = 0.0;
 #pragma omp simd reduction(+ : s, c)
     for (int64_t j = 0; j < k; j++) {
@@ -53,7 +53,7 @@ static void block_count_sum(const double *x, int64_t k, int64_t *count, double *
     *sum = s;
 }
 
-static double block_m2(const double *x, int64_t k, double mean) {
+static inline __attribute__((always_inline)) double block_m2(const double *x, int64_t k, double mean) {
     double s = 0.0;
 #pragma omp simd reduction(+ : s)
     for (int64_t j = 0; j < k; j++) {
@@ -143,21 +143,29 @@ static void batch_stats(const int64_t *count, const double *sum, const double *m
     *bm2 = q;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define FUSED_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FUSED_CLONES
+#endif
+
 /* The common case in one pass over memory: contiguous groups, GRPO, group std or none; each
  * group's statistics and advantages are computed while its rewards are in cache. */
-static void fused_grpo(double *adv, const double *rewards, int64_t group_size, int64_t num_groups,
-                       const grpo_adv_options *opt) {
+FUSED_CLONES static void fused_grpo(double *adv, const double *rewards, int64_t group_size,
+                                    int64_t num_groups, const grpo_adv_options *opt) {
     for (int64_t g = 0; g < num_groups; g++) {
         const double *x = rewards + g * group_size;
         double *a = adv + g * group_size;
-        int64_t count;
-        double sum, lo = INFINITY, hi = -INFINITY;
-        block_count_sum(x, group_size, &count, &sum);
-#pragma omp simd reduction(min : lo) reduction(max : hi)
+        double sum = 0.0, scored = 0.0, lo = INFINITY, hi = -INFINITY;
+#pragma omp simd reduction(+ : sum, scored) reduction(min : lo) reduction(max : hi)
         for (int64_t j = 0; j < group_size; j++) {
-            lo = x[j] < lo ? x[j] : lo;
+            const int ok = x[j] == x[j];
+            sum += ok ? x[j] : 0.0;
+            scored += ok ? 1.0 : 0.0;
+            lo = x[j] < lo ? x[j] : lo; /* NaN compares false: never taken */
             hi = x[j] > hi ? x[j] : hi;
         }
+        const int64_t count = (int64_t)scored;
         /* an all-equal group is centred on its value itself, so its advantages are exactly 0
          * rather than the rounding residue of sum / count */
         double mean = count ? (lo == hi ? lo : sum / (double)count) : 0.0;
