@@ -11,9 +11,20 @@
 #include <math.h>
 #include <stdlib.h>
 
-static inline int64_t group_of(const int64_t *group_index, int64_t group_size, int64_t i) {
-    return group_index ? group_index[i] : i / group_size;
-}
+/* Visits every row i with its group g: group by group for contiguous blocks (no division per
+ * row), in index order through group_index otherwise. */
+#define FOR_EACH_ROW(i, g, body)                                                                 \
+    do {                                                                                         \
+        if (group_index == NULL) {                                                               \
+            for (int64_t g = 0; g < num_groups; g++)                                             \
+                for (int64_t i = g * group_size; i < (g + 1) * group_size; i++) { body }         \
+        } else {                                                                                 \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                int64_t g = group_index[i];                                                      \
+                body                                                                             \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
 
 static grpo_status check_groups(int64_t n, const int64_t *group_index, int64_t group_size,
                                 int64_t num_groups) {
@@ -28,42 +39,28 @@ static grpo_status check_groups(int64_t n, const int64_t *group_index, int64_t g
     return GRPO_OK;
 }
 
-/* Sum of the scorable values of a contiguous block; four partial sums so the loop pipelines
- * without reassociating (the order is fixed, so the result is too). */
+/* Count and sum of the scorable values of a contiguous block, then their M2. The vector
+ * reduction order is fixed by the build, so the same rewards always give the same bits. */
 static void block_count_sum(const double *x, int64_t k, int64_t *count, double *sum) {
-    double s[4] = {0, 0, 0, 0};
-    int64_t c[4] = {0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 4 <= k; j += 4)
-        for (int l = 0; l < 4; l++) {
-            double v = x[j + l];
-            int ok = v == v;
-            s[l] += ok ? v : 0.0;
-            c[l] += ok;
-        }
-    for (; j < k; j++) {
-        double v = x[j];
-        int ok = v == v;
-        s[0] += ok ? v : 0.0;
-        c[0] += ok;
+    double s = 0.0, c = 0.0;
+#pragma omp simd reduction(+ : s, c)
+    for (int64_t j = 0; j < k; j++) {
+        const int ok = x[j] == x[j];
+        s += ok ? x[j] : 0.0;
+        c += ok ? 1.0 : 0.0;
     }
-    *count = c[0] + c[1] + c[2] + c[3];
-    *sum = (s[0] + s[1]) + (s[2] + s[3]);
+    *count = (int64_t)c;
+    *sum = s;
 }
 
 static double block_m2(const double *x, int64_t k, double mean) {
-    double s[4] = {0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 4 <= k; j += 4)
-        for (int l = 0; l < 4; l++) {
-            double d = x[j + l] - mean;
-            s[l] += x[j + l] == x[j + l] ? d * d : 0.0;
-        }
-    for (; j < k; j++) {
-        double d = x[j] - mean;
-        s[0] += x[j] == x[j] ? d * d : 0.0;
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < k; j++) {
+        const double d = x[j] - mean;
+        s += x[j] == x[j] ? d * d : 0.0;
     }
-    return (s[0] + s[1]) + (s[2] + s[3]);
+    return s;
 }
 
 grpo_status grpo_group_stats(int64_t *count, double *sum, double *m2, const double *rewards,
@@ -146,12 +143,58 @@ static void batch_stats(const int64_t *count, const double *sum, const double *m
     *bm2 = q;
 }
 
+/* The common case in one pass over memory: contiguous groups, GRPO, group std or none; each
+ * group's statistics and advantages are computed while its rewards are in cache. */
+static void fused_grpo(double *adv, const double *rewards, int64_t group_size, int64_t num_groups,
+                       const grpo_adv_options *opt) {
+    for (int64_t g = 0; g < num_groups; g++) {
+        const double *x = rewards + g * group_size;
+        double *a = adv + g * group_size;
+        int64_t count;
+        double sum;
+        block_count_sum(x, group_size, &count, &sum);
+        double mean = count ? sum / (double)count : 0.0;
+        int singleton = count == 1 && opt->singleton == GRPO_SINGLETON_RAW;
+        double std = singleton ? 1.0 : group_std(count, block_m2(x, group_size, mean), opt);
+        double centre = singleton ? 0.0 : mean;
+        double inv = opt->scale == GRPO_SCALE_NONE ? 1.0 : 1.0 / (std + opt->eps);
+#pragma omp simd
+        for (int64_t j = 0; j < group_size; j++) {
+            const double v = (x[j] - centre) * inv;
+            a[j] = v == v ? v : 0.0;
+        }
+    }
+}
+
 grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
                                   const int64_t *group_index, int64_t group_size,
                                   int64_t num_groups, const int64_t *count, const double *sum,
                                   const double *m2, const double *lengths,
                                   const grpo_adv_options *opt) {
     if (!(opt->eps > 0.0) || (opt->ddof != 0 && opt->ddof != 1)) return GRPO_ERR_INVALID;
+    if (count == NULL || sum == NULL || m2 == NULL) {
+        grpo_status st = check_groups(n, group_index, group_size, num_groups);
+        if (st != GRPO_OK) return st;
+        if (group_index == NULL && opt->estimator == GRPO_ADV_GRPO && opt->scale != GRPO_SCALE_BATCH) {
+            fused_grpo(adv, rewards, group_size, num_groups, opt);
+            return GRPO_OK;
+        }
+        size_t g_alloc = (size_t)(num_groups > 0 ? num_groups : 1);
+        int64_t *c = malloc(sizeof(int64_t) * g_alloc);
+        double *s = malloc(sizeof(double) * g_alloc * 2);
+        if (!c || !s) {
+            free(c);
+            free(s);
+            return GRPO_ERR_NOMEM;
+        }
+        st = grpo_group_stats(c, s, s + g_alloc, rewards, n, group_index, group_size, num_groups);
+        if (st == GRPO_OK)
+            st = grpo_group_advantages(adv, rewards, n, group_index, group_size, num_groups, c, s,
+                                       s + g_alloc, lengths, opt);
+        free(c);
+        free(s);
+        return st;
+    }
     if (opt->estimator == GRPO_ADV_OPO && lengths == NULL) return GRPO_ERR_INVALID;
     grpo_status st = check_groups(n, group_index, group_size, num_groups);
     if (st != GRPO_OK) return st;
@@ -178,17 +221,17 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
     }
 
     switch (opt->estimator) {
-    case GRPO_ADV_GRPO:
-        for (int64_t i = 0; i < n; i++) {
-            int64_t g = group_of(group_index, group_size, i);
+    case GRPO_ADV_GRPO: {
+        const int scaled = opt->scale != GRPO_SCALE_NONE;
+        FOR_EACH_ROW(i, g, {
             double a = rewards[i] - centre[g];
-            if (opt->scale != GRPO_SCALE_NONE) a *= inv_scale[g];
+            a = scaled ? a * inv_scale[g] : a;
             adv[i] = a == a ? a : 0.0;
-        }
+        });
         break;
+    }
     case GRPO_ADV_RLOO:
-        for (int64_t i = 0; i < n; i++) {
-            int64_t g = group_of(group_index, group_size, i);
+        FOR_EACH_ROW(i, g, {
             int64_t c = count[g];
             double a;
             if (c == 1)
@@ -196,18 +239,17 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
             else
                 a = ((double)c * rewards[i] - sum[g]) / (double)(c - 1);
             adv[i] = a == a ? a : 0.0;
-        }
+        });
         break;
     case GRPO_ADV_GPG: {
         int64_t nonzero = 0;
         for (int64_t i = 0; i < n; i++) nonzero += rewards[i] == rewards[i] && rewards[i] != 0.0;
         double alpha = (double)n / (double)(nonzero > 1 ? nonzero : 1);
-        for (int64_t i = 0; i < n; i++) {
-            int64_t g = group_of(group_index, group_size, i);
+        FOR_EACH_ROW(i, g, {
             int zero_singleton = count[g] == 1 && opt->singleton == GRPO_SINGLETON_ZERO;
             double a = zero_singleton ? 0.0 : alpha * (rewards[i] - centre[g]);
             adv[i] = a == a ? a : 0.0;
-        }
+        });
         break;
     }
     case GRPO_ADV_OPO: {
@@ -218,21 +260,20 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
             return GRPO_ERR_NOMEM;
         }
         double *lsum = wsum + (num_groups > 0 ? num_groups : 1);
-        for (int64_t i = 0; i < n; i++) {
-            if (rewards[i] != rewards[i]) continue;
-            int64_t g = group_of(group_index, group_size, i);
-            wsum[g] += lengths[i] * rewards[i];
-            lsum[g] += lengths[i];
-        }
-        for (int64_t i = 0; i < n; i++) {
-            int64_t g = group_of(group_index, group_size, i);
+        FOR_EACH_ROW(i, g, {
+            if (rewards[i] == rewards[i]) {
+                wsum[g] += lengths[i] * rewards[i];
+                lsum[g] += lengths[i];
+            }
+        });
+        FOR_EACH_ROW(i, g, {
             double a;
             if (count[g] == 1)
                 a = opt->singleton == GRPO_SINGLETON_RAW ? rewards[i] : 0.0;
             else
                 a = rewards[i] - (lsum[g] != 0.0 ? wsum[g] / lsum[g] : 0.0);
             adv[i] = a == a ? a : 0.0;
-        }
+        });
         free(wsum);
         break;
     }
@@ -246,17 +287,18 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
         }
         int64_t *second = best + (num_groups > 0 ? num_groups : 1);
         for (int64_t g = 0; g < num_groups; g++) best[g] = second[g] = -1;
-        for (int64_t i = 0; i < n; i++) {
-            adv[i] = 0.0;
-            if (rewards[i] != rewards[i]) continue;
-            int64_t g = group_of(group_index, group_size, i);
-            if (best[g] < 0 || rewards[i] > rewards[best[g]]) {
-                second[g] = best[g];
-                best[g] = i;
-            } else if (second[g] < 0 || rewards[i] > rewards[second[g]]) {
-                second[g] = i;
+        for (int64_t i = 0; i < n; i++) adv[i] = 0.0;
+        /* rows are visited in index order within each group, so ties keep the first index */
+        FOR_EACH_ROW(i, g, {
+            if (rewards[i] == rewards[i]) {
+                if (best[g] < 0 || rewards[i] > rewards[best[g]]) {
+                    second[g] = best[g];
+                    best[g] = i;
+                } else if (second[g] < 0 || rewards[i] > rewards[second[g]]) {
+                    second[g] = i;
+                }
             }
-        }
+        });
         for (int64_t g = 0; g < num_groups; g++) {
             if (best[g] < 0 || second[g] < 0) continue;
             double a = rewards[best[g]] - rewards[second[g]];
@@ -275,8 +317,9 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
 }
 
 grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *mask, int64_t n,
-                               int64_t t, int ddof, double eps, int eps_is_floor) {
-    if (n < 0 || t < 0 || (ddof != 0 && ddof != 1) || !(eps > 0.0)) return GRPO_ERR_INVALID;
+                               int64_t t, int ddof, double eps, int eps_is_floor, double count_eps) {
+    if (n < 0 || t < 0 || (ddof != 0 && ddof != 1) || !(eps > 0.0) || !(count_eps >= 0.0))
+        return GRPO_ERR_INVALID;
     int64_t tokens = 0;
     double total = 0.0;
     for (int64_t i = 0; i < n; i++) {
@@ -285,7 +328,8 @@ grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *ma
         tokens += len;
         total += (double)len * adv[i];
     }
-    double mean = tokens ? total / (double)tokens : 0.0;
+    double count = (double)tokens + count_eps;
+    double mean = count > 0 ? total / count : 0.0;
     double m2 = 0.0;
     for (int64_t i = 0; i < n; i++) {
         int64_t len = 0;
@@ -293,7 +337,8 @@ grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *ma
         double d = adv[i] - mean;
         m2 += (double)len * d * d;
     }
-    double var = tokens - ddof > 0 ? m2 / (double)(tokens - ddof) : 0.0;
+    double var = count > 0 ? m2 / count : 0.0;
+    if (ddof == 1) var = tokens > 1 ? var * (double)tokens / (double)(tokens - 1) : 0.0;
     double inv = 1.0 / sqrt(eps_is_floor ? (var > eps ? var : eps) : var + eps);
     for (int64_t i = 0; i < n; i++) {
         double v = (adv[i] - mean) * inv;

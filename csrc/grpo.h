@@ -99,8 +99,9 @@ grpo_status grpo_merge_group_stats(int64_t *count_a, double *sum_a, double *m2_a
                                    const double *m2_b, int64_t num_groups);
 
 /* Advantages (N,) of `rewards` against the given group statistics (from grpo_group_stats, or
- * merged across shards). `lengths` (N,) is read by GRPO_ADV_OPO only; GRPO_ADV_GPG's N and
- * nonzero count are the local batch's. */
+ * merged across shards); with count, sum or m2 NULL the statistics are those of `rewards`.
+ * `lengths` (N,) is read by GRPO_ADV_OPO only; GRPO_ADV_GPG's N and nonzero count are the local
+ * batch's. */
 grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
                                   const int64_t *group_index, int64_t group_size,
                                   int64_t num_groups, const int64_t *count, const double *sum,
@@ -109,9 +110,10 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
 
 /* Token whitening of REINFORCE++-baseline (verl masked_whiten, OpenRLHF batch whitening):
  * x[i,t] = adv[i] where mask, then (x - mean) / sqrt(var (+|max) eps) over the masked tokens of
- * the batch, times the mask. out and mask are (N, T). */
+ * the batch, times the mask. Means divide by (tokens + count_eps) (verl's masked_mean adds
+ * 1e-8). out and mask are (N, T). */
 grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *mask, int64_t n,
-                               int64_t t, int ddof, double eps, int eps_is_floor);
+                               int64_t t, int ddof, double eps, int eps_is_floor, double count_eps);
 
 /* ---------------------------------------------------------------- policy loss
  *

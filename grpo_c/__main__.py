@@ -1,4 +1,4 @@
-"""Command line: ``python -m grpo_c`` runs a short worked example of the whole path."""
+"""Command line: ``python -m grpo_c`` runs a short worked example of the whole numeric path."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    import grpo_c
+    from grpo_c._example import main as example
 
-    print(f"grpo_c {grpo_c.__version__}")
-    for key, value in grpo_c.build_info().items():
-        print(f"  {key}: {value}")
-    return 0
+    return example()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ _NEUTRAL = {
     "whiten_ddof": 1,
     "whiten_eps": 1e-8,
     "whiten_eps_mode": "add",
+    "whiten_std": True,
+    "clip": None,
     "stats": None,
 }
 
@@ -84,8 +86,11 @@ def _openrlhf(framework: dict, neutral: dict) -> dict:
     name = take(framework, "advantage_estimator", "group_norm", neutral, "estimator", "scale")
     choice("advantage_estimator", name, tuple(_OPENRLHF_ESTIMATORS))
     estimator, scale = _OPENRLHF_ESTIMATORS[name]
+    clip = take(framework, "reward_clip_range", (-10.0, 10.0), neutral, "clip")
+    std = not take(framework, "no_std_norm", False, neutral, "whiten_std")
     return {"estimator": estimator, "scale": scale, "eps": 1e-9, "singleton": "error",
-            "whiten_ddof": 0, "whiten_eps": 1e-8, "whiten_eps_mode": "floor"}
+            "whiten_ddof": 0, "whiten_eps": 1e-8, "whiten_eps_mode": "floor", "clip": clip,
+            "whiten_std": std}
 
 
 _TRANSLATORS = {None: _neutral, "trl": _trl, "verl": _verl, "openrlhf": _openrlhf}
@@ -205,6 +210,9 @@ def _combine(rewards: np.ndarray, weights: Any, multi_objective: str, index, siz
         raise ValueError(f"weights: expected {r} weights (one per reward function), got shape {w.shape}")
     choice("multi_objective", multi_objective, ("sum_then_normalize", "normalize_then_sum"))
     cols = rewards.astype(np.float64, copy=False)
+    # unscorable = no function judged the row; a NaN z-score of a judged row (its group had one
+    # judged member) counts as 0 in the sum, as in TRL
+    unscorable = np.isnan(cols).all(axis=1)
     if multi_objective == "normalize_then_sum":
         zs = np.empty_like(cols)
         for k in range(r):
@@ -217,7 +225,6 @@ def _combine(rewards: np.ndarray, weights: Any, multi_objective: str, index, siz
             gidx = np.arange(cols.shape[0]) // size if index is None else index
             zs[np.isnan(std[gidx]), k] = np.nan
         cols = zs
-    unscorable = np.isnan(cols).all(axis=1)
     combined = np.nansum(cols * w, axis=1)
     combined[unscorable] = np.nan
     return combined
@@ -249,7 +256,8 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
         Neutral names: ``estimator`` ("grpo", "rloo", "opo", "gpg", "passk",
         "reinforce_baseline"), ``scale`` ("group", "batch", "none"), ``eps``, ``ddof``,
         ``std_mode`` ("plus_eps" or verl-vectorized "floor_plus_eps"), ``singleton`` ("zero",
-        "raw" = mean 0 and std 1 as verl, "error"), ``weights``, ``multi_objective``,
+        "raw" = mean 0 and std 1 as verl, "error"), ``clip`` ((lo, hi) bounds of the per-row
+        advantage, OpenRLHF's ``reward_clip_range``), ``weights``, ``multi_objective``,
         ``lengths`` (OPO), ``mask`` ((N, T), token whitening for "reinforce_baseline" and the
         default OPO lengths), ``whiten_ddof``, ``whiten_eps``, ``whiten_eps_mode`` ("add" or
         "floor"), ``stats`` (a merged :class:`GroupStats`, for distributed batches).
@@ -295,15 +303,16 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
     arr = np.ascontiguousarray(arr, dtype=np.float64)
 
     stats = opts["stats"]
-    if stats is None:
-        stats = GroupStats(*_core.group_stats(arr, index, size, groups))
-    elif not isinstance(stats, GroupStats) or stats.count.shape != (groups,):
+    if stats is not None and (not isinstance(stats, GroupStats) or stats.count.shape != (groups,)):
         raise ValueError(f"stats: expected a GroupStats over {groups} groups")
+    if stats is None and (singleton == "error" or estimator == "passk"):
+        stats = GroupStats(*_core.group_stats(arr, index, size, groups))
     if singleton == "error" and np.any(stats.count == 1):
         raise ValueError("rewards: a group has a single scorable reward (singleton='error'); "
                          "group estimators need at least 2 per group")
     if estimator == "passk" and np.any(stats.count < 2):
         raise ValueError("rewards: pass@k needs at least 2 scorable rewards per group")
+    count, total, m2 = (None, None, None) if stats is None else (stats.count, stats.sum, stats.m2)
 
     mask = opts["mask"]
     if mask is not None:
@@ -319,13 +328,25 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
 
     core_estimator = _ESTIMATORS[estimator] if estimator != "reinforce_baseline" else 0
     core_scale = _SCALES[scale] if estimator != "reinforce_baseline" else _SCALES["none"]
-    adv = _core.group_advantages(arr, index, size, groups, stats.count, stats.sum, stats.m2, lengths,
+    adv = _core.group_advantages(arr, index, size, groups, count, total, m2, lengths,
                                  core_estimator, core_scale, _STD_MODES[std_mode],
                                  _SINGLETONS[singleton] or 0, eps, ddof)
+    if opts["clip"] is not None:
+        lo, hi = opts["clip"]
+        if not lo <= hi:
+            raise ValueError(f"clip: the bounds (lo, hi) = {opts['clip']!r} are inverted")
+        np.clip(adv, lo, hi, out=adv)
     if estimator == "reinforce_baseline":
         if mask is None:
             raise ValueError("mask: reinforce_baseline whitens over tokens and needs the (N, T) mask")
         mode = choice("whiten_eps_mode", opts["whiten_eps_mode"], ("add", "floor"))
-        adv = _core.whiten_tokens(adv, mask, choice("whiten_ddof", opts["whiten_ddof"], (0, 1)),
-                                  positive("whiten_eps", opts["whiten_eps"]), mode == "floor")
+        if opts["whiten_std"]:
+            # verl's masked means divide by count + 1e-8; OpenRLHF's by the count
+            adv = _core.whiten_tokens(adv, mask, choice("whiten_ddof", opts["whiten_ddof"], (0, 1)),
+                                      positive("whiten_eps", opts["whiten_eps"]), mode == "floor",
+                                      1e-8 if mode == "add" else 0.0)
+        else:
+            on = mask.astype(bool)
+            tokens = max(int(on.sum()), 1)
+            adv = np.where(on, adv[:, None] - (adv[:, None] * on).sum() / tokens, 0.0)
     return adv

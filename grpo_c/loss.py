@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,7 +316,7 @@ def _denominator(value: Any, b: int, t: int) -> float:
 
 
 def _aggregation(name: str, den: Any, scale: Any, b: int, t: int) -> tuple:
-    choice("aggregation", name, tuple(_AGG))
+    choice("kl_aggregation" if name not in _AGG else "aggregation", name, tuple(_AGG))
     mode, clamp = _AGG[name]
     scale = float(scale)
     if not math.isfinite(scale):
@@ -411,8 +412,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
                  truncated, preset, per_token, grad_out, num_threads, plain: bool,
                  **options: Any) -> PolicyLossOutput:
     """policy_loss; ``plain=True`` runs the core's token-by-token path (the fast path's oracle)."""
-    preset = check_preset(preset)
-    opts = resolve("policy_loss", preset, options, _NEUTRAL, _TRANSLATORS)
+    plan = _plan_for(check_preset(preset), options, rollout_logp is not None)
     threads = resolve_threads(num_threads)
 
     logp_arr = np.asarray(logp)
@@ -427,7 +427,68 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         if trunc.shape != (b,):
             raise ValueError(f"truncated: expected shape ({b},), got {trunc.shape}")
         mask_arr = (mask_arr.astype(bool) & ~trunc.astype(bool)[:, None]).view(np.uint8)
+    kl_coef = plan["core"]["kl_coef"]
+    if kl_coef != 0 and ref_logp is None:
+        raise ValueError("ref_logp: required when the KL coefficient (beta / kl_coef) is not 0")
+    if plan["needs_rollout"] and rollout_logp is None:
+        raise ValueError("rollout_logp: required for importance-sampling correction (is_level / "
+                         "vllm_importance_sampling_correction / is_correction)")
+    if plan["ratio_against_rollout"]:
+        old_logp = rollout_logp
+    policy_mask = None
+    if plan["quantile"] < 1.0:
+        if entropies is None:
+            raise ValueError("entropies: required when top_entropy_quantile < 1")
+        policy_mask = _entropy_mask(entropies, mask_arr, plan["quantile"])
 
+    agg_name, den, scale = plan["policy_agg"]
+    if agg_name == "luspo":
+        # TRL multiplies the loss tensor by the row lengths and averages it over its own shape:
+        # (B, 1) for a pure sequence-level loss, else (B, T).
+        sequence_shaped = plan["luspo_sequence"] and policy_mask is None
+        agg_name, den = ("seq_mean_token_sum", float(b)) if sequence_shaped else ("length_weighted", None)
+    if agg_name == "batch_mean":   # GMPO: a plain mean over the rows
+        agg_name, den = "seq_mean_token_mean_all_rows", float(b)
+    policy_agg = _aggregation(agg_name, den, scale, b, t)
+    kl_agg = policy_agg if plan["kl_agg"] is None else _aggregation(*plan["kl_agg"], b, t)
+
+    adv = np.asarray(advantages)
+    if plan["surrogate"] == "vespo" and adv.ndim != 1:
+        raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
+    raw, grad, per_tok = _core.policy_loss(
+        logp=logp_arr, old_logp=old_logp, ref_logp=ref_logp if kl_coef != 0 else None,
+        rollout_logp=rollout_logp, advantages=adv, mask=mask_arr, is_weights=is_weights,
+        policy_mask=policy_mask, grad_out=grad_out, per_token=per_token, policy_agg=policy_agg,
+        kl_agg=kl_agg, num_threads=threads, plain=plain, **plan["core"])
+    metrics = _metrics(raw, preset, plan["surrogate"], kl_coef)
+    if preset == "trl" and entropies is not None:
+        ent = np.asarray(entropies, dtype=np.float64)
+        m = mask_arr.astype(bool)
+        metrics["entropy"] = float(np.where(m, ent, 0.0).sum() / max(m.sum(), 1))
+    if preset == "trl" and plan["ratio_level"] == "sequence" and plan["surrogate"] == "ppo" and adv.ndim == 1:
+        metrics.update(_trl_sequence_clip_metrics(logp_arr, logp_arr if old_logp is None else old_logp,
+                                                  adv, mask_arr, plan["clip"][0], plan["clip"][1]))
+    return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
+
+
+def _plan_for(preset: str | None, options: dict, has_rollout: bool) -> dict:
+    """The resolved, validated options; cached, since a training loop repeats the same ones."""
+    try:
+        key = (preset, tuple(sorted(options.items())), has_rollout)
+        hash(key)
+    except TypeError:   # an unhashable option value (a list): resolve without the cache
+        return _plan(preset, options, has_rollout)
+    return _cached_plan(key)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_plan(key: tuple) -> dict:
+    preset, items, has_rollout = key
+    return _plan(preset, dict(items), has_rollout)
+
+
+def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
+    opts = resolve("policy_loss", preset, options, _NEUTRAL, _TRANSLATORS)
     surrogate = choice("surrogate", opts["surrogate"], tuple(_SURROGATE))
     ratio_level = choice("ratio_level", opts["ratio_level"], tuple(_RATIO))
     clip_low = nonnegative("clip_low", opts["clip_low"])
@@ -446,21 +507,16 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     kl_coef = float(opts["kl_coef"])
     if not math.isfinite(kl_coef):
         raise ValueError(f"kl_coef: expected a finite number, got {kl_coef!r}")
-    if kl_coef != 0 and ref_logp is None:
-        raise ValueError("ref_logp: required when the KL coefficient (beta / kl_coef) is not 0")
     kl_estimator = choice("kl_estimator", opts["kl_estimator"], tuple(_KL))
 
     # Importance weights from the rollout engine's log-probs.
     is_level, is_mode, is_bounds = opts["is_level"], opts["is_mode"], opts["is_bounds"]
     trl_is = opts.pop("_trl_is", None)
-    if opts.pop("_ratio_against_rollout", False):
-        if rollout_logp is None:
-            raise ValueError("rollout_logp: required for is_correction")
-        old_logp = rollout_logp
+    ratio_against_rollout = opts.pop("_ratio_against_rollout", False)
     if trl_is is not None:
         correction, mode, clip_max, clip_min = trl_is
         if correction is None:
-            correction = rollout_logp is not None
+            correction = has_rollout
         if correction:
             mode = choice("vllm_importance_sampling_mode", mode,
                           ("sequence_mask", "sequence_truncate", "token_mask", "token_truncate"))
@@ -468,46 +524,17 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
             is_bounds = (clip_min, clip_max)
     choice("is_level", is_level, tuple(_IS_LEVEL))
     choice("is_mode", is_mode, ("truncate", "mask"))
-    if is_level is not None and rollout_logp is None:
-        raise ValueError("rollout_logp: required for importance-sampling correction (is_level / "
-                         "vllm_importance_sampling_correction / is_correction)")
     is_lo, is_hi = _clamp_pair("is_bounds", is_bounds)
-
     threshold = opts["off_policy_threshold"]
-    threshold = math.nan if threshold is None else float(threshold)
     quantile = float(opts["top_entropy_quantile"])
     if not 0.0 < quantile <= 1.0:
         raise ValueError(f"top_entropy_quantile: expected a value in (0, 1], got {quantile!r}")
-    policy_mask = None
-    if quantile < 1.0:
-        if entropies is None:
-            raise ValueError("entropies: required when top_entropy_quantile < 1")
-        policy_mask = _entropy_mask(entropies, mask_arr, quantile)
-
-    agg_name = opts["aggregation"]
-    if agg_name == "luspo":
-        # TRL multiplies the loss tensor by the row lengths and averages it over its own shape:
-        # (B, 1) for a pure sequence-level loss, else (B, T).
-        sequence_shaped = (ratio_level == "sequence" and kl_coef == 0 and policy_mask is None
-                           and is_level in (None, "sequence"))
-        agg_name, den = ("seq_mean_token_sum", float(b)) if sequence_shaped else ("length_weighted", None)
-        opts["denominator"] = den
-    if agg_name == "batch_mean":   # GMPO: a plain mean over the rows
-        agg_name, opts["denominator"] = "seq_mean_token_mean_all_rows", float(b)
-    policy_agg = _aggregation(agg_name, opts["denominator"], opts["scale"], b, t)
-    if opts["kl_aggregation"] is None:
-        kl_agg = policy_agg
-    else:
-        kl_agg = _aggregation(opts["kl_aggregation"], opts["kl_denominator"],
-                              opts["scale"] if opts["kl_scale"] is None else opts["kl_scale"], b, t)
-
-    adv = np.asarray(advantages)
-    if surrogate == "vespo" and adv.ndim != 1:
-        raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
-    raw, grad, per_tok = _core.policy_loss(
-        logp=logp_arr, old_logp=old_logp, ref_logp=ref_logp if kl_coef != 0 else None,
-        rollout_logp=rollout_logp, advantages=adv, mask=mask_arr, is_weights=is_weights,
-        policy_mask=policy_mask, grad_out=grad_out, per_token=per_token,
+    choice("aggregation", opts["aggregation"], tuple(_AGG) + ("luspo", "batch_mean"))
+    kl_agg = None
+    if opts["kl_aggregation"] is not None:
+        kl_agg = (opts["kl_aggregation"], opts["kl_denominator"],
+                  opts["scale"] if opts["kl_scale"] is None else opts["kl_scale"])
+    core = dict(
         ratio_level=_RATIO[ratio_level], surrogate=_SURROGATE[surrogate], eps_low=clip_low,
         eps_high=clip_high, dual_clip=0.0 if dual is None else float(dual),
         delta=0.0 if delta is None else float(delta), log_ratio_min=ratio_lo, log_ratio_max=ratio_hi,
@@ -515,22 +542,21 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         vespo_k_pos=float(opts["vespo_k"][0]), vespo_lambda_pos=float(opts["vespo_lambda"][0]),
         vespo_k_neg=float(opts["vespo_k"][1]), vespo_lambda_neg=float(opts["vespo_lambda"][1]),
         is_level=_IS_LEVEL[is_level], is_mask=is_mode == "mask", is_min=is_lo, is_max=is_hi,
-        is_log_clamp=_clamp_pair("is_log_clamp", opts["is_log_clamp"])[1], opsm_threshold=threshold,
+        is_log_clamp=_clamp_pair("is_log_clamp", opts["is_log_clamp"])[1],
+        opsm_threshold=math.nan if threshold is None else float(threshold),
         kl_coef=kl_coef, kl_estimator=_KL[kl_estimator],
         kl_straight_through=bool(opts["kl_straight_through"]),
         kl_ratio_weighted=bool(opts["kl_ratio_weighted"]),
         kl_log_clamp=_clamp_pair("kl_log_clamp", opts["kl_log_clamp"])[1],
-        kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1],
-        policy_agg=policy_agg, kl_agg=kl_agg, num_threads=threads, plain=plain)
-    metrics = _metrics(raw, preset, surrogate, kl_coef)
-    if preset == "trl" and entropies is not None:
-        ent = np.asarray(entropies, dtype=np.float64)
-        m = mask_arr.astype(bool)
-        metrics["entropy"] = float(np.where(m, ent, 0.0).sum() / max(m.sum(), 1))
-    if preset == "trl" and ratio_level == "sequence" and surrogate == "ppo" and adv.ndim == 1:
-        metrics.update(_trl_sequence_clip_metrics(logp_arr, logp_arr if old_logp is None else old_logp,
-                                                  adv, mask_arr, clip_low, clip_high))
-    return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
+        kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1])
+    return {
+        "core": core, "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
+        "quantile": quantile, "needs_rollout": is_level is not None or ratio_against_rollout,
+        "ratio_against_rollout": ratio_against_rollout,
+        "policy_agg": (opts["aggregation"], opts["denominator"], opts["scale"]), "kl_agg": kl_agg,
+        "luspo_sequence": ratio_level == "sequence" and kl_coef == 0 and quantile == 1.0
+                          and is_level in (None, "sequence"),
+    }
 
 
 def _trl_sequence_clip_metrics(logp, old, adv, mask, clip_low, clip_high) -> dict:

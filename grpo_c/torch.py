@@ -56,8 +56,9 @@ class _PolicyLoss(torch.autograd.Function):
     def backward(ctx, grad_output):
         (grad,) = ctx.saved_tensors
         dtype, device = ctx.target
-        scaled = grad.to(device=device) * grad_output.to(device=device, dtype=grad.dtype)
-        return scaled.to(dtype), None, None
+        # the saved gradient is ours alone (backward runs once), so it is scaled in place
+        grad = grad.mul_(grad_output.to(device="cpu", dtype=grad.dtype))
+        return grad.to(device=device, dtype=dtype), None, None
 
 
 def grpo_loss(logp: torch.Tensor, old_logp: torch.Tensor | None, advantages: torch.Tensor,

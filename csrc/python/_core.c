@@ -155,15 +155,18 @@ static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *k
     if (!rewards) goto fail;
     npy_intp n = PyArray_DIM(rewards, 0);
     if (group_args(index_obj, n, group_size, num_groups, &index) < 0) goto fail;
-    count = binding_array(count_obj, "count", NPY_INT64, "iu", 1, 1);
-    sum = binding_array(sum_obj, "sum", NPY_FLOAT64, "biuf", 1, 1);
-    m2 = binding_array(m2_obj, "m2", NPY_FLOAT64, "biuf", 1, 1);
-    if (!count || !sum || !m2) goto fail;
-    if (PyArray_DIM(count, 0) != num_groups || same_shape(sum, count, "sum", "count") < 0 ||
-        same_shape(m2, count, "m2", "count") < 0) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_ValueError, "count: expected %zd groups", num_groups);
-        goto fail;
+    /* statistics are optional: without them the core uses those of `rewards` */
+    if (count_obj != Py_None || sum_obj != Py_None || m2_obj != Py_None) {
+        count = binding_array(count_obj, "count", NPY_INT64, "iu", 1, 1);
+        sum = count ? binding_array(sum_obj, "sum", NPY_FLOAT64, "biuf", 1, 1) : NULL;
+        m2 = sum ? binding_array(m2_obj, "m2", NPY_FLOAT64, "biuf", 1, 1) : NULL;
+        if (!count || !sum || !m2) goto fail;
+        if (PyArray_DIM(count, 0) != num_groups || same_shape(sum, count, "sum", "count") < 0 ||
+            same_shape(m2, count, "m2", "count") < 0) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "count: expected %zd groups", num_groups);
+            goto fail;
+        }
     }
     if (optional_array(lengths_obj, "lengths", NPY_FLOAT64, "biuf", 1, 1, &lengths) < 0) goto fail;
     if (lengths && same_shape(lengths, rewards, "lengths", "rewards") < 0) goto fail;
@@ -173,8 +176,9 @@ static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *k
     Py_BEGIN_ALLOW_THREADS
     st = grpo_group_advantages(PyArray_DATA(adv), PyArray_DATA(rewards), n,
                                index ? PyArray_DATA(index) : NULL, group_size, num_groups,
-                               PyArray_DATA(count), PyArray_DATA(sum), PyArray_DATA(m2),
-                               lengths ? PyArray_DATA(lengths) : NULL, &opt);
+                               count ? PyArray_DATA(count) : NULL, sum ? PyArray_DATA(sum) : NULL,
+                               m2 ? PyArray_DATA(m2) : NULL, lengths ? PyArray_DATA(lengths) : NULL,
+                               &opt);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "group_advantages");
@@ -191,13 +195,13 @@ fail:
 }
 
 static PyObject *py_whiten_tokens(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"advantages", "mask", "ddof", "eps", "eps_is_floor", NULL};
+    static char *kwlist[] = {"advantages", "mask", "ddof", "eps", "eps_is_floor", "count_eps", NULL};
     PyObject *adv_obj, *mask_obj;
     int ddof, floor;
-    double eps;
+    double eps, count_eps;
     PyArrayObject *adv = NULL, *mask = NULL, *out = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOidp", kwlist, &adv_obj, &mask_obj, &ddof,
-                                     &eps, &floor))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOidpd", kwlist, &adv_obj, &mask_obj, &ddof,
+                                     &eps, &floor, &count_eps))
         return NULL;
     adv = binding_array(adv_obj, "advantages", NPY_FLOAT64, "biuf", 1, 1);
     mask = adv ? binding_array(mask_obj, "mask", NPY_UINT8, "biuf", 2, 2) : NULL;
@@ -211,7 +215,7 @@ static PyObject *py_whiten_tokens(PyObject *self, PyObject *args, PyObject *kwar
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
     st = grpo_whiten_tokens(PyArray_DATA(out), PyArray_DATA(adv), PyArray_DATA(mask),
-                            PyArray_DIM(mask, 0), PyArray_DIM(mask, 1), ddof, eps, floor);
+                            PyArray_DIM(mask, 0), PyArray_DIM(mask, 1), ddof, eps, floor, count_eps);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "whiten_tokens");

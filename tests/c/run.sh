@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/tests/c/bin"
 mkdir -p "$out"
 cc=${CC:-gcc}
-flags=(-std=c11 -O1 -g -D_GNU_SOURCE -pthread -fno-omit-frame-pointer
+flags=(-std=c11 -O1 -g -D_GNU_SOURCE -pthread -fopenmp-simd -fno-omit-frame-pointer
        -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Wno-unused-parameter
        -I"$root/csrc")
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0

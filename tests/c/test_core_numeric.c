@@ -1,0 +1,113 @@
+/* The numeric kernels under the sanitizers: advantages on hand-computed cases, merge exactness,
+ * the policy loss fast path against its plain twin on random input with masked garbage, and the
+ * documented error codes. */
+#include "check.h"
+#include "grpo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double uniform(unsigned *state) {
+    *state = *state * 1103515245u + 12345u;
+    return (double)((*state >> 8) & 0xffffff) / 16777216.0;
+}
+
+static void test_advantages(void) {
+    const double rewards[6] = {1.0, 0.0, 0.5, 0.5, NAN, 2.0};
+    double adv[6];
+    grpo_adv_options opt = {GRPO_ADV_GRPO, GRPO_SCALE_GROUP, GRPO_STD_PLUS_EPS, GRPO_SINGLETON_ZERO, 1e-4, 1};
+    CHECK(grpo_group_advantages(adv, rewards, 6, NULL, 2, 3, NULL, NULL, NULL, NULL, &opt) == GRPO_OK);
+    CHECK_CLOSE(adv[0], 0.5 / (sqrt(0.5) + 1e-4), 1e-12);
+    CHECK_CLOSE(adv[1], -0.5 / (sqrt(0.5) + 1e-4), 1e-12);
+    CHECK(adv[2] == 0.0 && adv[3] == 0.0); /* all-equal group */
+    CHECK(adv[4] == 0.0 && adv[5] == 0.0); /* one scorable member: NaN std -> 0 */
+    opt.singleton = GRPO_SINGLETON_RAW;
+    opt.eps = 1e-6;
+    CHECK(grpo_group_advantages(adv, rewards, 6, NULL, 2, 3, NULL, NULL, NULL, NULL, &opt) == GRPO_OK);
+    CHECK_CLOSE(adv[5], 2.0 / (1.0 + 1e-6), 1e-12);
+
+    /* shards merge to the whole batch exactly enough */
+    const int64_t ids[6] = {0, 1, 0, 1, 0, 1};
+    int64_t c1[2], c2[2], cw[2];
+    double s1[2], s2[2], sw[2], q1[2], q2[2], qw[2];
+    CHECK(grpo_group_stats(c1, s1, q1, rewards, 3, ids, 0, 2) == GRPO_OK);
+    CHECK(grpo_group_stats(c2, s2, q2, rewards + 3, 3, ids + 3, 0, 2) == GRPO_OK);
+    CHECK(grpo_group_stats(cw, sw, qw, rewards, 6, ids, 0, 2) == GRPO_OK);
+    CHECK(grpo_merge_group_stats(c1, s1, q1, c2, s2, q2, 2) == GRPO_OK);
+    for (int g = 0; g < 2; g++) {
+        CHECK(c1[g] == cw[g]);
+        CHECK_CLOSE(s1[g], sw[g], 1e-12);
+        CHECK_CLOSE(q1[g], qw[g], 1e-12);
+    }
+    /* errors */
+    CHECK(grpo_group_advantages(adv, rewards, 5, NULL, 2, 3, NULL, NULL, NULL, NULL, &opt) == GRPO_ERR_SHAPE);
+    const int64_t bad_ids[2] = {0, 7};
+    CHECK(grpo_group_stats(c1, s1, q1, rewards, 2, bad_ids, 0, 2) == GRPO_ERR_INVALID);
+    opt.eps = 0.0;
+    CHECK(grpo_group_advantages(adv, rewards, 6, NULL, 2, 3, NULL, NULL, NULL, NULL, &opt) == GRPO_ERR_INVALID);
+}
+
+static void test_policy_loss_fast_equals_plain(void) {
+    const int64_t b = 7, t = 333;
+    unsigned state = 12345;
+    float *l = malloc(sizeof(float) * b * t), *o = malloc(sizeof(float) * b * t);
+    float *ref = malloc(sizeof(float) * b * t), *adv = malloc(sizeof(float) * b);
+    float *g_fast = malloc(sizeof(float) * b * t), *g_plain = malloc(sizeof(float) * b * t);
+    uint8_t *mask = malloc((size_t)(b * t));
+    for (int64_t i = 0; i < b * t; i++) {
+        mask[i] = uniform(&state) < 0.8;
+        l[i] = mask[i] ? (float)(-3.0 * uniform(&state)) : NAN;
+        o[i] = mask[i] ? l[i] + (float)(uniform(&state) - 0.5) : INFINITY;
+        ref[i] = mask[i] ? l[i] + (float)(0.4 * (uniform(&state) - 0.5)) : -INFINITY;
+    }
+    for (int64_t i = 0; i < b; i++) adv[i] = (float)(uniform(&state) - 0.5);
+    grpo_loss_options opt;
+    grpo_loss_options_init(&opt);
+    opt.kl_coef = 0.04;
+    opt.dual_clip = 3.0;
+    opt.log_ratio_min = -20;
+    opt.log_ratio_max = 20;
+    opt.kl_log_clamp = 20;
+    opt.kl_value_clamp = 10;
+    for (int threads = 1; threads <= 2; threads++) {
+        opt.num_threads = threads;
+        grpo_loss_metrics fast, plain;
+        CHECK(grpo_policy_loss(&fast, g_fast, NULL, GRPO_F32, l, o, ref, NULL, adv, 0, mask, NULL, 0,
+                               NULL, b, t, &opt) == GRPO_OK);
+        CHECK(grpo_policy_loss_plain(&plain, g_plain, NULL, GRPO_F32, l, o, ref, NULL, adv, 0, mask,
+                                     NULL, 0, NULL, b, t, &opt) == GRPO_OK);
+        CHECK(isfinite(fast.loss));
+        CHECK_CLOSE(fast.loss, plain.loss, 1e-12);
+        CHECK_CLOSE(fast.kl_mean, plain.kl_mean, 1e-12);
+        CHECK(fast.clip_low == plain.clip_low && fast.clipfrac == plain.clipfrac);
+        int bad = 0;
+        for (int64_t i = 0; i < b * t; i++) {
+            bad += fabsf(g_fast[i] - g_plain[i]) > 1e-6f * (fabsf(g_plain[i]) + 1e-12f);
+            bad += !mask[i] && g_fast[i] != 0.0f;
+        }
+        CHECK(bad == 0);
+    }
+    /* documented refusals */
+    grpo_loss_metrics m;
+    opt.kl_coef = 0.1;
+    CHECK(grpo_policy_loss(&m, g_fast, NULL, GRPO_F32, l, o, NULL, NULL, adv, 0, mask, NULL, 0, NULL,
+                           b, t, &opt) == GRPO_ERR_INVALID);
+    opt.kl_coef = 0.0;
+    opt.dual_clip = 0.5;
+    CHECK(grpo_policy_loss(&m, g_fast, NULL, GRPO_F32, l, o, NULL, NULL, adv, 0, mask, NULL, 0, NULL,
+                           b, t, &opt) == GRPO_ERR_INVALID);
+    free(l);
+    free(o);
+    free(ref);
+    free(adv);
+    free(g_fast);
+    free(g_plain);
+    free(mask);
+}
+
+int main(void) {
+    test_advantages();
+    test_policy_loss_fast_equals_plain();
+    CHECK_DONE();
+}

@@ -1,0 +1,194 @@
+"""group_advantages / group_stats against torch restatements of TRL, verl and OpenRLHF."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, HealthCheck
+from hypothesis import strategies as st
+
+import frameworks as fw
+import grpo_c
+
+RTOL, ATOL = 1e-6, 1e-9
+
+
+@st.composite
+def grouped_rewards(draw, nan=False, min_size=2):
+    groups = draw(st.integers(1, 6))
+    size = draw(st.integers(min_size, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    kind = draw(st.sampled_from(["binary", "normal", "equal", "mixed"]))
+    r = {"binary": lambda: rng.integers(0, 2, groups * size).astype(float),
+         "normal": lambda: rng.normal(size=groups * size),
+         "equal": lambda: np.full(groups * size, 0.7),
+         "mixed": lambda: np.where(rng.random(groups * size) < 0.5, 1.0, rng.normal(size=groups * size))}[kind]()
+    if nan:
+        r[rng.random(r.shape) < 0.25] = np.nan
+    return r, size
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=grouped_rewards(nan=True, min_size=1), scale=st.sampled_from(["group", "batch", "none", True, False]))
+def test_trl_sum_then_normalize(data, scale):
+    r, size = data
+    ours = grpo_c.group_advantages(r, preset="trl", num_generations=size, scale_rewards=scale)
+    ref = fw.trl_advantages(torch.tensor(r)[:, None], num_generations=size, scale_rewards=scale).numpy()
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=ATOL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=grouped_rewards(min_size=1), k=st.integers(1, 3), seed=st.integers(0, 1000),
+       agg=st.sampled_from(["sum_then_normalize", "normalize_then_sum"]))
+def test_trl_multi_reward(data, k, seed, agg):
+    r, size = data
+    rng = np.random.default_rng(seed)
+    rewards = np.stack([r] + [rng.normal(size=r.shape) for _ in range(k - 1)], axis=1)
+    rewards[rng.random(rewards.shape) < 0.2] = np.nan
+    weights = rng.random(k) + 0.5
+    ours = grpo_c.group_advantages(rewards, preset="trl", num_generations=size, reward_weights=weights,
+                                   multi_objective_aggregation=agg)
+    ref = fw.trl_advantages(torch.tensor(rewards), reward_weights=torch.tensor(weights), num_generations=size,
+                            multi_objective_aggregation=agg).numpy()
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=ATOL)
+
+
+def _verl_inputs(r, size, seed):
+    rng = np.random.default_rng(seed)
+    n = r.shape[0]
+    t = 5
+    mask = rng.random((n, t)) < 0.7
+    mask[:, 0] = True
+    token_rewards = np.zeros((n, t))
+    last = mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)
+    token_rewards[np.arange(n), last] = r
+    perm = rng.permutation(n)
+    index = np.array([f"uid{i // size}" for i in range(n)], dtype=object)[perm]
+    return token_rewards[perm], mask[perm], index, r[perm]
+
+
+def mask_tokens_le_one(r, seed):
+    return _verl_inputs(r, 1, seed)[1].sum() <= 1
+
+
+@pytest.mark.parametrize("name", ["grpo", "grpo_vectorized", "grpo_passk", "rloo", "rloo_vectorized",
+                                  "opo", "gpg", "reinforce_plus_plus_baseline"])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=grouped_rewards(min_size=1), seed=st.integers(0, 1000), norm=st.booleans())
+def test_verl_estimators(name, data, seed, norm):
+    r, size = data
+    if name == "grpo_passk" and size < 2:
+        return
+    if name == "reinforce_plus_plus_baseline" and mask_tokens_le_one(r, seed):
+        return  # verl's masked_whiten raises on fewer than 2 tokens
+    tok, mask, index, scores = _verl_inputs(r, size, seed)
+    kw = {"norm_adv_by_std_in_grpo": norm} if name in ("grpo", "grpo_vectorized", "grpo_passk") else {}
+    ref, _ = fw.VERL_ADVANTAGE_ESTIMATORS[name](torch.tensor(tok), torch.tensor(mask, dtype=torch.float64),
+                                                index, **kw)
+    ours = grpo_c.group_advantages(scores, group_ids=index, preset="verl", adv_estimator=name, mask=mask, **kw)
+    if ours.ndim == 1:
+        ours = ours[:, None] * mask
+    np.testing.assert_allclose(ours, ref.numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["group_norm", "dr_grpo", "rloo", "reinforce_baseline"])
+@settings(max_examples=80, deadline=None)
+@given(data=grouped_rewards(min_size=2), seed=st.integers(0, 1000), no_std=st.booleans())
+def test_openrlhf_estimators(name, data, seed, no_std):
+    r, size = data
+    r = r * 20  # reach OpenRLHF's reward clip range
+    mask = np.random.default_rng(seed).random((r.shape[0], 4)) < 0.8
+    mask[:, 0] = True
+    kw = {"no_std_norm": no_std} if name == "reinforce_baseline" else {}
+    ref = fw.openrlhf_advantages(torch.tensor(r), size, name, action_mask=torch.tensor(mask, dtype=torch.float64),
+                                 **kw).numpy()
+    ours = grpo_c.group_advantages(r, preset="openrlhf", n_samples_per_prompt=size, advantage_estimator=name,
+                                   mask=mask, **kw)
+    if ours.ndim == 1:
+        ours = ours[:, None] * mask
+    np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=ATOL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=grouped_rewards(nan=True), cut=st.integers(0, 100))
+def test_group_stats_merge_equals_whole_batch(data, cut):
+    r, size = data
+    ids = np.repeat(np.arange(r.shape[0] // size), size)
+    k = cut % (r.shape[0] + 1)
+    groups = r.shape[0] // size
+    a = grpo_c.group_stats(r[:k], group_ids=ids[:k], num_groups=groups)
+    b = grpo_c.group_stats(r[k:], group_ids=ids[k:], num_groups=groups)
+    whole = grpo_c.group_stats(r, group_size=size)
+    merged = a.merge(b)
+    np.testing.assert_array_equal(merged.count, whole.count)
+    np.testing.assert_allclose(merged.sum, whole.sum, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(merged.m2, whole.m2, rtol=1e-9, atol=1e-12)
+    # advantages from merged shard statistics equal the whole-batch ones
+    full = grpo_c.group_advantages(r, group_size=size)
+    sharded = np.concatenate([
+        grpo_c.group_advantages(r[:k], group_ids=ids[:k], num_groups=groups, stats=merged) if k else np.zeros(0),
+        grpo_c.group_advantages(r[k:], group_ids=ids[k:], num_groups=groups, stats=merged) if k < len(r) else np.zeros(0)])
+    np.testing.assert_allclose(sharded, full, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(data=grouped_rewards(nan=True), seed=st.integers(0, 1000))
+def test_group_ids_any_order_equals_contiguous(data, seed):
+    r, size = data
+    perm = np.random.default_rng(seed).permutation(r.shape[0])
+    ids = np.repeat(np.arange(r.shape[0] // size), size)
+    contiguous = grpo_c.group_advantages(r, group_size=size)
+    shuffled = grpo_c.group_advantages(r[perm], group_ids=ids[perm])
+    np.testing.assert_allclose(shuffled, contiguous[perm], rtol=1e-12, atol=1e-15)
+
+
+def test_all_equal_and_singleton_groups():
+    r = np.array([1.0, 1.0, 1.0, 0.5])
+    np.testing.assert_array_equal(grpo_c.group_advantages(r[:3], group_size=3), 0.0)
+    # singleton: TRL gives 0, verl grpo gives s / (1 + eps), rloo_vectorized 0, OpenRLHF refuses
+    assert grpo_c.group_advantages([0.5], group_size=1, preset="trl")[0] == 0.0
+    assert grpo_c.group_advantages([0.5], group_size=1, preset="verl")[0] == pytest.approx(0.5 / (1 + 1e-6))
+    assert grpo_c.group_advantages([0.5], group_size=1, preset="verl", adv_estimator="rloo_vectorized")[0] == 0.0
+    with pytest.raises(ValueError, match="single scorable"):
+        grpo_c.group_advantages([0.5, 1.0], group_size=1, preset="openrlhf")
+
+
+def test_results_do_not_depend_on_input_dtype_or_layout():
+    r = np.random.default_rng(0).random(64)
+    base = grpo_c.group_advantages(r, group_size=8)
+    np.testing.assert_array_equal(grpo_c.group_advantages(r.astype(np.float32).astype(np.float64), group_size=8),
+                                  grpo_c.group_advantages(r.astype(np.float32), group_size=8))
+    strided = np.repeat(r, 2)[::2]
+    np.testing.assert_array_equal(grpo_c.group_advantages(strided, group_size=8), base)
+    ro = r.copy()
+    ro.setflags(write=False)
+    np.testing.assert_array_equal(grpo_c.group_advantages(ro, group_size=8), base)
+    ints = np.array([0, 1, 1, 0])
+    np.testing.assert_allclose(grpo_c.group_advantages(ints, group_size=2), grpo_c.group_advantages(ints.astype(float), group_size=2))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: grpo_c.group_advantages([1.0, 2.0, 3.0], group_size=2), ValueError, "group_size.*divide"),
+    (lambda: grpo_c.group_advantages([], group_size=1), ValueError, "empty"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0]), ValueError, "exactly one of group_size"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, group_ids=[0, 0]), ValueError, "exactly one"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=0), ValueError, "group_size"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, eps=0.0), ValueError, "eps"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, eps=-1.0), ValueError, "eps"),
+    (lambda: grpo_c.group_advantages(["a", "b"], group_size=2), TypeError, "rewards"),
+    (lambda: grpo_c.group_advantages([1 + 2j, 1.0], group_size=2), TypeError, "rewards"),
+    (lambda: grpo_c.group_advantages([[[1.0]]], group_size=1), ValueError, "shape"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_ids=[0]), ValueError, "group_ids"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, scale="median"), ValueError, "scale"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, estimator="ppo"), ValueError, "estimator"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, preset="trl", loss_type="grpo"), TypeError, "unknown option"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, preset="trl", scale="none", scale_rewards="group"),
+     ValueError, "same thing"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, preset="nemo"), ValueError, "preset"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, estimator="opo"), ValueError, "lengths"),
+    (lambda: grpo_c.group_advantages([[1.0, 2.0]], group_size=1, weights=[1.0]), ValueError, "weights"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=1, estimator="reinforce_baseline"), ValueError, "mask"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_ids=[0, 5], num_groups=2), ValueError, "group_ids"),
+])
+def test_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
