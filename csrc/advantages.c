@@ -151,9 +151,16 @@ static void fused_grpo(double *adv, const double *rewards, int64_t group_size, i
         const double *x = rewards + g * group_size;
         double *a = adv + g * group_size;
         int64_t count;
-        double sum;
+        double sum, lo = INFINITY, hi = -INFINITY;
         block_count_sum(x, group_size, &count, &sum);
-        double mean = count ? sum / (double)count : 0.0;
+#pragma omp simd reduction(min : lo) reduction(max : hi)
+        for (int64_t j = 0; j < group_size; j++) {
+            lo = x[j] < lo ? x[j] : lo;
+            hi = x[j] > hi ? x[j] : hi;
+        }
+        /* an all-equal group is centred on its value itself, so its advantages are exactly 0
+         * rather than the rounding residue of sum / count */
+        double mean = count ? (lo == hi ? lo : sum / (double)count) : 0.0;
         int singleton = count == 1 && opt->singleton == GRPO_SINGLETON_RAW;
         double std = singleton ? 1.0 : group_std(count, block_m2(x, group_size, mean), opt);
         double centre = singleton ? 0.0 : mean;

@@ -242,6 +242,290 @@ grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per
                                    int is_weights_per_token, const uint8_t *policy_mask,
                                    int64_t b, int64_t t, const grpo_loss_options *opt);
 
+/* ---- sandbox: running untrusted programs (csrc/sandbox.c) ---- */
+
+/* How one sandboxed run ended, before any comparison with expected output. */
+typedef enum grpo_sandbox_status {
+    GRPO_SANDBOX_EXITED = 0,       /* exited on its own; exit_code says how */
+    GRPO_SANDBOX_SIGNALED = 1,     /* died of a signal we did not send (signal says which) */
+    GRPO_SANDBOX_CPU_LIMIT = 2,    /* used its CPU time */
+    GRPO_SANDBOX_WALL_LIMIT = 3,   /* still running at the wall-clock deadline; we killed it */
+    GRPO_SANDBOX_MEMORY_LIMIT = 4, /* failed under the address-space limit (heuristic, see .c) */
+    GRPO_SANDBOX_OUTPUT_LIMIT = 5, /* stdout/stderr passed its cap, or a file passed file_bytes */
+    GRPO_SANDBOX_EXEC_FAILED = 6,  /* the program could not be started (sys_errno says why) */
+    GRPO_SANDBOX_ERROR = 7         /* the sandbox failed to set up (sys_errno, error_step) */
+} grpo_sandbox_status;
+
+enum { GRPO_SANDBOX_NS_AUTO = 0, GRPO_SANDBOX_NS_REQUIRE = 1, GRPO_SANDBOX_NS_OFF = 2 };
+
+/* Isolation layers, as bits of grpo_sandbox_result.isolation and grpo_sandbox_probe(). */
+#define GRPO_SANDBOX_ISO_USERNS 0x01u   /* own user namespace; no capabilities after exec */
+#define GRPO_SANDBOX_ISO_PIDNS 0x02u    /* own PID namespace: every descendant dies with the run */
+#define GRPO_SANDBOX_ISO_NETNS 0x04u    /* own network namespace: no interface but a down lo */
+#define GRPO_SANDBOX_ISO_LANDLOCK 0x08u /* filesystem: read-only system paths, read-write run dir */
+#define GRPO_SANDBOX_ISO_SECCOMP 0x10u  /* syscall filter: no inet sockets, ptrace, mount, ... */
+#define GRPO_SANDBOX_ISO_NOFORK 0x20u   /* the program may create threads but no processes */
+#define GRPO_SANDBOX_ISO_PGROUP 0x40u   /* fallback: own process group, killed as a whole */
+#define GRPO_SANDBOX_ISO_LANDLOCK_NET 0x80u    /* Landlock denies TCP bind/connect */
+#define GRPO_SANDBOX_ISO_LANDLOCK_SCOPE 0x100u /* Landlock confines signals and abstract sockets */
+#define GRPO_SANDBOX_ISO_PIDS_CGROUP 0x400u /* own pids cgroup: pids.max caps processes and
+                                               threads; everything in it is killed after */
+#define GRPO_SANDBOX_ISO_TMPFS 0x200u  /* run dir is a private size-limited tmpfs: total writes
+                                           are bounded and vanish with the run */
+
+typedef struct grpo_sandbox_limits {
+    double wall_seconds;      /* deadline from start, CLOCK_MONOTONIC; > 0 */
+    double cpu_seconds;       /* CPU time (RLIMIT_CPU, whole seconds, rounded up); > 0 */
+    int64_t memory_bytes;     /* RLIMIT_AS of the program; 0 = unlimited */
+    int64_t file_bytes;       /* RLIMIT_FSIZE: largest file the program may write */
+    int64_t stdout_bytes;     /* capture cap; passing it is GRPO_SANDBOX_OUTPUT_LIMIT */
+    int64_t stderr_bytes;     /* capture cap, likewise */
+    int64_t collect_bytes;    /* largest file read back through job.collect */
+    int max_processes;        /* 1: no new processes (threads allowed); > 1: RLIMIT_NPROC */
+    int max_tasks;            /* processes + threads, through a pids cgroup where one can be
+                                 made (and RLIMIT_NPROC); 0: no cap */
+    int open_files;           /* RLIMIT_NOFILE */
+    int namespaces;           /* GRPO_SANDBOX_NS_AUTO, _REQUIRE (fail rather than fall back)
+                                 or _OFF (always the fallback) */
+} grpo_sandbox_limits;
+
+/* A file written into the fresh run directory before the program starts. */
+typedef struct grpo_sandbox_file {
+    const char *name;  /* NUL-terminated, no '/', not "." or ".." */
+    const char *data;
+    size_t len;
+    int executable;    /* nonzero: mode 0700, else 0600 */
+} grpo_sandbox_file;
+
+typedef struct grpo_sandbox_job {
+    const char *const *argv;      /* NULL-terminated; argv[0] absolute, or ./name in the run dir */
+    const char *const *env;       /* extra NAME=value entries (NULL-terminated) or NULL */
+    const grpo_sandbox_file *files;
+    int64_t n_files;
+    const char *stdin_data;
+    size_t stdin_len;
+    const char *const *read_paths; /* extra read-only paths (interpreter prefix), NULL-terminated */
+    const char *temp_root;        /* where the run directory is made; NULL: $TMPDIR or /tmp */
+    const char *collect;          /* a file of the run directory to read back, or NULL */
+    int channel;                  /* nonzero: fd 3 is a pipe, captured into result.channel */
+    const grpo_sandbox_limits *limits; /* this job's own limits, or NULL: the call's */
+} grpo_sandbox_job;
+
+typedef struct grpo_sandbox_result {
+    grpo_sandbox_status status;
+    int exit_code;            /* valid for GRPO_SANDBOX_EXITED */
+    int signal;               /* the signal that ended the program, or 0 */
+    double wall_seconds;
+    double cpu_seconds;       /* user + system of the program and its reaped children */
+    int64_t max_rss_bytes;    /* peak RSS; includes the caller's own at spawn (vfork-style) */
+    char *out, *err, *channel, *collected; /* owned; free with grpo_sandbox_result_free */
+    size_t out_len, err_len, channel_len, collected_len;
+    unsigned isolation;       /* GRPO_SANDBOX_ISO_* bits that were active for this run */
+    int sys_errno;            /* errno behind EXEC_FAILED / ERROR / a namespace fallback */
+    const char *error_step;   /* static text naming the failed step, or NULL */
+} grpo_sandbox_result;
+
+/* Runs one program in a fresh temporary directory with the given limits; the directory is
+ * removed (never following symlinks) and every process reaped before returning. Safe to call
+ * from many threads at once. GRPO_OK means `result` describes the run (which may itself be a
+ * GRPO_SANDBOX_ERROR); other statuses mean bad arguments or no memory. */
+grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
+                             const grpo_sandbox_limits *limits);
+
+/* n independent runs on up to num_workers threads; results[i] belongs to jobs[i]. */
+grpo_status grpo_sandbox_run_batch(grpo_sandbox_result *results, const grpo_sandbox_job *jobs,
+                                   int64_t n, const grpo_sandbox_limits *limits,
+                                   int num_workers);
+
+void grpo_sandbox_result_free(grpo_sandbox_result *result);
+
+/* Which layers this process can get right now (GRPO_SANDBOX_ISO_* bits); *ns_errno is the
+ * errno of the namespace attempt (0 when it worked), *landlock_abi the Landlock ABI or 0. */
+unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi);
+
+/* Output comparators for stdin/stdout tests.
+ * EXACT: byte equality. LINES: each line right-trimmed, trailing blank lines dropped, then the
+ * same number of equal lines (an extra or missing line fails). TOKENS: equal sequences of
+ * whitespace-separated tokens. FLOAT: TOKENS, but two tokens that both parse as numbers are equal
+ * when |a-b| <= max(abs_tol, rel_tol*|b|) (integers compare exactly, digit by digit). */
+typedef enum grpo_compare_mode {
+    GRPO_COMPARE_EXACT = 0,
+    GRPO_COMPARE_LINES = 1,
+    GRPO_COMPARE_TOKENS = 2,
+    GRPO_COMPARE_FLOAT = 3
+} grpo_compare_mode;
+
+grpo_status grpo_compare_output(int *equal, const char *actual, size_t actual_len,
+                                const char *expected, size_t expected_len,
+                                grpo_compare_mode mode, double rel_tol, double abs_tol);
+
+/* ---------------------------------------------------------------- text rewards */
+/* Rule rewards over completion texts (csrc/text_rewards.c, csrc/lang.c). A batch is N
+ * grpo_str; s == NULL marks a missing completion, whose reward is NaN. Every scanner is
+ * linear in its input; bytes are UTF-8 and invalid sequences never fail a call. */
+
+typedef struct grpo_str {
+    const char *s;
+    size_t len;
+} grpo_str;
+
+typedef enum grpo_format_mode {
+    GRPO_FORMAT_OPENR1 = 0, /* open-r1 format_reward: ^O\n.*?\nC\nA\n.*?\nE$ (DOTALL|MULTILINE) */
+    GRPO_FORMAT_THINK = 1,  /* TRL think_format_reward: ^O(?!.*O)(.*?)C.*$ (DOTALL|MULTILINE) */
+    GRPO_FORMAT_STRICT = 2, /* one think block then one answer block, both non-blank, nothing
+                               but whitespace around them, no tag inside a block */
+    GRPO_FORMAT_CODE = 3    /* open-r1 code_format_reward: an answer holding ```lang ... ``` */
+} grpo_format_mode;
+
+/* Tags default to <think> </think> <answer> </answer> when their s is NULL. */
+typedef struct grpo_format_opts {
+    int mode;              /* grpo_format_mode */
+    int think_prefilled;   /* the prompt already ends with the think open tag (plus "\n" in
+                              GRPO_FORMAT_OPENR1/CODE): the text starts inside the think block */
+    grpo_str think_open, think_close, answer_open, answer_close;
+    grpo_str code_language; /* GRPO_FORMAT_CODE: the word after the opening fence */
+} grpo_format_opts;
+
+/* out[N] = 1 if texts[i] has the format, 0 if not, NaN if texts[i] is missing. `languages`
+ * (NULL or N entries) overrides opts->code_language per text in GRPO_FORMAT_CODE; an entry with
+ * s == NULL gives NaN. Tags are 1..85 bytes. */
+grpo_status grpo_format_reward(float *out, const grpo_str *texts, int64_t n,
+                               const grpo_str *languages, const grpo_format_opts *opts,
+                               int num_threads);
+
+/* open-r1 tag_count_reward: 0.25 for each of think_open+"\n", "\n"+think_close+"\n",
+ * "\n"+answer_open+"\n", "\n"+answer_close occurring exactly once (non-overlapping count, as
+ * Python's str.count). Only the tags of opts are used. */
+grpo_status grpo_tag_count_reward(float *out, const grpo_str *texts, int64_t n,
+                                  const grpo_format_opts *opts, int num_threads);
+
+/* open-r1 reasoning_steps_reward: matches of
+ * (Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,) without MULTILINE, \d being
+ * Unicode decimal digits; out[i] = min(1, count / steps_for_full), counts[i] (may be NULL)
+ * the match count. */
+grpo_status grpo_reasoning_steps_reward(float *out, int64_t *counts, const grpo_str *texts,
+                                        int64_t n, double steps_for_full, int num_threads);
+
+/* Repetition penalty (Demystifying Long CoT, App. C.2): (1 - unique n-grams / n-grams) *
+ * max_penalty over whitespace-separated words (Python str.split() whitespace), 0 when there
+ * are fewer than `ngram` words. fold_ascii_case compares ASCII letters case-insensitively;
+ * lowercasing beyond ASCII is the caller's. */
+grpo_status grpo_repetition_words(float *out, const grpo_str *texts, int64_t n, int64_t ngram,
+                                  double max_penalty, int fold_ascii_case, int num_threads);
+
+/* The same over token ids: sequence i is ids[offsets[i] .. offsets[i+1]) (offsets has N+1
+ * entries, non-decreasing). */
+grpo_status grpo_repetition_ids(float *out, const int64_t *ids, const int64_t *offsets,
+                                int64_t n, int64_t ngram, double max_penalty, int num_threads);
+
+/* Scripts of the language-consistency reward (bit masks). Scriptio continua scripts count
+ * one unit per code point. */
+enum {
+    GRPO_SCRIPT_LATIN = 0, GRPO_SCRIPT_CYRILLIC, GRPO_SCRIPT_GREEK, GRPO_SCRIPT_ARMENIAN,
+    GRPO_SCRIPT_HEBREW, GRPO_SCRIPT_ARABIC, GRPO_SCRIPT_DEVANAGARI, GRPO_SCRIPT_BENGALI,
+    GRPO_SCRIPT_GURMUKHI, GRPO_SCRIPT_GUJARATI, GRPO_SCRIPT_TAMIL, GRPO_SCRIPT_TELUGU,
+    GRPO_SCRIPT_KANNADA, GRPO_SCRIPT_MALAYALAM, GRPO_SCRIPT_THAI, GRPO_SCRIPT_LAO,
+    GRPO_SCRIPT_GEORGIAN, GRPO_SCRIPT_HANGUL, GRPO_SCRIPT_HIRAGANA, GRPO_SCRIPT_KATAKANA,
+    GRPO_SCRIPT_HAN, GRPO_SCRIPT_KHMER, GRPO_SCRIPT_MYANMAR, GRPO_SCRIPT_ETHIOPIC,
+    GRPO_SCRIPT_COUNT
+};
+
+typedef enum grpo_lang_region {
+    GRPO_LANG_THINK = 0, /* the think block (see grpo_language_consistency) */
+    GRPO_LANG_ALL = 1    /* the whole text */
+} grpo_lang_region;
+
+typedef struct grpo_lang_opts {
+    uint32_t target_scripts;  /* bit (1u << GRPO_SCRIPT_x) per script of the target language */
+    int region;               /* grpo_lang_region */
+    grpo_str think_open, think_close; /* default <think> </think> */
+    double continua_weight;   /* weight of one Han/kana/Thai/... code point; 1.0 by default */
+    double min_units;         /* fewer weighted units than this: the reward is NaN */
+    double threshold;         /* > 0: out = 1 if the proportion >= threshold else 0 */
+    int ignore_acronyms;      /* all-caps Latin words of <= 5 letters are neutral */
+} grpo_lang_opts;
+
+/* Language consistency (DeepSeek-R1 2.3.3): the weighted share of letter units of the target
+ * scripts among all letter units of the chain of thought, after excluding code, LaTeX, URLs,
+ * e-mail addresses and tags. The chain of thought is the text after the first think_open up to
+ * the next think_close (or the end); with no think_open, the text up to the first think_close;
+ * with neither, the whole text. out[N]; target[N], other[N] (weighted unit counts), hist[N *
+ * GRPO_SCRIPT_COUNT] (raw units per script), invalid[N] (invalid UTF-8 sequences) and
+ * excluded[N] (bytes skipped as code, math, markup or URLs: a large share can mean text hidden
+ * from the reward, e.g. in an unclosed fence) may be NULL. */
+grpo_status grpo_language_consistency(float *out, double *target, double *other, int64_t *hist,
+                                      int64_t *invalid, int64_t *excluded, const grpo_str *texts,
+                                      int64_t n, const grpo_lang_opts *opts, int num_threads);
+
+/* ---------------------------------------------------------------- math answers */
+/* The accuracy reward of R1-style training: extract the final answer of a completion, parse it
+ * (LaTeX or plain math) and compare it with the gold answer. Verdict policy: docs/math.md.
+ * Strings are UTF-8 bytes with explicit lengths; any byte string is accepted. */
+
+typedef enum grpo_math_extract {
+    GRPO_MATH_EXTRACT_DEFAULT = 0, /* last box; else last <answer>; else "#### n"; else an anchor */
+    GRPO_MATH_EXTRACT_STRICT = 1,  /* open-r1: a box, or an anchor followed by $..$ / \(..\) / \[..\] */
+    GRPO_MATH_EXTRACT_BOXED = 2    /* only \boxed / \fbox */
+} grpo_math_extract;
+
+typedef struct grpo_math_options {
+    int extract;          /* grpo_math_extract */
+    int after_think;      /* 1: only the text after the last "</think>" counts; none -> no answer */
+    int strict_latex;     /* 1: reject malformed shorthand such as \frac12 (open-r1 parity) */
+    double float_rel_tol; /* relative tolerance when a decimal is involved; <= 0 means 1e-6 */
+} grpo_math_options;
+
+/* Default options (the recommended policy). */
+grpo_math_options grpo_math_default_options(void);
+
+typedef enum grpo_math_reason {
+    GRPO_MATH_OK = 0,
+    GRPO_MATH_NO_ANSWER = 1,   /* no box, answer tag or anchor found */
+    GRPO_MATH_TRUNCATED = 2,   /* the last box is not closed */
+    GRPO_MATH_EMPTY = 3,       /* the answer is empty */
+    GRPO_MATH_TOO_LONG = 4,    /* the answer exceeds the parse bound */
+    GRPO_MATH_TOO_DEEP = 5,    /* nesting exceeds the depth bound */
+    GRPO_MATH_SYNTAX = 6,      /* the answer is not math we can read */
+    GRPO_MATH_NO_THINK_END = 7 /* after_think is set and there is no "</think>" */
+} grpo_math_reason;
+
+typedef enum grpo_math_kind {
+    GRPO_MATH_KIND_NONE = 0, GRPO_MATH_KIND_MATH = 1, GRPO_MATH_KIND_TEXT = 2,
+    GRPO_MATH_KIND_CHOICE = 3
+} grpo_math_kind;
+
+/* Inspection of one answer. `answer_begin/answer_end` locate the extracted answer in the input
+ * (for joined multi-box answers, the span covering them); `extracted` receives the text that was
+ * parsed (box contents joined by ", " when several boxes form one answer) and `normalized` a
+ * canonical rendering of the parse; both NUL-terminated and truncated to their capacity. */
+typedef struct grpo_math_parsed {
+    int kind;   /* grpo_math_kind */
+    int reason; /* grpo_math_reason */
+    int source; /* 0 none, 1 box, 2 answer tag, 3 anchor, 4 whole text (golds), 5 "####" */
+    size_t answer_begin, answer_end;
+    size_t extracted_len; /* full length of the extracted text, even when truncated on output */
+} grpo_math_parsed;
+
+/* is_gold: 1 parses `s` as a gold answer (box, "#### n", an anchored phrase, or the whole text),
+ * 0 as a completion. `opt` may be NULL for the defaults (also in the functions below). */
+grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extracted_cap,
+                            char *normalized, size_t normalized_cap,
+                            const char *s, size_t len, int is_gold,
+                            const grpo_math_options *opt);
+
+/* *verdict: 1 equal, 0 not equal or no answer, -1 the gold cannot be parsed. `pred` is read as a
+ * completion when pred_is_completion is 1, else as an answer the way golds are. */
+grpo_status grpo_math_equal(int *verdict, const char *gold, size_t gold_len, const char *pred,
+                            size_t pred_len, int pred_is_completion,
+                            const grpo_math_options *opt);
+
+/* out[i] = 1.0 / 0.0 for completion i against gold i, NaN where the gold cannot be parsed.
+ * One arena per sample (bounded by 64 MiB); results do not depend on num_threads. */
+grpo_status grpo_math_accuracy(float *out, int64_t n, const char *const *completions,
+                               const size_t *completion_lens, const char *const *golds,
+                               const size_t *gold_lens, const grpo_math_options *opt,
+                               int num_threads);
+
 #ifdef __cplusplus
 }
 #endif

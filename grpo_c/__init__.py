@@ -6,7 +6,7 @@ rule rewards of DeepSeek-R1 (math accuracy, code execution, format, language con
 
 from __future__ import annotations
 
-from grpo_c import _core
+from grpo_c import _core, rewards
 from grpo_c._threads import get_num_threads, set_num_threads
 from grpo_c.advantages import GroupStats, group_advantages, group_stats
 from grpo_c.loss import PolicyLossOutput, policy_loss
@@ -22,6 +22,7 @@ __all__ = [
     "group_advantages",
     "group_stats",
     "policy_loss",
+    "rewards",
     "set_num_threads",
 ]
 

@@ -9,10 +9,12 @@ arithmetic, which is the stance of the C core (they never influence results).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
+from grpo_c.rewards.text import SCRIPTS as _SCRIPTS
+from grpo_c.rewards.text import target_scripts as _target_scripts
 
-__all__ = ["group_stats", "group_advantages", "whiten_tokens", "policy_loss"]
 
 # ------------------------------------------------------------------------------ advantages
 
@@ -330,3 +332,719 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
     }
     metrics["loss"] = metrics["policy_loss"] + kl_coef * metrics["kl_loss"]
     return metrics, grad, per_token
+
+
+# ------------------------------------------------------------------ code output comparators (branch sandbox)
+# Twin of grpo_compare_output (csrc/code_compare.c).
+
+_WS = " \t\n\r\v\f"
+
+
+def _lines(s: str) -> list[str]:
+    s = s.strip(_WS)
+    return [line.strip(_WS) for line in s.split("\n")] if s else []
+
+
+def _numbers_equal(a: str, b: str, rel_tol: float, abs_tol: float) -> bool:
+    integer = re.compile(r"[-+]?[0-9]+\Z")
+    decimal = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+    if integer.match(a) and integer.match(b):
+        return int(a) == int(b)
+    if not (decimal.match(a) and decimal.match(b)) or len(a) >= 128 or len(b) >= 128:
+        return False
+    x, y = float(a), float(b)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    return abs(x - y) <= max(abs_tol, rel_tol * abs(y))
+
+
+def compare_output(actual: str, expected: str, mode: str, rel_tol: float = 1e-6,
+                   abs_tol: float = 1e-6) -> bool:
+    """exact | lines | tokens | float, as documented in csrc/grpo.h."""
+    if mode == "exact":
+        return actual == expected
+    if mode == "lines":
+        return _lines(actual) == _lines(expected)
+    ta, tb = actual.split(), expected.split()
+    if mode == "tokens":
+        return ta == tb
+    return len(ta) == len(tb) and all(
+        a == b or _numbers_equal(a, b, rel_tol, abs_tol) for a, b in zip(ta, tb))
+
+# ------------------------------------------------------------------ text rewards (branch text)
+# The peers' own rules, restated: regexes run by Python's `re`, loops over Python lists.
+# This section imports what it uses, so that it stands alone when the file is merged.
+
+
+
+def _tag_regex(think=("<think>", "</think>"), answer=("<answer>", "</answer>")):
+    o, c = (re.escape(t) for t in think)
+    a, e = (re.escape(t) for t in answer)
+    return o, c, a, e
+
+
+def format_reward(text, mode="openr1", prefilled=False, think=("<think>", "</think>"),
+                  answer=("<answer>", "</answer>"), language="python"):
+    """1.0/0.0 by the peer regex of `mode` (openr1, think, code) or the strict rule."""
+    if text is None:
+        return math.nan
+    o, c, a, e = _tag_regex(think, answer)
+    if mode == "openr1":
+        pattern, prefix = rf"^{o}\n.*?\n{c}\n{a}\n.*?\n{e}$", think[0] + "\n"
+    elif mode == "code":
+        lang = re.escape(language)
+        pattern = rf"^{o}\n.*?\n{c}\n{a}\n.*?```{lang}.*?```.*?\n{e}$"
+        prefix = think[0] + "\n"
+    elif mode == "think":
+        pattern, prefix = rf"^{o}(?!.*{o})(.*?){c}.*$", think[0]
+    elif mode == "strict":
+        return strict_format_reward(text, prefilled, think, answer)
+    else:
+        raise ValueError(mode)
+    if prefilled:
+        text = prefix + text
+    return 1.0 if re.match(pattern, text, re.DOTALL | re.MULTILINE) else 0.0
+
+
+def strict_format_reward(text, prefilled=False, think=("<think>", "</think>"),
+                         answer=("<answer>", "</answer>")):
+    """One non-blank think block, one non-blank answer block, whitespace only around them."""
+    tags = [*think, *answer]
+    if prefilled:
+        text = think[0] + text
+    else:
+        text = text.lstrip(" \t\n\r\f\v")
+    if not text.startswith(think[0]):
+        return 0.0
+    rest = text[len(think[0]):]
+    if think[1] not in rest:
+        return 0.0
+    body, rest = rest.split(think[1], 1)
+    rest = rest.lstrip(" \t\n\r\f\v")
+    if not rest.startswith(answer[0]):
+        return 0.0
+    rest = rest[len(answer[0]):]
+    if answer[1] not in rest:
+        return 0.0
+    body2, tail = rest.split(answer[1], 1)
+    for b in (body, body2):
+        if not b.strip(" \t\n\r\f\v") or any(t in b for t in tags):
+            return 0.0
+    return 1.0 if not tail.strip(" \t\n\r\f\v") else 0.0
+
+
+def tag_count_reward(text, think=("<think>", "</think>"), answer=("<answer>", "</answer>")):
+    if text is None:
+        return math.nan
+    pieces = [think[0] + "\n", "\n" + think[1] + "\n", "\n" + answer[0] + "\n", "\n" + answer[1]]
+    return sum(0.25 for p in pieces if text.count(p) == 1)
+
+
+def reasoning_steps_reward(text, steps_for_full=3.0):
+    if text is None:
+        return math.nan
+    pattern = r"(Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,)"
+    return min(1.0, len(re.findall(pattern, text)) / steps_for_full)
+
+
+def repetition_penalty(units, ngram_size=3, max_penalty=-1.0):
+    """open-r1/TRL: units are text.lower().split() words or token ids."""
+    if len(units) < ngram_size:
+        return 0.0
+    ngrams = list(zip(*[units[i:] for i in range(ngram_size)]))
+    return (1 - len(set(ngrams)) / len(ngrams)) * max_penalty
+
+
+def kimi_length(lengths, correct):
+    lo, hi = min(lengths), max(lengths)
+    if lo == hi:
+        return [0.0] * len(lengths)
+    out = []
+    for n, ok in zip(lengths, correct):
+        lam = 0.5 - (n - lo) / (hi - lo)
+        out.append(lam if ok else min(0, lam))
+    return out
+
+
+def cosine_length(length, correct, min_value_wrong=-1.0, max_value_wrong=-0.5,
+                  min_value_correct=0.5, max_value_correct=1.0, max_len=1000, clip=False):
+    progress = length / max_len
+    if clip:
+        progress = min(progress, 1.0)
+    cosine = math.cos(progress * math.pi)
+    lo, hi = ((min_value_correct, max_value_correct) if correct
+              else (max_value_wrong, min_value_wrong))
+    return lo + 0.5 * (hi - lo) * (1.0 + cosine)
+
+
+def soft_overlong(length, max_completion_len, soft_punish_cache):
+    start = max_completion_len - soft_punish_cache
+    if length <= start:
+        return 0.0
+    if length <= max_completion_len:
+        return (start - length) / soft_punish_cache
+    return -1.0
+
+
+def combine(rows, weights=None):
+    """TRL: weighted nansum per completion; NaN when every reward of the row is NaN."""
+    out = []
+    for row in rows:
+        w = weights if weights is not None else [1.0] * len(row)
+        terms = [r * wi for r, wi in zip(row, w)]
+        if all(math.isnan(r) for r in row):
+            out.append(math.nan)
+        else:
+            out.append(sum(t for t in terms if not math.isnan(t)))
+    return out
+
+
+# Language consistency: the definition of csrc/lang.c restated over code points. Byte offsets
+# matter only for two bounded look-aheads (a tag name is at most 64 bytes, a \begin name at most
+# 32), so the text is kept as UTF-8 bytes and decoded one code point at a time.
+
+
+_CONTINUA = {"han", "hiragana", "katakana", "thai", "lao", "khmer", "myanmar"}
+
+
+_NAMED_SCRIPTS = {name.upper(): name for name in _SCRIPTS}
+
+
+def _script_of(cp):
+    """Script name, or 'common', 'inherited', 'digit', 'invalid', from the Unicode character
+    name and category (independent of the C range table)."""
+    import unicodedata
+
+    if cp is None:
+        return "invalid"
+    ch = chr(cp)
+    category = unicodedata.category(ch)
+    if category == "Nd":
+        return "digit"
+    if cp < 0x80:
+        return "latin" if ch.isalpha() else "common"
+    name = unicodedata.name(ch, "")
+    if name.startswith(("COMBINING", "VARIATION SELECTOR", "ZERO WIDTH NON-JOINER",
+                        "ZERO WIDTH JOINER")):
+        return "inherited"
+    if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")):
+        return "han"
+    # The prolonged sound mark (Common in Scripts.txt) is part of katakana words: counted so.
+    for prefix, script in (("FULLWIDTH LATIN", "latin"), ("HALFWIDTH KATAKANA", "katakana"),
+                           ("KATAKANA-HIRAGANA PROLONGED", "katakana"),
+                           ("HALFWIDTH HANGUL", "hangul")):
+        if name.startswith(prefix):
+            return script
+    if category[0] in "LM":
+        return _NAMED_SCRIPTS.get(name.split(" ")[0], "common")
+    return "common"
+
+
+def _decode(b, at):
+    """(code point or None if invalid, width) at byte offset `at` (strict UTF-8)."""
+    for width in (1, 2, 3, 4):
+        chunk = b[at:at + width]
+        try:
+            s = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if len(s) == 1:
+            return ord(s), width
+    return None, 1
+
+
+def language_units(text, target, region="think", think=("<think>", "</think>"),
+                   continua_weight=1.0, ignore_acronyms=False):
+    """(target units, other units, invalid UTF-8 count, excluded bytes) of one text."""
+    mask = _target_scripts(target) if not isinstance(target, int) else target
+    targets = {name for i, name in enumerate(_SCRIPTS) if mask >> i & 1}
+    b = text.encode("utf-8", "surrogatepass")
+    begin, end = 0, len(b)
+    if region == "think":
+        o, c = think[0].encode(), think[1].encode()
+        if o in b:
+            begin = b.index(o) + len(o)
+            close = b.find(c, begin)
+            end = close if close >= 0 else len(b)
+        elif c in b:
+            end = b.index(c)
+    b = b[:end]
+    counts = {"target": 0.0, "other": 0.0, "invalid": 0, "excluded": 0}
+
+    def unit(script, weight):
+        counts["target" if script in targets else "other"] += weight
+
+    def word(start, stop):
+        letters = []
+        at = start
+        while at < stop:
+            cp, w = _decode(b, at)
+            letters.append((cp, _script_of(cp)))
+            at += w
+        if any(cp == ord("_") or cls == "digit" for cp, cls in letters):
+            return
+        runs = []  # [script, letters, all caps]
+        for cp, cls in letters:
+            if cls in _SCRIPTS:
+                if not runs or runs[-1][0] != cls:
+                    runs.append([cls, 0, True])
+                runs[-1][1] += 1
+                if not (ord("A") <= cp <= ord("Z")):
+                    runs[-1][2] = False
+        for script, n, caps in runs:
+            if script == "latin" and ((n == 1 and "latin" not in targets)
+                                      or (ignore_acronyms and caps and n <= 5)):
+                continue
+            unit(script, 1.0)
+
+    def closing(at, pat):
+        hit = b.find(pat, at, end)
+        return hit + len(pat) if hit >= 0 else None
+
+    spaces = b" \t\n\r\f\v"
+
+    def inline_math(at):
+        """Pandoc's inline math: "$" + non-space ... non-space + "$" not before a digit, within
+        one paragraph."""
+        if at + 1 >= end or b[at + 1] in spaces:
+            return None
+        paragraph = b.find(b"\n\n", at + 1, end)
+        stop = end if paragraph < 0 else paragraph
+        for k in range(at + 2, stop):
+            if b[k:k + 1] == b"$" and b[k - 1] not in spaces \
+                    and not (k + 1 < end and b[k + 1:k + 2].isdigit()):
+                return k + 1
+        return None
+    budget = [4 * (end - begin) + 4096]
+    at, start = begin, None
+    while at < end:
+        ch = b[at:at + 1]
+        nxt = None
+        if b.startswith(b"```", at) or b.startswith(b"~~~", at):
+            nxt = closing(at + 3, b[at:at + 3]) or end
+        elif ch == b"`":
+            k = at + 1
+            while k < end and b[k:k + 1] not in (b"`", b"\n"):
+                k += 1
+            nxt = k + 1 if b[k:k + 1] == b"`" else at + 1
+        elif ch == b"$":
+            nxt = closing(at + 2, b"$$") if b.startswith(b"$$", at) else inline_math(at)
+            nxt = nxt or at + 1
+        elif ch == b"\\" and at + 1 < end:
+            d = b[at + 1:at + 2]
+            if d == b"(":
+                nxt = closing(at + 2, b"\\)")
+            elif d == b"[":
+                nxt = closing(at + 2, b"\\]")
+            elif b.startswith(b"\\begin{", at):
+                k = at + 7
+                while k < end and k - (at + 7) < 32 and b[k:k + 1] != b"}" and b[k] not in spaces:
+                    k += 1
+                if k < end and b[k:k + 1] == b"}" and k > at + 7:
+                    pat = b"\\end{" + b[at + 7:k] + b"}"
+                    limit = min(end, k + 1 + budget[0])
+                    hit = b.find(pat, k + 1, limit)
+                    budget[0] -= (hit if hit >= 0 else limit) - (k + 1)
+                    nxt = hit + len(pat) if hit >= 0 else None
+            if nxt is None:
+                nxt = at + 1
+                while nxt < end and (b[nxt] | 0x20) in range(ord("a"), ord("z") + 1):
+                    nxt += 1
+                if nxt == at + 1 and b[at + 1] < 0x80:
+                    nxt = at + 2
+        elif ch == b"<":
+            k = at + 1
+            if b[k:k + 1] == b"/":
+                k += 1
+            name = k
+            while k < end and k - name < 64 and b[k:k + 1] not in (b">", b"<") \
+                    and b[k] not in spaces:
+                k += 1
+            if k < end and b[k:k + 1] == b">" and k > name:
+                nxt = k + 1
+        elif ch == b":" and start is not None and b.startswith(b"://", at):
+            start = None
+            nxt = at
+            while nxt < end and b[nxt] not in spaces:
+                nxt += 1
+        elif ch == b"@" and start is not None and at + 1 < end \
+                and chr(b[at + 1]).isascii() and chr(b[at + 1]).isalnum():
+            start = None
+            nxt = at
+            while nxt < end and b[nxt] not in spaces:
+                nxt += 1
+        if nxt is not None:
+            if start is not None:
+                word(start, at)
+            start = None
+            counts["excluded"] += nxt - at
+            at = nxt
+            continue
+        cp, w = _decode(b, at)
+        cls = _script_of(cp)
+        spaced_letter = cls in _SCRIPTS and cls not in _CONTINUA
+        in_word = spaced_letter or cls in ("inherited", "digit") or cp == ord("_")
+        if not in_word and start is not None and cp in (ord("'"), 0x2019, ord("-")) \
+                and at + w < end:
+            after, _ = _decode(b, at + w)
+            acls = _script_of(after)
+            in_word = acls in _SCRIPTS and acls not in _CONTINUA
+        if in_word:
+            if start is None:
+                start = at
+        else:
+            if start is not None:
+                word(start, at)
+            start = None
+            if cls in _CONTINUA:
+                unit(cls, continua_weight)
+            elif cls == "invalid":
+                counts["invalid"] += 1
+        at += w
+    if start is not None:
+        word(start, end)
+    return counts["target"], counts["other"], counts["invalid"], counts["excluded"]
+
+
+def language_consistency(text, target, min_units=5.0, threshold=None, **options):
+    if text is None:
+        return math.nan
+    t, o, _, _ = language_units(text, target, **options)
+    if t + o == 0 or t + o < min_units:
+        return math.nan
+    share = t / (t + o)
+    if threshold:
+        return 1.0 if share >= threshold else 0.0
+    return share
+
+# ---- math answers: extraction (twin of csrc/math_extract.c) ------------------------------------
+
+_SPACE = " \t\n\r\f\v"
+
+
+def _read_box(s: str, kw: int, klen: int):
+    """(content_begin, content_end, closed, braced) of the box whose keyword starts at kw."""
+    p = kw + klen
+    if p < len(s) and s[p].isascii() and s[p].isalpha():
+        return None
+    while p < len(s) and s[p] in " \t":
+        p += 1
+    if p < len(s) and s[p] == "{":
+        depth, q = 0, p
+        while q < len(s):
+            c = s[q]
+            if c == "\\" and q + 1 < len(s) and s[q + 1] in "{}":
+                q += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return p + 1, q, True, True
+            q += 1
+        return p + 1, len(s), False, True
+    b = p
+    while p < len(s) and s[p] not in _SPACE and s[p] not in "$}":
+        p += 1
+    e = p
+    while e > b and s[e - 1] in ".,":
+        e -= 1
+    return b, e, True, False
+
+
+def _last_box_kw(s: str, limit: int):
+    b, f = s.rfind("\\boxed", 0, limit), s.rfind("\\fbox", 0, limit)
+    if b < 0 and f < 0:
+        return -1, 0
+    return (b, 6) if b > f else (f, 5)
+
+
+def _only_separators(gap: str) -> bool:
+    i = 0
+    while i < len(gap):
+        c = gap[i]
+        low = gap[i:].lower()
+        if c in _SPACE or c in ",;.$&~{}\\":
+            i += 1
+        elif low.startswith("and"):
+            i += 3
+        elif low.startswith("or"):
+            i += 2
+        elif gap.startswith("\\text", i):
+            i += 5
+        elif gap.startswith("quad", i) and len(gap) - i >= 5:
+            i += 4
+        else:
+            return False
+    return True
+
+
+def _previous_box(s: str, start: int):
+    p, scanned = start, 0
+    while p > 0 and scanned < 24 and s[p - 1] != "}":
+        p -= 1
+        scanned += 1
+    if p == 0 or s[p - 1] != "}" or not _only_separators(s[p:start]):
+        return None
+    close, depth, q = p - 1, 0, p
+    while True:
+        q -= 1
+        if q < 0:
+            return None
+        escaped = q > 0 and s[q - 1] == "\\"
+        if s[q] == "}" and not escaped:
+            depth += 1
+        elif s[q] == "{" and not escaped:
+            depth -= 1
+            if depth == 0:
+                break
+        if q == 0:
+            return None
+    k = q
+    while k > 0 and s[k - 1] in " \t":
+        k -= 1
+    for kw in ("\\boxed", "\\fbox"):
+        if s[:k].endswith(kw):
+            return k - len(kw), q + 1, close
+    return None
+
+
+def _extract_box(s: str):
+    """None if there is no box; "" for a truncated/empty last box; else the answer text."""
+    kw, klen = _last_box_kw(s, len(s))
+    box = None
+    for _ in range(17):
+        if kw < 0:
+            return None
+        box = _read_box(s, kw, klen)
+        if box is not None:
+            break
+        kw, klen = _last_box_kw(s, kw)
+    if box is None:
+        return None
+    b, e, closed, _ = box
+    if not closed or not s[b:e].strip():
+        return ""
+    boxes = [(kw, b, e)]
+    while len(boxes) < 64:
+        prev = _previous_box(s, boxes[-1][0])
+        if prev is None:
+            break
+        boxes.append(prev)
+    if len(boxes) == 1:
+        return s[b:e].strip()
+    parts = []
+    for _, cb, ce in reversed(boxes):
+        text = s[cb:ce].strip()
+        if text and (not parts or parts[-1] != text):
+            parts.append(text)
+    return ", ".join(parts)
+
+
+def _anchored(s: str, p: int, latex_only: bool):
+    while p < len(s) and (s[p] in _SPACE or s[p] in ":*"):
+        p += 1
+    if s[p:p + 2].lower() == "is" and not (p + 2 < len(s) and s[p + 2].isascii() and s[p + 2].isalpha()):
+        p += 2
+        while p < len(s) and (s[p] in _SPACE or s[p] in ":*"):
+            p += 1
+    for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if s.startswith(opener, p):
+            c = s.find(closer, p + len(opener))
+            if c >= 0:
+                text = s[p + len(opener):c].strip()
+                return text or None
+            break
+    if latex_only:
+        return None
+    e = p
+    while e < len(s) and s[e] != "\n":
+        if s[e] == "." and (e + 1 == len(s) or s[e + 1] in _SPACE or s[e + 1] == "*"):
+            break
+        e += 1
+    m = _math_prefix_end(s, p, e)
+    if m > p:
+        e = m
+    else:
+        comma = s.find(",", p, e)
+        e = comma if comma >= 0 else e
+    text = s[p:e].rstrip("*, \t\n\r\f\v").strip()
+    return text or None
+
+
+_HEDGES = {"more", "less", "fewer", "greater", "higher", "lower", "above", "below", "larger",
+           "smaller", "so", "bigger", "over", "under"}
+_MATH_WORDS = {"sqrt", "pi", "inf", "infty", "infinity", "sin", "cos", "tan", "log", "ln", "exp"}
+_PROSE2 = {"is", "so", "it", "as", "be", "we", "if", "on", "at", "to", "of", "by", "no", "an",
+           "my", "am", "He", "It", "So", "As", "If", "We"}
+
+
+def _alpha(c: str) -> bool:
+    return c.isascii() and c.isalpha()
+
+
+def _math_follows(s: str, p: int, e: int) -> bool:
+    while p < e and s[p] == " ":
+        p += 1
+    if p >= e:
+        return False
+    c = s[p]
+    if c in "0123456789-$\\(":
+        return True
+    return _alpha(c) and c not in "IaA" and not (p + 1 < e and _alpha(s[p + 1]))
+
+
+def _math_prefix_end(s: str, b: int, e: int) -> int:
+    """End of the math at the start of s[b:e]: stops at the first prose word."""
+    p = good = b
+    while p < e:
+        c = s[p]
+        if _alpha(c):
+            q = p
+            while q < e and _alpha(s[q]):
+                q += 1
+            word = s[p:q]
+            if word.lower() in ("and", "or"):
+                if not _math_follows(s, q, e):
+                    w = q
+                    while w < e and s[w] == " ":
+                        w += 1
+                    we = w
+                    while we < e and _alpha(s[we]):
+                        we += 1
+                    return b if s[w:we] in _HEDGES else good
+            elif (word not in _MATH_WORDS) if len(word) >= 3 else (word in _PROSE2):
+                break
+            p = good = q
+            continue
+        if c == "\\":
+            q = p + 1
+            while q < e and _alpha(s[q]):
+                q += 1
+            if q == p + 1 and q < e:
+                q += 1
+            p = good = q
+            continue
+        if c in "(," and p > b:
+            q = p + 1
+            while q < e and s[q] == " ":
+                q += 1
+            r = q
+            while r < e and _alpha(s[r]):
+                r += 1
+            if r - q >= 3 and s[q:r] not in _MATH_WORDS:
+                break
+        p += 1
+        if c not in _SPACE:
+            good = p
+    return good
+
+
+_DENIALS = {"wrong", "incorrect", "false", "not", "doubt", "never", "isn", "unlikely",
+            "impossible", "no", "t", "cannot"}
+
+
+def _anchor_denied(s: str, at: int) -> bool:
+    """Does the clause before the anchor (back to punctuation, <= 80 chars) deny it?"""
+    b, limit = at, max(at - 80, 0)
+    while b > limit and s[b - 1] not in ".,;:!?\n":
+        b -= 1
+    words, word = [], ""
+    for c in s[b:at]:
+        if _alpha(c):
+            word += c.lower()
+        elif word:
+            words.append(word)
+            word = ""
+    if word:
+        words.append(word)
+    return any(w[:15] in _DENIALS for w in words)
+
+
+def _extract_anchor(s: str, latex_only: bool):
+    low, limit = "".join(c.lower() if c.isascii() else c for c in s), len(s)
+    for _ in range(4):
+        at = low.rfind("answer", 0, limit)
+        if at < 0:
+            return None
+        p = at + 6
+        if p < len(s) and low[p] == "s":
+            p += 1
+        q = p
+        while q < len(s) and s[q] in " *\t":
+            q += 1
+        ok = False
+        if q < len(s) and s[q] in ":=":
+            ok = True
+        elif low.startswith("is", q):
+            ok = True
+        elif low.startswith("are", q):
+            q += 3
+            ok = True
+        elif q > p and s[q - 1] == "*":
+            ok = True
+        elif s.startswith(("$", "\\(", "\\["), q):
+            ok = True
+        if ok and q < len(s) and s[q] == "=":
+            q += 1
+        if ok and not _anchor_denied(s, at):
+            text = _anchored(s, q, latex_only)
+            if text is not None:
+                return text
+        limit = at
+    return None
+
+
+def _extract_hashes(s: str):
+    at = s.rfind("####")
+    if at < 0:
+        return None
+    line = s[at + 4:].split("\n", 1)[0].strip().rstrip(".")
+    return line
+
+
+def math_extract_answer(text: str, *, gold: bool = False, mode: str = "default",
+                        after_think: bool = False) -> str | None:
+    """The final answer of a completion (or a gold) as grpo_c reads it, or None.
+
+    Order: the last box (adjacent boxes joined as a list); a truncated or empty last box is no
+    answer. Golds then take "#### n" or the whole text. Completions (mode "default") then take the
+    last <answer>...</answer>, then "#### n", then an anchored phrase ("the answer is ...");
+    mode "strict" only anchors followed by $...$, \\(...\\) or \\[...\\]; mode "boxed" only boxes.
+    """
+    if not gold and after_think:
+        at = text.rfind("</think>")
+        if at < 0:
+            return None
+        return math_extract_answer(text[at + 8:], mode=mode)
+    boxed = _extract_box(text)
+    if boxed is not None:
+        return boxed or None
+    if gold:
+        hashes = _extract_hashes(text)
+        if hashes is not None:
+            return hashes or None
+        anchored = _extract_anchor(text, False)
+        if anchored is not None:
+            return anchored
+        return text.strip() or None
+    if mode == "boxed":
+        return None
+    if mode == "strict":
+        return _extract_anchor(text, True)
+    tag = text.rfind("<answer>")
+    if tag >= 0:
+        close = text.find("</answer>", tag + 8)
+        if close < 0:
+            return None
+        inner = text[tag + 8:close].strip()
+        if not inner:
+            return None
+        return _extract_anchor(inner, False) or inner
+    hashes = _extract_hashes(text)
+    if hashes is not None:
+        return hashes or None
+    return _extract_anchor(text, False)
+
+# ---- end of math answers -----------------------------------------------------------------------

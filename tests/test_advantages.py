@@ -127,7 +127,9 @@ def test_group_stats_merge_equals_whole_batch(data, cut):
     sharded = np.concatenate([
         grpo_c.group_advantages(r[:k], group_ids=ids[:k], num_groups=groups, stats=merged) if k else np.zeros(0),
         grpo_c.group_advantages(r[k:], group_ids=ids[k:], num_groups=groups, stats=merged) if k < len(r) else np.zeros(0)])
-    np.testing.assert_allclose(sharded, full, rtol=1e-9, atol=1e-12)
+    # an all-equal group's mean is sum / count, a rounding residue away from its value (TRL and
+    # verl compute it the same way), so advantages agree to rounding rather than bitwise
+    np.testing.assert_allclose(sharded, full, rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=50, deadline=None)
@@ -138,12 +140,15 @@ def test_group_ids_any_order_equals_contiguous(data, seed):
     ids = np.repeat(np.arange(r.shape[0] // size), size)
     contiguous = grpo_c.group_advantages(r, group_size=size)
     shuffled = grpo_c.group_advantages(r[perm], group_ids=ids[perm])
-    np.testing.assert_allclose(shuffled, contiguous[perm], rtol=1e-12, atol=1e-15)
+    # equal up to rounding: the contiguous path centres all-equal groups exactly on their value,
+    # the indexed one on sum / count (as TRL and verl do)
+    np.testing.assert_allclose(shuffled, contiguous[perm], rtol=1e-12, atol=1e-9)
 
 
 def test_all_equal_and_singleton_groups():
     r = np.array([1.0, 1.0, 1.0, 0.5])
     np.testing.assert_array_equal(grpo_c.group_advantages(r[:3], group_size=3), 0.0)
+    np.testing.assert_array_equal(grpo_c.group_advantages(np.full(6, 0.7), group_size=6), 0.0)
     # singleton: TRL gives 0, verl grpo gives s / (1 + eps), rloo_vectorized 0, OpenRLHF refuses
     assert grpo_c.group_advantages([0.5], group_size=1, preset="trl")[0] == 0.0
     assert grpo_c.group_advantages([0.5], group_size=1, preset="verl")[0] == pytest.approx(0.5 / (1 + 1e-6))

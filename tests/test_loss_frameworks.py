@@ -47,7 +47,7 @@ def _oracle(fn, data, logp_kw, **kw):
     loss, metrics = fn(logp, **{k: (torch.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in logp_kw.items()}, **kw)
     loss.backward()
     grad = logp.grad.numpy() if logp.grad is not None else np.zeros_like(data["logp"])
-    return float(loss), grad, metrics
+    return float(loss.detach()), grad, metrics
 
 
 def _compare(ours, ref_loss, ref_grad, ref_metrics, metric_names=None):
@@ -115,7 +115,7 @@ def test_trl(case, data, on_policy):
         # TRL averages a (B, T) luspo loss over every position, padding included; we count padding
         # as 0 (masked positions never influence results), so the oracle gets a zero loss there by
         # an on-policy, zero-advantage padding.
-        pytest.skip("luspo on a (B, T) loss differs by design at padded positions; see test_luspo_padding")
+        pytest.skip("luspo on a (B, T) loss differs by design at padded positions; see test_luspo_token_level_counts_padding_as_zero")
     loss, grad, metrics = _oracle(fw.trl_loss, data, kw, **extra)
     # TRL picks its metric reductions by tensor shape (shape[1] == 1 means "sequence level"), so
     # with T == 1 its token-level metrics take the sequence path; compare loss and grad only.

@@ -1,0 +1,1247 @@
+/*
+ * sandbox.c - runs untrusted programs (generated code) under hard limits, from any thread.
+ *
+ * Stance: isolation comes from the kernel, not from the program's good manners, and every
+ * layer that is missing is reported, never silently skipped.
+ *
+ * One run, in order:
+ *   parent  makes a fresh 0700 run directory and writes the job's files into it; builds the
+ *           Landlock ruleset, the seccomp filter, argv/envp, the uid map text and every pipe
+ *           BEFORE starting the child, which then only makes system calls.
+ *   child   started like posix_spawn (CLONE_VM|CLONE_VFORK on its own stack, so nothing of a
+ *           large parent is copied and this thread waits until exec), with CLONE_NEWUSER|
+ *           NEWPID|NEWNET when the kernel allows it, else in its own process group (the
+ *           fallback, reported in result.isolation). It maps its uid, wires fds 0-2 (and 3 for
+ *           the result channel), closes everything else, sets rlimits (CPU, address space,
+ *           file size, open files, core 0), no_new_privs, Landlock, seccomp, and execs with a
+ *           minimal environment. As PID 1 of its namespace, its exit makes the kernel kill
+ *           every process left in the namespace.
+ *   parent  one poll loop feeds stdin (a socket, so a reader that quits raises no SIGPIPE),
+ *           drains stdout/stderr/channel up to their caps, and enforces the wall deadline;
+ *           then it kills the process group, reaps the child and removes the run directory
+ *           with *at() calls that never follow symlinks.
+ *
+ * Processes: with max_processes == 1 (the default for programs) the seccomp filter refuses
+ * fork/vfork/clone-without-CLONE_THREAD, so fork bombs fail at the first fork; threads still
+ * work. RLIMIT_NPROC alone cannot do this for root, which the kernel exempts from it.
+ */
+#include "grpo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ small helpers */
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A growable capture buffer with a hard cap; `over` is set once more than `cap` bytes came. */
+typedef struct capture {
+    char *data;
+    size_t len, alloc, cap;
+    int over;
+} capture;
+
+static int capture_append(capture *c, const char *src, size_t n) {
+    if (c->len + n > c->cap) {
+        n = c->cap - c->len;
+        c->over = 1;
+    }
+    if (n == 0) return 0;
+    if (c->len + n > c->alloc) {
+        size_t want = c->alloc ? c->alloc : 4096;
+        while (want < c->len + n) want *= 2;
+        if (want > c->cap) want = c->cap;
+        char *grown = realloc(c->data, want);
+        if (!grown) return -1;
+        c->data = grown;
+        c->alloc = want;
+    }
+    memcpy(c->data + c->len, src, n);
+    c->len += n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ run directory */
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int valid_file_name(const char *name) {
+    if (!name || !name[0] || strchr(name, '/')) return 0;
+    return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* Removes `name` under dir_fd and everything in it. Symlinks are unlinked, never followed;
+ * directories are made 0700 first because the program may have chmod-ed them to 000. */
+static void remove_tree_at(int dir_fd, const char *name, int depth) {
+    if (unlinkat(dir_fd, name, 0) == 0) return;
+    if (errno != EISDIR && errno != EPERM) return;
+    fchmodat(dir_fd, name, 0700, 0);
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    if (depth < 256) {
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+            close(fd);
+            return;
+        }
+        struct dirent *entry;
+        while ((entry = readdir(dir)) != NULL) {
+            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+            remove_tree_at(dirfd(dir), entry->d_name, depth + 1);
+        }
+        closedir(dir);
+    } else {
+        close(fd);
+    }
+    unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+static void remove_run_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return;
+    size_t parent_len = slash == path ? 1 : (size_t)(slash - path);
+    char parent[4096];
+    if (parent_len >= sizeof parent) return;
+    memcpy(parent, path, parent_len);
+    parent[parent_len] = 0;
+    int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent_fd < 0) return;
+    remove_tree_at(parent_fd, slash + 1, 0);
+    close(parent_fd);
+}
+
+/* Reads a file the program left in its directory (a compiled binary), refusing symlinks and
+ * anything but a regular file. */
+static int collect_file(int dir_fd, const char *name, size_t cap, char **out, size_t *out_len) {
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > cap) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *out = buf;
+    *out_len = got;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ Landlock */
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+
+/* Our own copies of the Landlock ABI structs, so older headers still build. */
+typedef struct ll_ruleset_attr {
+    uint64_t handled_access_fs, handled_access_net, scoped;
+} ll_ruleset_attr;
+
+typedef struct __attribute__((packed)) ll_path_beneath {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} ll_path_beneath;
+
+typedef struct ll_net_port {
+    uint64_t allowed_access, port;
+} ll_net_port;
+
+#define LL_EXECUTE (1ull << 0)
+#define LL_WRITE_FILE (1ull << 1)
+#define LL_READ_FILE (1ull << 2)
+#define LL_READ_DIR (1ull << 3)
+#define LL_MAKE_CHAR (1ull << 6)
+#define LL_MAKE_BLOCK (1ull << 11)
+#define LL_RULE_PATH_BENEATH 1
+#define LL_NET_BIND_TCP (1ull << 0)
+#define LL_NET_CONNECT_TCP (1ull << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0)
+#define LL_SCOPE_SIGNAL (1ull << 1)
+
+static int landlock_abi(void) {
+    long v = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* VERSION */);
+    return v < 0 ? 0 : (int)v;
+}
+
+static uint64_t landlock_fs_rights(int abi) {
+    if (abi >= 5) return (1ull << 16) - 1; /* + IOCTL_DEV */
+    if (abi >= 3) return (1ull << 15) - 1; /* + TRUNCATE */
+    if (abi >= 2) return (1ull << 14) - 1; /* + REFER */
+    return (1ull << 13) - 1;
+}
+
+static const char *const system_read_paths[] = {
+    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime", "/dev/urandom", "/dev/random",
+    "/dev/zero", NULL};
+
+static void landlock_allow(int ruleset, const char *path, uint64_t access, uint64_t handled) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+        access &= LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (1ull << 14) | (1ull << 15);
+    ll_path_beneath rule = {access & handled, fd};
+    syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &rule, 0);
+    close(fd);
+}
+
+/* Returns a ruleset fd (CLOEXEC) or -1; *bits gets the layers it will enforce. */
+static int landlock_build(const char *run_dir, const char *const *extra, int use_net_rules,
+                          unsigned *bits, uint64_t *handled_out) {
+    int abi = landlock_abi();
+    if (abi < 1) return -1;
+    ll_ruleset_attr attr = {landlock_fs_rights(abi), 0, 0};
+    size_t size = sizeof(uint64_t);
+    if (abi >= 4 && use_net_rules) {
+        attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+        size = 2 * sizeof(uint64_t);
+    }
+    if (abi >= 6) {
+        attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+        size = 3 * sizeof(uint64_t);
+    }
+    int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+    if (fd < 0) return -1;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    uint64_t handled = attr.handled_access_fs;
+    *handled_out = handled;
+    uint64_t read_only = LL_EXECUTE | LL_READ_FILE | LL_READ_DIR;
+    for (int i = 0; system_read_paths[i]; i++)
+        landlock_allow(fd, system_read_paths[i], read_only, handled);
+    for (int i = 0; extra && extra[i]; i++) landlock_allow(fd, extra[i], read_only, handled);
+    landlock_allow(fd, "/dev/null", LL_READ_FILE | LL_WRITE_FILE, handled);
+    landlock_allow(fd, run_dir, handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), handled);
+    *bits |= GRPO_SANDBOX_ISO_LANDLOCK;
+    if (attr.handled_access_net) *bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
+    if (attr.scoped) *bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
+    return fd;
+}
+
+/* ------------------------------------------------------------------ seccomp */
+
+#if defined(__x86_64__)
+#define SBX_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SBX_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#define SBX_FILTER_MAX 256
+
+typedef struct seccomp_plan {
+    struct sock_filter insns[SBX_FILTER_MAX];
+    unsigned short len;
+    int self_pid_slots[8]; /* instructions whose k is patched with the program's own pid */
+    int n_self_slots;
+} seccomp_plan;
+
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+
+static void emit(seccomp_plan *p, struct sock_filter insn) {
+    if (p->len < SBX_FILTER_MAX) p->insns[p->len] = insn;
+    p->len++;
+}
+
+static void deny_nr(seccomp_plan *p, long nr, int err) {
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1));
+    emit(p, (struct sock_filter)RET(ERRNO(err)));
+}
+
+#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define LD_ARG0 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
+
+/* Allows `nr` only when its first argument names the program itself (its pid is patched in
+ * by the child) or, with `allow_zero`, is 0 (also itself for prlimit64). Without a PID
+ * namespace, kill(-1) or kill(parent) would otherwise reach the host. */
+static void self_only(seccomp_plan *p, long nr, int allow_zero) {
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 5));
+    emit(p, (struct sock_filter)LD_ARG0);
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, allow_zero ? 2 : 0, 0));
+    if (p->n_self_slots < 8) p->self_pid_slots[p->n_self_slots++] = p->len;
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0));
+    emit(p, (struct sock_filter)RET(ERRNO(EPERM)));
+    emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+}
+
+/* Returns 0 and fills `p`, or -1 when this architecture has no filter of ours. */
+static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
+#ifndef SBX_AUDIT_ARCH
+    (void)p; (void)no_fork; (void)confine_signals;
+    return -1;
+#else
+    memset(p, 0, sizeof *p);
+    emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                         offsetof(struct seccomp_data, arch)));
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SBX_AUDIT_ARCH, 1, 0));
+    emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+    emit(p, (struct sock_filter)LD_NR);
+#if defined(__x86_64__)
+    /* x32 system calls alias the x86-64 ones with this bit set. */
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1));
+    emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+#endif
+    /* Sockets: AF_UNIX only (socketpair, local IPC); no inet, netlink, packet or raw. */
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4));
+    emit(p, (struct sock_filter)LD_ARG0);
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
+    emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+    emit(p, (struct sock_filter)RET(ERRNO(EACCES)));
+    static const long denied[] = {
+        SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_mount, SYS_umount2,
+        SYS_pivot_root, SYS_chroot, SYS_bpf, SYS_perf_event_open, SYS_keyctl, SYS_add_key,
+        SYS_request_key, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+        SYS_kexec_load, SYS_unshare, SYS_setns, SYS_swapon, SYS_swapoff, SYS_reboot,
+        SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_userfaultfd,
+        SYS_open_by_handle_at, SYS_pidfd_getfd, SYS_fanotify_init,
+#ifdef SYS_kexec_file_load
+        SYS_kexec_file_load,
+#endif
+#ifdef SYS_open_tree
+        SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsmount,
+#endif
+    };
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) deny_nr(p, denied[i], EPERM);
+    if (no_fork) {
+#ifdef SYS_fork
+        deny_nr(p, SYS_fork, EAGAIN);
+        deny_nr(p, SYS_vfork, EAGAIN);
+#endif
+        /* clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes libc
+         * fall back to clone, whose flags we can check. */
+        deny_nr(p, SYS_clone3, ENOSYS);
+        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4));
+        emit(p, (struct sock_filter)LD_ARG0);
+        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
+        emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+        emit(p, (struct sock_filter)RET(ERRNO(EAGAIN)));
+    }
+    if (confine_signals) {
+        self_only(p, SYS_kill, 0);
+        self_only(p, SYS_tgkill, 0);
+        self_only(p, SYS_tkill, 0);
+        self_only(p, SYS_prlimit64, 1);
+        deny_nr(p, SYS_pidfd_send_signal, EPERM);
+        deny_nr(p, SYS_pidfd_open, EPERM);
+        /* Without a PID namespace these reach every process of the same uid on the host. */
+        static const long host_wide[] = {SYS_setpriority, SYS_sched_setscheduler,
+                                         SYS_sched_setparam, SYS_sched_setaffinity,
+                                         SYS_ioprio_set, SYS_sethostname,
+                                         SYS_setdomainname, SYS_settimeofday,
+                                         SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex,
+                                         SYS_acct, SYS_quotactl, SYS_syslog,
+#ifdef SYS_iopl
+                                         SYS_iopl, SYS_ioperm,
+#endif
+        };
+        for (size_t i = 0; i < sizeof host_wide / sizeof host_wide[0]; i++)
+            deny_nr(p, host_wide[i], EPERM);
+    }
+    emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+    return p->len <= SBX_FILTER_MAX ? 0 : -1;
+#endif
+}
+
+/* ------------------------------------------------------------------ the child side */
+
+/* A setup failure in the child travels to the parent as one record {step, errno} on a
+ * close-on-exec pipe: a successful exec closes it empty. */
+static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
+                                          "chdir", "rlimits", "no_new_privs", "landlock",
+                                          "seccomp", "execve", "private tmpfs",
+                                          "drop capabilities", "pids cgroup"};
+enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
+       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_CGROUP, STEP_COUNT };
+
+typedef struct child_plan {
+    int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
+    int landlock_fd;                              /* < 0: none */
+    int use_seccomp, in_userns, drop_caps;
+    uint64_t landlock_handled;
+    const grpo_sandbox_file *files; /* inputs to copy into the private tmpfs */
+    int64_t n_files;
+    const char *tmpfs_options;      /* non-NULL: mount a private tmpfs over the run directory */
+    const char *cgroup_procs;       /* non-NULL: join this pids cgroup first */
+    seccomp_plan *filter;
+    const char *run_dir;
+    char *const *argv;
+    char *const *envp;
+    char uid_map[32], gid_map[32];
+    struct rlimit cpu, as, fsize, nofile, nproc;
+    int set_nproc;
+    sigset_t parent_mask;
+} child_plan;
+
+static void __attribute__((noreturn)) child_fail(const child_plan *p, int step) {
+    int rec[2] = {step, errno};
+    while (write(p->status_w, rec, sizeof rec) < 0 && errno == EINTR) {
+    }
+    _exit(127);
+}
+
+static int write_self_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = write_all(fd, text, strlen(text));
+    close(fd);
+    return rc;
+}
+
+/* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
+static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
+
+/* Mounts a size- and inode-limited tmpfs over the run directory (visible only in the child's
+ * mount namespace), copies the inputs into it, and lets Landlock grant the new mount. Whatever
+ * the program writes is then bounded in total and vanishes with the namespace. */
+static void private_tmpfs(child_plan *p) {
+    int old_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (old_dir < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", p->run_dir, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
+        child_fail(p, STEP_TMPFS);
+    int new_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (new_dir < 0) child_fail(p, STEP_TMPFS);
+    for (int64_t i = 0; i < p->n_files; i++) {
+        const grpo_sandbox_file *f = &p->files[i];
+        int in = openat(old_dir, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int out = openat(new_dir, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                         f->executable ? 0700 : 0600);
+        if (in < 0 || out < 0) child_fail(p, STEP_TMPFS);
+        size_t left = f->len;
+        while (left > 0) {
+            ssize_t n = sendfile(out, in, NULL, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) child_fail(p, STEP_TMPFS);
+            left -= (size_t)n;
+        }
+        close(in);
+        close(out);
+    }
+    close(old_dir);
+    if (p->landlock_fd >= 0) {
+        ll_path_beneath rule = {p->landlock_handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), new_dir};
+        if (syscall(SYS_landlock_add_rule, p->landlock_fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
+            child_fail(p, STEP_LANDLOCK);
+    }
+    close(new_dir);
+}
+
+/* Fallback only (no user namespace): a root caller's child would exec as real root with every
+ * capability (mknod of the disk, changing the clock, renicing the host). Lock root out of
+ * capabilities (securebits), empty the bounding and ambient sets, then drop what is held. */
+static void drop_capabilities(child_plan *p) {
+    struct { uint32_t version; int pid; } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct { uint32_t effective, permitted, inheritable; } data[2];
+    memset(data, 0, sizeof data);
+    int root = geteuid() == 0;
+    if (root && prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP and their locks,
+                                                 KEEP_CAPS_LOCKED */, 0, 0, 0) != 0)
+        child_fail(p, STEP_CAPS);
+    for (int cap = 0; cap < 64; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && root)
+            child_fail(p, STEP_CAPS);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (syscall(SYS_capset, &header, data) != 0) child_fail(p, STEP_CAPS);
+}
+
+/* The child, started like posix_spawn: it shares our memory (CLONE_VM) while this thread
+ * waits (CLONE_VFORK), so it must not allocate or take locks: only system calls on data the
+ * parent prepared. It becomes the program by exec; in a new PID namespace it is PID 1, whose
+ * exit makes the kernel kill every process left in the namespace. */
+static int child_main(void *arg) {
+    child_plan *p = arg;
+    /* Python's signal handlers live in memory we share: take them down before unblocking. */
+    for (int sig = 1; sig < 65; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN &&
+            sa.sa_handler != SIG_DFL) {
+            sa.sa_handler = SIG_DFL;
+            sa.sa_flags = 0;
+            sigaction(sig, &sa, NULL);
+        }
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (p->cgroup_procs && write_self_file(p->cgroup_procs, "0\n") != 0)
+        child_fail(p, STEP_CGROUP);
+    if (p->in_userns &&
+        (write_self_file("/proc/self/setgroups", "deny") != 0 ||
+         write_self_file("/proc/self/uid_map", p->uid_map) != 0 ||
+         write_self_file("/proc/self/gid_map", p->gid_map) != 0))
+        child_fail(p, STEP_IDMAP);
+    if (setpgid(0, 0) != 0) child_fail(p, STEP_PGROUP);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int src[4] = {lift_fd(p->stdin_r), lift_fd(p->out_w), lift_fd(p->err_w), lift_fd(p->chan_w)};
+    int status_w = lift_fd(p->status_w), landlock_fd = lift_fd(p->landlock_fd);
+    if (src[0] < 0 || src[1] < 0 || src[2] < 0 || status_w < 0) child_fail(p, STEP_FDS);
+    p->status_w = status_w;
+    int n_std = p->chan_w >= 0 ? 4 : 3;
+    for (int i = 0; i < n_std; i++)
+        if (dup2(src[i], i) != i) child_fail(p, STEP_FDS);
+    /* Only 0..n_std-1 survive exec. The status pipe and the Landlock ruleset sit just above,
+     * close-on-exec; everything else this process inherited (sockets, GPU handles, pipes of
+     * runs other threads are starting) is closed now. */
+    int keep = n_std;
+    if (dup3(status_w, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
+    p->status_w = keep++;
+    if (landlock_fd >= 0) {
+        if (dup3(landlock_fd, keep, O_CLOEXEC) != keep) child_fail(p, STEP_FDS);
+        p->landlock_fd = keep++;
+    }
+    if (syscall(SYS_close_range, (unsigned)keep, ~0u, 0u) != 0) {
+        struct rlimit lim;
+        long top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536 ? (long)lim.rlim_cur
+                                                                              : 65536;
+        for (long fd = keep; fd < top; fd++) close((int)fd);
+    }
+    if (p->tmpfs_options) private_tmpfs(p);
+    if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
+    umask(077);
+    struct rlimit core = {0, 0}, memlock = {0, 0};
+    if (setrlimit(RLIMIT_CPU, &p->cpu) != 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) != 0 ||
+        setrlimit(RLIMIT_NOFILE, &p->nofile) != 0 || setrlimit(RLIMIT_CORE, &core) != 0 ||
+        setrlimit(RLIMIT_MEMLOCK, &memlock) != 0 ||
+        (p->as.rlim_cur != RLIM_INFINITY && setrlimit(RLIMIT_AS, &p->as) != 0) ||
+        (p->set_nproc && setrlimit(RLIMIT_NPROC, &p->nproc) != 0))
+        child_fail(p, STEP_RLIMIT);
+    if (p->drop_caps) drop_capabilities(p);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(p, STEP_NNP);
+    if (p->landlock_fd >= 0 && syscall(SYS_landlock_restrict_self, p->landlock_fd, 0) != 0)
+        child_fail(p, STEP_LANDLOCK);
+    if (p->use_seccomp) {
+        pid_t self = (pid_t)syscall(SYS_getpid);
+        for (int i = 0; i < p->filter->n_self_slots; i++)
+            p->filter->insns[p->filter->self_pid_slots[i]].k = (uint32_t)self;
+        struct sock_fprog prog = {p->filter->len, p->filter->insns};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+            child_fail(p, STEP_SECCOMP);
+    }
+    execve(p->argv[0], p->argv, p->envp);
+    child_fail(p, STEP_EXEC);
+}
+
+/* ------------------------------------------------------------------ the parent side */
+
+static const char *const base_env[] = {
+    "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+    "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1", "MALLOC_ARENA_MAX=2",
+    "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8", "PYTHONHASHSEED=0", NULL};
+
+/* "1000 <id> 1\n": the outside id becomes 1000 inside, not 0, so the program holds no
+ * capability in its namespace after exec. */
+static void format_id_map(char *out, unsigned id) {
+    char digits[16];
+    int d = 0, n = 0;
+    do digits[d++] = (char)('0' + id % 10);
+    while ((id /= 10) != 0);
+    memcpy(out, "1000 ", 5);
+    n = 5;
+    while (d) out[n++] = digits[--d];
+    memcpy(out + n, " 1\n", 4);
+}
+
+#define CHILD_STACK_BYTES (256 * 1024)
+
+/* Starts the child with signals blocked in this thread (restored after), so no handler of
+ * ours runs on the child's borrowed stack. Returns its pid or -1 with errno. */
+static pid_t spawn_child(child_plan *plan, int ns_flags, void *stack) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &plan->parent_mask);
+    pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_BYTES,
+                      ns_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &plan->parent_mask, NULL);
+    errno = saved;
+    return pid;
+}
+
+/* Builds the NULL-terminated environment: base entries, HOME/TMPDIR = run dir, job extras. */
+static char **build_env(const char *run_dir, const char *const *extra) {
+    size_t n_base = 0, n_extra = 0;
+    while (base_env[n_base]) n_base++;
+    while (extra && extra[n_extra]) n_extra++;
+    size_t dir_len = strlen(run_dir);
+    char **envp = calloc(n_base + n_extra + 3, sizeof(char *));
+    char *home = malloc(2 * (dir_len + 8) + 2);
+    if (!envp || !home) {
+        free(envp);
+        free(home);
+        return NULL;
+    }
+    memcpy(home, "HOME=", 5);
+    memcpy(home + 5, run_dir, dir_len + 1);
+    char *tmp = home + dir_len + 6;
+    memcpy(tmp, "TMPDIR=", 7);
+    memcpy(tmp + 7, run_dir, dir_len + 1);
+    size_t k = 0;
+    envp[k++] = home;
+    envp[k++] = tmp;
+    for (size_t i = 0; i < n_base; i++) envp[k++] = (char *)base_env[i];
+    for (size_t i = 0; i < n_extra; i++) envp[k++] = (char *)extra[i];
+    return envp;
+}
+
+static void free_env(char **envp) {
+    if (envp) free(envp[0]);
+    free(envp);
+}
+
+static int set_nonblock(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* MLE is a heuristic: the address-space limit shows up as a failed allocation, which each
+ * runtime reports its own way. (The peak resident size cannot help: a vfork-style spawn makes
+ * the kernel count the parent's image in it.) */
+static int looks_like_memory_failure(const grpo_sandbox_result *r, int64_t limit) {
+    static const char *const markers[] = {"MemoryError", "std::bad_alloc",
+                                          "Cannot allocate memory", "out of memory", NULL};
+    if (limit <= 0) return 0;
+    for (int i = 0; markers[i]; i++) {
+        size_t m = strlen(markers[i]);
+        for (size_t j = 0; r->err && j + m <= r->err_len; j++)
+            if (memcmp(r->err + j, markers[i], m) == 0) return 1;
+    }
+    return 0;
+}
+
+static int valid_limits(const grpo_sandbox_limits *l) {
+    return l && l->wall_seconds > 0 && l->cpu_seconds > 0 && l->wall_seconds <= 1e9 &&
+           l->cpu_seconds <= 1e9 && l->memory_bytes >= 0 && l->file_bytes > 0 &&
+           l->max_tasks >= 0 &&
+           l->stdout_bytes >= 0 && l->stderr_bytes >= 0 && l->collect_bytes >= 0 &&
+           l->max_processes >= 1 && l->open_files >= 4 && l->namespaces >= GRPO_SANDBOX_NS_AUTO &&
+           l->namespaces <= GRPO_SANDBOX_NS_OFF;
+}
+
+enum { KILL_NONE, KILL_DEADLINE, KILL_OUTPUT };
+
+typedef struct run_state {
+    int stdin_w, out_r, err_r, chan_r, pidfd;
+    capture out, err, chan;
+} run_state;
+
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+static void kill_run(pid_t child) {
+    kill(child, SIGKILL);
+    kill(-child, SIGKILL);
+}
+
+/* The poll loop: feed stdin, drain the streams, notice the child's exit, enforce the deadline.
+ * Returns KILL_* for why we killed the child. On return the child is a zombie (or about to
+ * be); the caller reaps it. */
+static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, double deadline,
+                     int *fatal_errno) {
+    size_t in_sent = 0;
+    int killed = KILL_NONE, exited = 0;
+    double grace_end = 0;
+    if (in_len == 0) close_fd(&s->stdin_w);
+    else shutdown(s->stdin_w, SHUT_RD);
+    for (;;) {
+        if (!exited) {
+            siginfo_t info;
+            memset(&info, 0, sizeof info);
+            if (waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+                info.si_pid == child) {
+                exited = 1;
+                /* Kill stragglers in the group while the zombie still pins the pgid. In a PID
+                 * namespace the kernel has already killed them. */
+                kill(-child, SIGKILL);
+                grace_end = now_seconds() + 0.5;
+                close_fd(&s->stdin_w);
+            }
+        }
+        int streams_open = s->out_r >= 0 || s->err_r >= 0 || s->chan_r >= 0;
+        if (exited && (!streams_open || now_seconds() > grace_end)) return killed;
+        double now = now_seconds();
+        if (!exited && !killed && now >= deadline) {
+            kill_run(child);
+            killed = KILL_DEADLINE;
+        }
+        struct pollfd fds[5];
+        int *owners[5];
+        int n = 0;
+        int *watch[4] = {&s->out_r, &s->err_r, &s->chan_r, &s->stdin_w};
+        for (int i = 0; i < 4; i++) {
+            if (*watch[i] < 0) continue;
+            fds[n] = (struct pollfd){*watch[i], i == 3 ? POLLOUT : POLLIN, 0};
+            owners[n++] = watch[i];
+        }
+        if (s->pidfd >= 0 && !exited) {
+            fds[n] = (struct pollfd){s->pidfd, POLLIN, 0};
+            owners[n++] = NULL;
+        }
+        double until = exited ? grace_end : (killed ? now + 0.05 : deadline);
+        int timeout_ms = (int)ceil((until - now) * 1000.0);
+        if (timeout_ms < 0) timeout_ms = 0;
+        if (s->pidfd < 0 && !exited && timeout_ms > 10) timeout_ms = 10;
+        int ready = poll(fds, (nfds_t)n, timeout_ms);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            *fatal_errno = errno;
+            kill_run(child);
+            return KILL_DEADLINE;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!fds[i].revents || owners[i] == NULL) continue;
+            int *fdp = owners[i];
+            if (fdp == &s->stdin_w) {
+                size_t chunk = in_len - in_sent > 65536 ? 65536 : in_len - in_sent;
+                ssize_t w = send(s->stdin_w, in + in_sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w > 0) in_sent += (size_t)w;
+                else if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(&s->stdin_w);
+                if (in_sent == in_len && s->stdin_w >= 0) {
+                    shutdown(s->stdin_w, SHUT_WR);
+                    close_fd(&s->stdin_w);
+                }
+                continue;
+            }
+            char buf[65536];
+            ssize_t r = read(*fdp, buf, sizeof buf);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (r <= 0) {
+                close_fd(fdp);
+                continue;
+            }
+            capture *c = fdp == &s->out_r ? &s->out : fdp == &s->err_r ? &s->err : &s->chan;
+            if (capture_append(c, buf, (size_t)r) != 0) {
+                *fatal_errno = ENOMEM;
+                c->over = 1;
+            }
+            if (c->over) {
+                if (!killed && !exited) {
+                    kill_run(child);
+                    killed = KILL_OUTPUT;
+                }
+                close_fd(fdp);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ pids cgroup */
+
+/* Our pids cgroup directory (v1 "N:pids:/path" or v2 "0::/path" in /proc/self/cgroup) when
+ * the hierarchy is mounted at the usual place and writable. */
+static int pids_cgroup_base(char *out, size_t cap) {
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    const char *mounts[2] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"};
+    const char *keys[2] = {":pids:", "0::"};
+    for (int k = 0; k < 2; k++) {
+        for (char *line = buf; line && *line;) {
+            char *next = strchr(line, '\n');
+            if (next) *next = 0;
+            char *hit = strstr(line, keys[k]);
+            if (hit && (k == 0 || hit == line)) {
+                const char *path = hit + strlen(keys[k]);
+                int len = snprintf(out, cap, "%s%s", mounts[k], strcmp(path, "/") ? path : "");
+                char probe[4200];
+                snprintf(probe, sizeof probe, "%s/cgroup.procs", out);
+                if (len > 0 && (size_t)len < cap && access(probe, W_OK) == 0) {
+                    if (next) *next = '\n';
+                    return 0;
+                }
+            }
+            if (next) *next = '\n';
+            line = next ? next + 1 : NULL;
+        }
+    }
+    return -1;
+}
+
+static int pids_cgroup_create(char *dir, size_t cap, const char *run_dir, int max_tasks) {
+    char base[4000];
+    if (pids_cgroup_base(base, sizeof base) != 0) return -1;
+    const char *name = strrchr(run_dir, '/');
+    int len = snprintf(dir, cap, "%s/%s", base, name ? name + 1 : run_dir);
+    if (len <= 0 || (size_t)len >= cap || mkdir(dir, 0755) != 0) return -1;
+    char path[4200], value[32];
+    snprintf(path, sizeof path, "%s/pids.max", dir);
+    int vlen = snprintf(value, sizeof value, "%d\n", max_tasks);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, value, (size_t)vlen) != 0) {
+        if (fd >= 0) close(fd);
+        rmdir(dir);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Kills whatever is still in the cgroup (a fallback run's setsid escapees included), then
+ * removes it, waiting briefly for the killed tasks to leave. */
+static void pids_cgroup_destroy(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    for (int attempt = 0; attempt < 200; attempt++) {
+        if (rmdir(dir) == 0 || errno != EBUSY) return;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            char buf[4096];
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            for (ssize_t i = 0; n > 0 && i < n;) {
+                long pid = 0;
+                while (i < n && buf[i] >= '0' && buf[i] <= '9') pid = pid * 10 + (buf[i++] - '0');
+                if (pid > 1) kill((pid_t)pid, SIGKILL);
+                i++;
+            }
+        }
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void set_error(grpo_sandbox_result *r, const char *step, int err) {
+    r->status = GRPO_SANDBOX_ERROR;
+    r->error_step = step;
+    r->sys_errno = err;
+}
+
+static int valid_job(const grpo_sandbox_job *job) {
+    if (!job || !job->argv || !job->argv[0] || job->n_files < 0 ||
+        (job->n_files > 0 && !job->files) || (job->stdin_len > 0 && !job->stdin_data) ||
+        (job->collect && !valid_file_name(job->collect)))
+        return 0;
+    if (job->argv[0][0] != '/' && strncmp(job->argv[0], "./", 2) != 0) return 0;
+    for (int64_t i = 0; i < job->n_files; i++)
+        if (!valid_file_name(job->files[i].name) || (job->files[i].len && !job->files[i].data))
+            return 0;
+    return 1;
+}
+
+/* Fills result->status from how the program ended. */
+static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu_limit,
+                     int64_t memory_limit, int any_over) {
+    if (killed == KILL_OUTPUT || any_over) {
+        r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+    } else if (killed == KILL_DEADLINE) {
+        r->status = r->cpu_seconds >= cpu_limit ? GRPO_SANDBOX_CPU_LIMIT : GRPO_SANDBOX_WALL_LIMIT;
+    } else if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        r->signal = sig;
+        /* The kernel's SIGKILL at the hard CPU limit comes when its precise clock reaches
+         * the limit; rusage, sampled, can read a little below it. */
+        if (sig == SIGXCPU || (sig == SIGKILL && r->cpu_seconds >= 0.9 * cpu_limit))
+            r->status = GRPO_SANDBOX_CPU_LIMIT;
+        else if (sig == SIGXFSZ)
+            r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+        else if (looks_like_memory_failure(r, memory_limit))
+            r->status = GRPO_SANDBOX_MEMORY_LIMIT;
+        else
+            r->status = GRPO_SANDBOX_SIGNALED;
+    } else {
+        r->exit_code = WEXITSTATUS(wstatus);
+        r->status = GRPO_SANDBOX_EXITED;
+        if (r->exit_code == 0) return;
+        /* As PID 1 of its namespace the program ignores SIGXFSZ, so a file over the limit
+         * surfaces as EFBIG from write(); a full private tmpfs as ENOSPC. */
+        if (r->err_len && (memmem(r->err, r->err_len, "File too large", 14) ||
+                           memmem(r->err, r->err_len, "No space left on device", 23)))
+            r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
+        else if (looks_like_memory_failure(r, memory_limit))
+            r->status = GRPO_SANDBOX_MEMORY_LIMIT;
+    }
+}
+
+grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
+                             const grpo_sandbox_limits *limits) {
+    if (!result) return GRPO_ERR_INVALID;
+    memset(result, 0, sizeof *result);
+    if (job && job->limits) limits = job->limits;
+    if (!valid_job(job) || !valid_limits(limits)) return GRPO_ERR_INVALID;
+
+    double start = now_seconds();
+    const char *root = job->temp_root;
+    if (!root) root = getenv("TMPDIR");
+    if (!root || root[0] != '/') root = "/tmp";
+    char run_dir[4096];
+    size_t root_len = strlen(root);
+    if (root_len + 32 > sizeof run_dir) return GRPO_ERR_INVALID;
+    memcpy(run_dir, root, root_len);
+    memcpy(run_dir + root_len, "/grpo_sbx.XXXXXX", 17);
+    if (!mkdtemp(run_dir)) {
+        set_error(result, "run directory", errno);
+        return GRPO_OK;
+    }
+
+    grpo_status status = GRPO_OK;
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.stdin_w = s.out_r = s.err_r = s.chan_r = s.pidfd = -1;
+    s.out.cap = (size_t)limits->stdout_bytes;
+    s.err.cap = (size_t)limits->stderr_bytes;
+    s.chan.cap = (size_t)limits->stdout_bytes;
+    int stdin_pair[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, chan_p[2] = {-1, -1};
+    int status_p[2] = {-1, -1};
+    int landlock_fd = -1, dir_fd = -1;
+    char **envp = NULL;
+    seccomp_plan *filter = NULL;
+    void *stack = MAP_FAILED;
+    pid_t child = -1;
+    int have_cgroup = 0;
+    char cgroup_dir[4096], cgroup_procs[4200];
+    child_plan plan;
+    memset(&plan, 0, sizeof plan);
+
+    dir_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+        set_error(result, "run directory", errno);
+        goto done;
+    }
+    for (int64_t i = 0; i < job->n_files; i++) {
+        const grpo_sandbox_file *f = &job->files[i];
+        int fd = openat(dir_fd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        f->executable ? 0700 : 0600);
+        if (fd < 0 || write_all(fd, f->data, f->len) != 0) {
+            set_error(result, "write input file", errno);
+            if (fd >= 0) close(fd);
+            goto done;
+        }
+        close(fd);
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stdin_pair) != 0 ||
+        pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
+        pipe2(status_p, O_CLOEXEC) != 0 || (job->channel && pipe2(chan_p, O_CLOEXEC) != 0)) {
+        set_error(result, "pipes", errno);
+        goto done;
+    }
+    envp = build_env(run_dir, job->env);
+    filter = malloc(sizeof *filter);
+    stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (!envp || !filter || stack == MAP_FAILED) {
+        status = GRPO_ERR_NOMEM;
+        goto done;
+    }
+
+    plan.status_w = status_p[1];
+    plan.stdin_r = stdin_pair[1];
+    plan.out_w = out_p[1];
+    plan.err_w = err_p[1];
+    plan.chan_w = job->channel ? chan_p[1] : -1;
+    plan.filter = filter;
+    plan.run_dir = run_dir;
+    plan.argv = (char *const *)job->argv;
+    plan.envp = envp;
+    format_id_map(plan.uid_map, (unsigned)geteuid());
+    format_id_map(plan.gid_map, (unsigned)getegid());
+    /* Soft = hard: as PID 1 of its namespace the program ignores SIGXCPU, so the limit is the
+     * SIGKILL the kernel sends at the hard limit. */
+    rlim_t cpu = (rlim_t)ceil(limits->cpu_seconds);
+    plan.cpu = (struct rlimit){cpu, cpu};
+    plan.as = limits->memory_bytes > 0
+                  ? (struct rlimit){(rlim_t)limits->memory_bytes, (rlim_t)limits->memory_bytes}
+                  : (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
+    plan.fsize = (struct rlimit){(rlim_t)limits->file_bytes, (rlim_t)limits->file_bytes};
+    plan.nofile = (struct rlimit){(rlim_t)limits->open_files, (rlim_t)limits->open_files};
+    /* RLIMIT_NPROC counts threads too; in a user namespace it counts this run only. (The
+     * kernel exempts root from it, hence the pids cgroup.) */
+    int nproc = limits->max_tasks > limits->max_processes ? limits->max_tasks : limits->max_processes;
+    plan.set_nproc = limits->max_tasks > 0;
+    plan.nproc = (struct rlimit){(rlim_t)nproc, (rlim_t)nproc};
+    have_cgroup = limits->max_tasks > 0 &&
+                  pids_cgroup_create(cgroup_dir, sizeof cgroup_dir, run_dir, limits->max_tasks) == 0;
+    if (have_cgroup) {
+        snprintf(cgroup_procs, sizeof cgroup_procs, "%s/cgroup.procs", cgroup_dir);
+        plan.cgroup_procs = cgroup_procs;
+    }
+
+    /* Namespaces first. Without them the filter also confines signals to the program itself
+     * and Landlock also refuses TCP, since no network namespace does. */
+    /* A private tmpfs bounds everything the program writes, in total (RLIMIT_FSIZE bounds one
+     * file). Compile jobs whose output we collect keep the plain directory. */
+    char tmpfs_options[96];
+    int64_t tmpfs_bytes = limits->file_bytes + (1 << 20);
+    for (int64_t i = 0; i < job->n_files; i++) tmpfs_bytes += (int64_t)job->files[i].len + 4096;
+    snprintf(tmpfs_options, sizeof tmpfs_options, "size=%lld,nr_inodes=4096,mode=0700",
+             (long long)tmpfs_bytes);
+    plan.files = job->files;
+    plan.n_files = job->n_files;
+    plan.tmpfs_options = job->collect ? NULL : tmpfs_options;
+    unsigned ll_bits = 0;
+    int use_ns = 1;
+    plan.in_userns = 1;
+    plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
+    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits,
+                                                    &plan.landlock_handled);
+    child = -1;
+    errno = EPERM;
+    if (limits->namespaces != GRPO_SANDBOX_NS_OFF)
+        child = spawn_child(&plan,
+                            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                (plan.tmpfs_options ? CLONE_NEWNS : 0),
+                            stack);
+    if (child < 0) {
+        result->sys_errno = errno;
+        if (limits->namespaces == GRPO_SANDBOX_NS_REQUIRE) {
+            set_error(result, "namespaces (required)", result->sys_errno);
+            goto done;
+        }
+        use_ns = 0;
+        plan.in_userns = 0;
+        plan.drop_caps = 1;
+        plan.tmpfs_options = NULL;
+        plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 1) == 0;
+        close_fd(&landlock_fd);
+        ll_bits = 0;
+        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits,
+                                                        &plan.landlock_handled);
+        child = spawn_child(&plan, 0, stack);
+        if (child < 0) {
+            set_error(result, "clone", errno);
+            goto done;
+        }
+    }
+    /* CLONE_VFORK: the child has exec-ed or died by now; a setup failure left its record. */
+    unsigned iso = ll_bits | GRPO_SANDBOX_ISO_PGROUP;
+    if (use_ns) iso |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
+    if (plan.tmpfs_options) iso |= GRPO_SANDBOX_ISO_TMPFS;
+    if (have_cgroup) iso |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    if (plan.use_seccomp) iso |= GRPO_SANDBOX_ISO_SECCOMP;
+    if (plan.use_seccomp && limits->max_processes <= 1) iso |= GRPO_SANDBOX_ISO_NOFORK;
+    result->isolation = iso;
+    close_fd(&status_p[1]);
+    close_fd(&stdin_pair[1]);
+    close_fd(&out_p[1]);
+    close_fd(&err_p[1]);
+    close_fd(&chan_p[1]);
+    close_fd(&landlock_fd);
+    munmap(stack, CHILD_STACK_BYTES);
+    stack = MAP_FAILED;
+    int record[2] = {0, 0};
+    ssize_t got = read(status_p[0], record, sizeof record);
+    if (got == (ssize_t)sizeof record) {
+        kill_run(child);
+        while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+        child = -1;
+        int step = record[0] >= 0 && record[0] < STEP_COUNT ? record[0] : 0;
+        if (step == STEP_EXEC) {
+            result->status = GRPO_SANDBOX_EXEC_FAILED;
+            result->error_step = "execve";
+            result->sys_errno = record[1];
+        } else {
+            set_error(result, setup_steps[step], record[1]);
+        }
+        goto done;
+    }
+
+    s.pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    if (s.pidfd >= 0) fcntl(s.pidfd, F_SETFD, FD_CLOEXEC);
+    s.stdin_w = stdin_pair[0];
+    s.out_r = out_p[0];
+    s.err_r = err_p[0];
+    s.chan_r = chan_p[0];
+    stdin_pair[0] = out_p[0] = err_p[0] = chan_p[0] = -1;
+    int stream_fds[4] = {s.stdin_w, s.out_r, s.err_r, s.chan_r};
+    for (int i = 0; i < 4; i++)
+        if (stream_fds[i] >= 0) set_nonblock(stream_fds[i]);
+
+    int fatal_errno = 0;
+    int killed = supervise(&s, child, job->stdin_data, job->stdin_len,
+                           start + limits->wall_seconds, &fatal_errno);
+    kill_run(child);
+    int wstatus = 0, reaped;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while ((reaped = wait4(child, &wstatus, __WALL, &ru)) < 0 && errno == EINTR) {
+    }
+    child = -1;
+    /* Fail closed: with SIGCHLD ignored the kernel reaps the child itself and its status is
+     * lost; never guess it. */
+    if (reaped < 0 && !fatal_errno) fatal_errno = errno;
+
+    result->wall_seconds = now_seconds() - start;
+    result->cpu_seconds = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+                          (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+    result->max_rss_bytes = (int64_t)ru.ru_maxrss * 1024;
+    result->out = s.out.data;
+    result->out_len = s.out.len;
+    result->err = s.err.data;
+    result->err_len = s.err.len;
+    result->channel = s.chan.data;
+    result->channel_len = s.chan.len;
+    s.out.data = s.err.data = s.chan.data = NULL;
+    if (fatal_errno == ENOMEM) {
+        status = GRPO_ERR_NOMEM;
+        goto done;
+    }
+    if (fatal_errno) {
+        set_error(result, reaped < 0 ? "wait (is SIGCHLD ignored?)" : "poll", fatal_errno);
+        goto done;
+    }
+    classify(result, killed, wstatus, (double)cpu, limits->memory_bytes,
+             s.out.over || s.err.over || s.chan.over);
+    if (job->collect && result->status == GRPO_SANDBOX_EXITED && result->exit_code == 0 &&
+        collect_file(dir_fd, job->collect, (size_t)limits->collect_bytes, &result->collected,
+                     &result->collected_len) != 0) {
+        result->collected = NULL;
+        result->collected_len = 0;
+    }
+
+done:
+    if (child > 0) {
+        kill_run(child);
+        while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+    }
+    int all_fds[] = {stdin_pair[0], stdin_pair[1], out_p[0], out_p[1], err_p[0], err_p[1],
+                     chan_p[0], chan_p[1], status_p[0], status_p[1], landlock_fd, dir_fd,
+                     s.stdin_w, s.out_r, s.err_r, s.chan_r, s.pidfd};
+    for (size_t i = 0; i < sizeof all_fds / sizeof all_fds[0]; i++)
+        if (all_fds[i] >= 0) close(all_fds[i]);
+    if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
+    if (have_cgroup) pids_cgroup_destroy(cgroup_dir);
+    free(s.out.data);
+    free(s.err.data);
+    free(s.chan.data);
+    free(filter);
+    free_env(envp);
+    remove_run_dir(run_dir);
+    if (status != GRPO_OK) grpo_sandbox_result_free(result);
+    return status;
+}
+
+void grpo_sandbox_result_free(grpo_sandbox_result *result) {
+    if (!result) return;
+    free(result->out);
+    free(result->err);
+    free(result->channel);
+    free(result->collected);
+    result->out = result->err = result->channel = result->collected = NULL;
+    result->out_len = result->err_len = result->channel_len = result->collected_len = 0;
+}
+
+typedef struct batch_ctx {
+    grpo_sandbox_result *results;
+    const grpo_sandbox_job *jobs;
+    const grpo_sandbox_limits *limits;
+    _Atomic int failed;
+} batch_ctx;
+
+static void batch_range(void *ctx, int64_t begin, int64_t end, int worker) {
+    batch_ctx *b = ctx;
+    for (int64_t i = begin; i < end; i++) {
+        grpo_status st = grpo_sandbox_run(&b->results[i], &b->jobs[i], b->limits);
+        if (st != GRPO_OK) b->failed = st;
+    }
+}
+
+grpo_status grpo_sandbox_run_batch(grpo_sandbox_result *results, const grpo_sandbox_job *jobs,
+                                   int64_t n, const grpo_sandbox_limits *limits,
+                                   int num_workers) {
+    if (n < 0 || (n > 0 && (!results || !jobs))) return GRPO_ERR_INVALID;
+    batch_ctx ctx = {results, jobs, limits, 0};
+    grpo_status st = grpo_parallel_for(n, 1, num_workers, batch_range, &ctx);
+    if (st != GRPO_OK) return st;
+    return (grpo_status)ctx.failed;
+}
+
+static int probe_child(void *arg) {
+    (void)arg;
+    _exit(0);
+}
+
+unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
+    unsigned bits = GRPO_SANDBOX_ISO_PGROUP;
+    void *stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    pid_t pid = -1;
+    int err = ENOMEM;
+    if (stack != MAP_FAILED) {
+        pid = clone(probe_child, (char *)stack + CHILD_STACK_BYTES,
+                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_VM |
+                        CLONE_VFORK | SIGCHLD,
+                    NULL);
+        err = pid < 0 ? errno : 0;
+    }
+    if (pid > 0) {
+        while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+        }
+        bits |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS |
+                GRPO_SANDBOX_ISO_TMPFS;
+    }
+    if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
+    if (ns_errno) *ns_errno = err;
+    int abi = landlock_abi();
+    if (landlock_abi_out) *landlock_abi_out = abi;
+    if (abi >= 1) bits |= GRPO_SANDBOX_ISO_LANDLOCK;
+    if (abi >= 4 && !(bits & GRPO_SANDBOX_ISO_NETNS)) bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
+    if (abi >= 6) bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
+    char cgroup[4000];
+    if (pids_cgroup_base(cgroup, sizeof cgroup) == 0) bits |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    seccomp_plan *plan = malloc(sizeof *plan);
+    if (plan && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_build(plan, 1, 0) == 0)
+        bits |= GRPO_SANDBOX_ISO_SECCOMP | GRPO_SANDBOX_ISO_NOFORK;
+    free(plan);
+    return bits;
+}

@@ -1,0 +1,603 @@
+"""Code-execution reward: run each completion's program against its tests in the C sandbox.
+
+Every program runs in a fresh temporary directory under kernel isolation (user, PID and network
+namespaces, Landlock, a seccomp filter) with CPU, memory, file-size and output limits and a
+wall-clock deadline; see ``sandbox_info()`` for what this machine provides. Expected outputs
+never enter the sandbox: the parent compares. Function-call tests run the candidate inside a
+small harness that reports a serialized result per test on a separate pipe, so exiting early,
+a rigged ``__eq__`` or patched builtins cannot turn a failure into a pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+from grpo_c import _sandbox
+from grpo_c._threads import resolve_threads
+
+__all__ = ["code", "extract_code", "sandbox_info", "CaseVerdict", "VERDICTS"]
+
+VERDICTS = ("accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit",
+            "output_limit", "compile_error", "sandbox_error", "no_code", "skipped")
+
+_COMPARATORS = {"exact": _sandbox.COMPARE_EXACT, "lines": _sandbox.COMPARE_LINES,
+                "tokens": _sandbox.COMPARE_TOKENS, "float": _sandbox.COMPARE_FLOAT}
+
+_LANGUAGE_FENCES = {"python": ("python", "py", "python3"), "c": ("c",),
+                    "cpp": ("cpp", "c++", "cc", "cxx")}
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseVerdict:
+    """The outcome of one test: a verdict from ``VERDICTS`` plus what the run measured."""
+
+    verdict: str
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    exit_code: int = 0
+    signal: int = 0
+    message: str = ""
+
+
+def extract_code(text: str, language: str | None = "python") -> str:
+    """The last fenced code block of ``text`` (open-r1's rule), "" when there is none.
+
+    A block fenced with the language's name (or an alias: ``py``, ``c++``, ...) is preferred;
+    otherwise the last fenced block of any language is taken.
+
+    Examples
+    --------
+    >>> extract_code("x\\n```python\\nprint(1)\\n```\\n")
+    'print(1)\\n'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected str, got {type(text).__name__}")
+    blocks = re.findall(r"```([^\n`]*)\n(.*?)```", text, flags=re.DOTALL)
+    if not blocks:
+        return ""
+    aliases = _LANGUAGE_FENCES.get(language or "", (language,) if language else ())
+    tagged = [body for tag, body in blocks if tag.strip().lower() in aliases]
+    return tagged[-1] if tagged else blocks[-1][1]
+
+
+# ------------------------------------------------------------------------- test formats
+
+@dataclasses.dataclass
+class _Tests:
+    kind: str                       # "stdio" or "call"
+    cases: list                     # stdio: (input str, expected str); call: (args list, expected)
+    fn_name: str | None = None
+
+
+def _json_or_value(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _call_args(value: Any) -> list:
+    """Arguments of one call test: a list as is, or LiveCodeBench's one JSON value per line."""
+    if isinstance(value, str):
+        return [json.loads(line) for line in value.split("\n") if line.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _normalize_tests(spec: Any, index: int) -> _Tests:
+    """Accepts open-r1 ``verification_info``, APPS/prime ``{inputs, outputs, fn_name}`` (also
+    as a JSON string), LiveCodeBench test lists, or a plain list of {input, output} / pairs."""
+    where = f"tests[{index}]"
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except ValueError as exc:
+            raise ValueError(f"{where}: a string must hold JSON test cases ({exc})") from None
+    if isinstance(spec, dict) and "input_output" in spec:
+        inner = _normalize_tests(spec["input_output"], index)
+        inner.fn_name = inner.fn_name or spec.get("fn_name")
+        return inner
+    if isinstance(spec, dict) and "test_cases" in spec:
+        spec = spec["test_cases"]
+    if isinstance(spec, dict) and "inputs" in spec and "outputs" in spec:
+        inputs, outputs = spec["inputs"], spec["outputs"]
+        if len(inputs) != len(outputs):
+            raise ValueError(f"{where}: {len(inputs)} inputs but {len(outputs)} outputs")
+        fn_name = spec.get("fn_name") or None
+        if fn_name:
+            return _Tests("call", [(_call_args(i), _json_or_value(o))
+                                   for i, o in zip(inputs, outputs)], fn_name)
+        return _Tests("stdio", [(_text(i, where), _text(o, where))
+                                for i, o in zip(inputs, outputs)])
+    if isinstance(spec, (list, tuple)):
+        cases, fn_name, kind = [], None, None
+        for case in spec:
+            if isinstance(case, dict):
+                fn = case.get("fn_name") or case.get("func_name")
+                functional = case.get("testtype") == "functional" or case.get("type") == "function_call" or fn
+                this_kind = "call" if functional else "stdio"
+                fn_name = fn_name or fn
+                raw_in, raw_out = case.get("input", ""), case.get("output", "")
+            elif isinstance(case, (list, tuple)) and len(case) == 2:
+                this_kind, (raw_in, raw_out) = "stdio", case
+            else:
+                raise ValueError(f"{where}: each case must be a dict or an (input, output) pair")
+            if kind and this_kind != kind:
+                raise ValueError(f"{where}: mixes stdin/stdout and function-call cases")
+            kind = this_kind
+            if kind == "call":
+                cases.append((_call_args(raw_in), _json_or_value(raw_out)))
+            else:
+                cases.append((_text(raw_in, where), _text(raw_out, where)))
+        if kind == "call" and not fn_name:
+            raise ValueError(f"{where}: function-call cases need a fn_name")
+        return _Tests(kind or "stdio", cases, fn_name)
+    raise TypeError(f"{where}: expected a dict, a list of cases or a JSON string, "
+                    f"got {type(spec).__name__}")
+
+
+def _text(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)
+    raise TypeError(f"{where}: stdin/stdout cases need str input and output, "
+                    f"got {type(value).__name__}")
+
+
+# ------------------------------------------------------------------------- the harness
+
+# Runs inside the sandbox for function-call tests. It reads its nonce and the arguments from
+# stdin before the candidate's code exists, binds every builtin it needs before running that
+# code, and writes one line per test to fd 3: "<nonce> <index> ok <json>" or an error name.
+# A test without such a line (the program exited early, hung, crashed) fails in the parent.
+_HARNESS = r'''
+import sys, json, signal, os
+def _harness(_open=open, _type=type, _int=int, _float=float, _str=str, _bool=bool,
+             _list=list, _tuple=tuple, _dict=dict, _len=len, _range=range, _repr=repr,
+             _isinstance=isinstance, _getattr=getattr, _Exception=BaseException,
+             _setitimer=signal.setitimer, _ITIMER=signal.ITIMER_REAL, _signal=signal.signal,
+             _SIGALRM=signal.SIGALRM, _exec=exec, _compile=compile, _write=os.write,
+             _dumps=json.dumps):
+    chan = 3
+    header = sys.stdin.buffer.readline()
+    nonce = header.decode().strip()
+    spec = json.loads(sys.stdin.buffer.read().decode())
+    timeout, fn_name, calls = spec["timeout"], spec["fn_name"], spec["args"]
+    class _Timeout(Exception):
+        pass
+    def _alarm(signum, frame):
+        raise _Timeout()
+    def canon(v, depth=0):
+        t = _type(v)
+        if depth > 100:
+            raise ValueError("too deep")
+        if v is None or t is _bool or t is _str:
+            return v
+        if t is _int:
+            return v
+        if t is _float:
+            return v if v == v and v not in (float("inf"), float("-inf")) else _repr(v)
+        if t is _list or t is _tuple:
+            return [canon(x, depth + 1) for x in v]
+        if t is _dict:
+            return {_str(canon(k, depth + 1)): canon(x, depth + 1) for k, x in v.items()}
+        raise TypeError("unsupported result type " + t.__name__)
+    def emit(i, status, payload):
+        line = nonce + " " + _str(i) + " " + status + " " + payload + "\n"
+        data = line.encode()
+        while data:
+            n = _write(chan, data)
+            data = data[n:]
+    source = _open("solution.py", encoding="utf-8").read()
+    namespace = {"__name__": "solution", "__builtins__": __builtins__}
+    _signal(_SIGALRM, _alarm)
+    try:
+        _setitimer(_ITIMER, timeout * (_len(calls) + 1))
+        _exec(_compile(source, "solution.py", "exec"), namespace)
+        _setitimer(_ITIMER, 0)
+    except _Exception as exc:
+        _setitimer(_ITIMER, 0)
+        for i in _range(_len(calls)):
+            emit(i, "error", _type(exc).__name__)
+        return
+    fn = namespace.get(fn_name)
+    if fn is None and "Solution" in namespace:
+        fn = _getattr(namespace["Solution"](), fn_name, None)
+    for i in _range(_len(calls)):
+        if fn is None:
+            emit(i, "error", "NameError")
+            continue
+        try:
+            _setitimer(_ITIMER, timeout)
+            value = fn(*calls[i])
+            _setitimer(_ITIMER, 0)
+            emit(i, "ok", _dumps(canon(value)))
+        except _Timeout:
+            emit(i, "timeout", "-")
+        except _Exception as exc:
+            _setitimer(_ITIMER, 0)
+            emit(i, "error", _type(exc).__name__)
+_harness()
+'''
+
+
+# ------------------------------------------------------------------------- running
+
+_COMPILERS = {"c": ("gcc", ["-std=gnu11", "-O2", "-pipe", "-o", "prog", "prog.c", "-lm"], "prog.c"),
+              "cpp": ("g++", ["-std=gnu++17", "-O2", "-pipe", "-o", "prog", "prog.cpp"], "prog.cpp")}
+
+
+_NAMESPACES = {"auto": _sandbox.NS_AUTO, "require": _sandbox.NS_REQUIRE, "off": _sandbox.NS_OFF}
+
+
+def _limits(timeout: float, memory_mb: float, output_mb: float, namespaces: str,
+            processes: int = 1, cpu: float | None = None, wall: float | None = None) -> dict:
+    return {"wall_seconds": float(wall if wall is not None else 2.0 * timeout + 1.0),
+            "cpu_seconds": float(cpu if cpu is not None else timeout),
+            "memory_bytes": int(memory_mb * 2**20), "file_bytes": int(output_mb * 2**20),
+            "stdout_bytes": int(output_mb * 2**20), "stderr_bytes": 1 << 20,
+            "collect_bytes": 64 << 20, "max_processes": processes, "open_files": 64,
+            "namespaces": _NAMESPACES[namespaces]}
+
+
+def _python_argv(interpreter: str, script: str, startup: str) -> list[str]:
+    """How to start ``script``: "site" is a normal isolated start (-I); "fast" skips the site
+    module (-S: no .pth files, which can import whole packages at every start) and puts the
+    running interpreter's site-packages on sys.path itself, then runs the script as __main__."""
+    if startup == "site" or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+        return [interpreter, "-I", script]
+    import site
+
+    paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    boot = (f"__import__('sys').path.extend({paths!r}); __import__('sys').argv[0] = {script!r}; "
+            f"__file__ = {script!r}; exec(compile(open({script!r}).read(), {script!r}, 'exec'))")
+    return [interpreter, "-I", "-S", "-c", boot]
+
+
+def _interpreter_paths(interpreter: str) -> list[str]:
+    paths = {os.path.dirname(os.path.realpath(interpreter))}
+    if os.path.realpath(interpreter) == os.path.realpath(sys.executable):
+        paths |= {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    else:
+        paths.add(os.path.dirname(os.path.dirname(os.path.realpath(interpreter))))
+    return sorted(paths)
+
+
+def _run_verdict(run: dict) -> str | None:
+    """The verdict a run earns before any comparison, or None when it exited cleanly."""
+    status = run["status"]
+    if status == _sandbox.EXITED:
+        return None if run["exit_code"] == 0 else "runtime_error"
+    return {_sandbox.SIGNALED: "runtime_error", _sandbox.CPU_LIMIT: "time_limit",
+            _sandbox.WALL_LIMIT: "time_limit", _sandbox.MEMORY_LIMIT: "memory_limit",
+            _sandbox.OUTPUT_LIMIT: "output_limit",
+            _sandbox.EXEC_FAILED: "sandbox_error",
+            _sandbox.ERROR: "sandbox_error"}[status]
+
+
+def _message(run: dict) -> str:
+    if run["status"] in (_sandbox.ERROR, _sandbox.EXEC_FAILED):
+        return f"{run['error_step']}: {os.strerror(run['errno']) if run['errno'] else '?'}"
+    return run["stderr"][-400:].decode("utf-8", "replace")
+
+
+def _verdict(run: dict, verdict: str, message: str = "") -> CaseVerdict:
+    return CaseVerdict(verdict, run["wall_seconds"], run["cpu_seconds"],
+                       run["exit_code"], run["signal"], message or _message(run))
+
+
+def _values_equal(actual: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        if isinstance(expected, int) and isinstance(actual, int):
+            return actual == expected
+        return math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol)
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        return len(actual) == len(expected) and all(
+            _values_equal(a, e, rel_tol, abs_tol) for a, e in zip(actual, expected))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return actual.keys() == expected.keys() and all(
+            _values_equal(actual[k], expected[k], rel_tol, abs_tol) for k in expected)
+    return actual == expected
+
+
+def _call_matches(actual: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool:
+    # APPS stores a call's expected value either bare or wrapped in a one-element list.
+    if _values_equal(actual, expected, rel_tol, abs_tol):
+        return True
+    return (isinstance(expected, list) and len(expected) == 1
+            and _values_equal(actual, expected[0], rel_tol, abs_tol))
+
+
+def _parse_channel(data: bytes, nonce: str, n: int) -> list:
+    """First record per test index from the harness channel; None where none came."""
+    records: list = [None] * n
+    for line in data.decode("utf-8", "replace").split("\n"):
+        parts = line.split(" ", 3)
+        if len(parts) != 4 or parts[0] != nonce or not parts[1].isdigit():
+            continue
+        i = int(parts[1])
+        if i < n and records[i] is None:
+            records[i] = (parts[2], parts[3])
+    return records
+
+
+def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "python",
+         timeout: float = 5.0, memory_mb: float = 1024, workers: int | None = None,
+         mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
+         rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
+         extract: bool = True, output_mb: float = 32, compile_timeout: float = 30.0,
+         namespaces: str = "auto", python_startup: str = "fast"):
+    """Score programs by running them against their tests in the sandbox.
+
+    Parameters
+    ----------
+    completions : sequence of str
+        Model outputs; the last fenced code block is the program (``extract=False``: the whole
+        string is the program).
+    tests : sequence
+        One test spec per completion: open-r1 ``verification_info`` (``{"language",
+        "test_cases": [{"input", "output"}]}``), APPS/prime ``{"inputs", "outputs",
+        "fn_name"?}`` (or its JSON string), LiveCodeBench cases (``testtype`` "stdin" or
+        "functional"), or a list of ``{"input", "output"}`` dicts / ``(input, output)`` pairs.
+    language : {"python", "c", "cpp"}
+    timeout : float
+        CPU seconds per test (whole seconds, rounded up, by the kernel); the wall deadline is
+        ``2 * timeout + 1`` so a loaded machine does not turn into false time limits.
+    memory_mb : float
+        Address-space limit per process.
+    workers : int, optional
+        Programs run at once (default: the usable CPUs).
+    mode : {"fraction", "all"}
+        Reward = fraction of tests passed, or 1.0 only when all pass; with "all" a program's
+        stdin/stdout tests stop at its first failure (the rest are "skipped").
+    return_details : bool
+        Also return, per completion, the list of ``CaseVerdict``.
+    comparator : {"lines", "exact", "tokens", "float"}
+        How stdout is compared (see ``grpo_compare_output`` in csrc/grpo.h); "float" uses
+        ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
+    interpreter : str, optional
+        Python interpreter (default: the running one).
+    python_startup : {"fast", "site"}
+        "fast" (default) starts the running interpreter without the site module but with its
+        site-packages on sys.path (no .pth processing: several times faster where a .pth
+        imports packages at every start); "site" is a normal ``python -I solution.py``.
+    namespaces : {"auto", "require", "off"}
+        "auto" uses user/PID/network/mount namespaces when the kernel allows and otherwise the
+        reported fallback; "require" fails (sandbox_error, reward NaN) instead of falling back;
+        "off" always uses the fallback (no namespaces: process group, capabilities dropped,
+        seccomp confining signals and host-wide calls, Landlock).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (N,)
+        NaN where the sandbox itself failed or there are no tests; 0.0 for a completion
+        without code.
+    list of list of CaseVerdict
+        Only with ``return_details=True``.
+
+    Examples
+    --------
+    >>> from grpo_c.rewards import code
+    >>> prog = "```python\\nprint(sum(map(int, input().split())))\\n```"
+    >>> code([prog], [[{"input": "1 2", "output": "3"}]], timeout=2)
+    array([1.], dtype=float32)
+    """
+    if isinstance(completions, str) or not isinstance(completions, Sequence):
+        raise TypeError("completions: expected a sequence of str, "
+                        f"got {type(completions).__name__}")
+    if len(tests) != len(completions):
+        raise ValueError(f"tests: expected {len(completions)} test specs (one per completion), "
+                         f"got {len(tests)}")
+    if language not in ("python", "c", "cpp"):
+        raise ValueError(f"language: expected 'python', 'c' or 'cpp', got {language!r}")
+    if mode not in ("fraction", "all"):
+        raise ValueError(f"mode: expected 'fraction' or 'all', got {mode!r}")
+    if comparator not in _COMPARATORS:
+        raise ValueError(f"comparator: expected one of {sorted(_COMPARATORS)}, got {comparator!r}")
+    for name, value in (("timeout", timeout), ("memory_mb", memory_mb), ("output_mb", output_mb)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    n_workers = resolve_threads(workers)
+    specs = [_normalize_tests(t, i) for i, t in enumerate(tests)]
+    programs = []
+    for i, c in enumerate(completions):
+        if not isinstance(c, str):
+            raise TypeError(f"completions[{i}]: expected str, got {type(c).__name__}")
+        programs.append(extract_code(c, language) if extract else c)
+
+    interp = interpreter or sys.executable
+    if python_startup not in ("fast", "site"):
+        raise ValueError(f"python_startup: expected 'fast' or 'site', got {python_startup!r}")
+    if namespaces not in _NAMESPACES:
+        raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
+    for i, spec in enumerate(specs):
+        if spec.kind == "call" and language != "python":
+            raise ValueError(f"tests[{i}]: function-call tests need language='python'")
+
+    details: list[list[CaseVerdict] | None] = [None] * len(programs)
+    for i, program in enumerate(programs):
+        if not program.strip():
+            details[i] = [CaseVerdict("no_code", message="no code block found")] * len(specs[i].cases)
+    binaries: dict[int, bytes] = {}
+    if language in _COMPILERS:
+        todo = [i for i in range(len(programs)) if details[i] is None]
+        binaries = _compile(language, [programs[i] for i in todo], todo, specs, details,
+                            compile_timeout, memory_mb, namespaces, n_workers)
+
+    limits = _limits(timeout, memory_mb, output_mb, namespaces)
+    read_paths = _interpreter_paths(interp)
+    call_jobs, call_owners, nonces = [], [], {}
+    stdio_jobs: dict[int, list] = {}
+    for i, program in enumerate(programs):
+        spec = specs[i]
+        if details[i] is not None:
+            continue
+        if spec.kind == "call":
+            nonces[i] = secrets.token_hex(16)
+            payload = json.dumps({"timeout": float(timeout), "fn_name": spec.fn_name,
+                                  "args": [args for args, _ in spec.cases]})
+            # One process runs every call: CPU for all of them, each still capped in-process.
+            n_calls = len(spec.cases) + 1
+            call_jobs.append({"argv": _python_argv(interp, "harness.py", python_startup),
+                              "read_paths": read_paths,
+                              "limits": _limits(timeout, memory_mb, output_mb, namespaces,
+                                                cpu=timeout * n_calls,
+                                                wall=2.0 * timeout * n_calls + 1.0),
+                              "files": [("solution.py", program, False),
+                                        ("harness.py", _HARNESS, False)],
+                              "stdin": nonces[i] + "\n" + payload, "channel": True})
+            call_owners.append(i)
+            continue
+        if language == "python":
+            base = {"argv": _python_argv(interp, "solution.py", python_startup),
+                    "read_paths": read_paths, "files": [("solution.py", program, False)]}
+        else:
+            base = {"argv": ["./prog"], "files": [("prog", binaries[i], True)]}
+        stdio_jobs[i] = [dict(base, stdin=stdin) for stdin, _ in spec.cases]
+        details[i] = [None] * len(spec.cases)
+
+    # mode="all" needs every test to pass, so a program stops at its first failure (as
+    # LiveCodeBench and DeepCoder do): tests run in waves, one per program per wave.
+    comparator_id = _COMPARATORS[comparator]
+    step = 1 if mode == "all" else max((len(j) for j in stdio_jobs.values()), default=0)
+    next_test = {i: 0 for i in stdio_jobs}
+    first_wave = True
+    while next_test or first_wave:
+        jobs, owners = (list(call_jobs), [(i, None) for i in call_owners]) if first_wave else ([], [])
+        first_wave = False
+        for i, t0 in next_test.items():
+            for t in range(t0, min(t0 + step, len(stdio_jobs[i]))):
+                jobs.append(stdio_jobs[i][t])
+                owners.append((i, t))
+        runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
+        for (i, t), run in zip(owners, runs):
+            if t is None:
+                details[i] = _judge_calls(run, specs[i], nonces[i], rel_tol, abs_tol)
+            else:
+                details[i][t] = _judge_stdio(run, specs[i].cases[t][1], comparator_id,
+                                             rel_tol, abs_tol)
+        for i in list(next_test):
+            t = next_test[i] = next_test[i] + step
+            failed = any(v.verdict != "accepted" for v in details[i][:t])
+            if t >= len(stdio_jobs[i]) or (mode == "all" and failed):
+                for rest in range(t, len(stdio_jobs[i])):
+                    details[i][rest] = CaseVerdict("skipped", message="an earlier test failed")
+                del next_test[i]
+
+    rewards = np.array([_reward(v or [], mode) for v in details], dtype=np.float32)
+    if return_details:
+        return rewards, [list(v or []) for v in details]
+    return rewards
+
+
+def _reward(verdicts: list, mode: str) -> float:
+    # No tests, or a sandbox failure: the reward cannot be judged (NaN, TRL's None).
+    if not verdicts or any(v.verdict == "sandbox_error" for v in verdicts):
+        return math.nan
+    passed = sum(v.verdict == "accepted" for v in verdicts)
+    return passed / len(verdicts) if mode == "fraction" else float(passed == len(verdicts))
+
+
+def _compile(language: str, sources: list, owners: list, specs: list, details: list,
+             timeout: float, memory_mb: float, namespaces: str, n_workers: int) -> dict:
+    """Compiles each source once, in the sandbox; returns {owner: binary} and records a
+    compile_error (or sandbox_error) verdict for every test of a program that failed."""
+    compiler, flags, source_name = _COMPILERS[language]
+    path = shutil.which(compiler)
+    if path is None and sources:
+        raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
+    jobs = [{"argv": [path] + flags, "files": [(source_name, src, False)], "collect": "prog"}
+            for src in sources]
+    limits = _limits(timeout, max(memory_mb, 2048), 64, namespaces, processes=64)
+    binaries = {}
+    for i, run in zip(owners, _sandbox.run_batch(jobs, limits, n_workers) if jobs else []):
+        if run["collected"] is not None:
+            binaries[i] = run["collected"]
+            continue
+        verdict = "sandbox_error" if _run_verdict(run) == "sandbox_error" else "compile_error"
+        details[i] = [_verdict(run, verdict)] * len(specs[i].cases)
+    return binaries
+
+
+def _judge_stdio(run: dict, expected: str, comparator: int, rel_tol: float,
+                 abs_tol: float) -> CaseVerdict:
+    failed = _run_verdict(run)
+    if failed is not None:
+        return _verdict(run, failed)
+    ok = _sandbox.compare(run["stdout"], expected.encode("utf-8"), comparator, rel_tol, abs_tol)
+    return _verdict(run, "accepted" if ok else "wrong_answer", "" if ok else "output differs")
+
+
+def _judge_calls(run: dict, spec: _Tests, nonce: str, rel_tol: float, abs_tol: float) -> list:
+    records = _parse_channel(run["channel"], nonce, len(spec.cases))
+    failed = _run_verdict(run)
+    verdicts = []
+    for (args, expected), record in zip(spec.cases, records):
+        if record is None:
+            # No verdict line: the program ended (or was ended) before this test ran.
+            verdicts.append(_verdict(run, failed or "runtime_error",
+                                     "" if failed else "no result reported for this test"))
+        elif record[0] == "timeout":
+            verdicts.append(_verdict(run, "time_limit", "test timed out"))
+        elif record[0] == "error":
+            verdicts.append(_verdict(run, "memory_limit" if record[1] == "MemoryError"
+                                     else "runtime_error", record[1]))
+        else:
+            try:
+                actual = json.loads(record[1])
+            except ValueError:
+                verdicts.append(_verdict(run, "wrong_answer", "unreadable result"))
+                continue
+            ok = _call_matches(actual, expected, rel_tol, abs_tol)
+            verdicts.append(_verdict(run, "accepted" if ok else "wrong_answer",
+                                     "" if ok else "result differs"))
+    return verdicts
+
+
+def sandbox_info() -> dict:
+    """Which isolation layers the sandbox gets on this machine, and why any is missing.
+
+    Examples
+    --------
+    >>> from grpo_c.rewards import sandbox_info
+    >>> info = sandbox_info()
+    >>> sorted(info)[:3]
+    ['bits', 'fallback', 'landlock_abi']
+    """
+    bits, ns_errno, abi = _sandbox.probe()
+    names = [("user_namespace", _sandbox.ISO_USERNS), ("pid_namespace", _sandbox.ISO_PIDNS),
+             ("network_namespace", _sandbox.ISO_NETNS), ("landlock", _sandbox.ISO_LANDLOCK),
+             ("landlock_network", _sandbox.ISO_LANDLOCK_NET),
+             ("landlock_scope", _sandbox.ISO_LANDLOCK_SCOPE), ("seccomp", _sandbox.ISO_SECCOMP),
+             ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP),
+             ("private_tmpfs", _sandbox.ISO_TMPFS), ("pids_cgroup", _sandbox.ISO_PIDS_CGROUP)]
+    layers = [name for name, bit in names if bits & bit]
+    namespaces = bool(bits & _sandbox.ISO_PIDNS)
+    reasons = []
+    if not namespaces:
+        reasons.append(f"namespaces unavailable ({os.strerror(ns_errno)}): fallback to a process "
+                       "group, a seccomp filter that confines signals and Landlock TCP rules")
+    if not abi:
+        reasons.append("Landlock unavailable: the filesystem outside the run directory is "
+                       "protected only by file permissions")
+    return {"namespaces": namespaces, "layers": layers, "landlock_abi": abi,
+            "seccomp": bool(bits & _sandbox.ISO_SECCOMP),
+            "fallback": None if namespaces else "process_group",
+            "namespace_errno": ns_errno, "reason": "; ".join(reasons) or "all layers active",
+            "bits": bits}
