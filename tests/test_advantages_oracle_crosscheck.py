@@ -1,9 +1,8 @@
 """grpo_c.group_advantages against the framework oracles in tests/frameworks.py, preset by preset.
 
 Covers every TRL scale / aggregation with weights and NaN (None) rewards, every verl estimator with groups
-in any order plus a singleton, and every OpenRLHF group estimator (token whitening included). One
-documented difference: the OpenRLHF oracle applies compute_reward's (-10, 10) clip by default; grpo_c's
-preset does not, so the comparison turns the clip off.
+in any order plus a singleton, and every OpenRLHF group estimator (token whitening and compute_reward's
+(-10, 10) clip included).
 """
 
 import numpy as np
@@ -74,11 +73,12 @@ def test_verl(seed, name, norm):
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("name", ["group_norm", "dr_grpo", "rloo", "reinforce_baseline"])
-def test_openrlhf(seed, name):
+@pytest.mark.parametrize("reward_scale", [1.0, 20.0])
+def test_openrlhf(seed, name, reward_scale):
     _, r, mask, _ = _rewards(seed)
+    r = r * reward_scale  # x20 pushes dr_grpo / rloo advantages past the (-10, 10) clip
     whiten = name == "reinforce_baseline"
-    want = fw.openrlhf_advantages(torch.tensor(r), G, name, action_mask=torch.tensor(mask) if whiten else None,
-                                  reward_clip_range=None).numpy()
+    want = fw.openrlhf_advantages(torch.tensor(r), G, name, action_mask=torch.tensor(mask) if whiten else None).numpy()
     got = grpo_c.group_advantages(r, group_size=G, preset="openrlhf", advantage_estimator=name,
                                   **(dict(mask=mask) if whiten else {}))
     assert _max_rel(got, want) < 1e-10
