@@ -159,6 +159,7 @@ def _verl(fw: dict, nt: dict) -> dict:
     rows = take(fw, "global_batch_size", None, nt, "denominator")
     factor = take(fw, "loss_scale_factor", None, nt, "denominator")
     out: dict[str, Any] = {"clip_low": low, "clip_high": high, "log_ratio_clamp": 20.0,
+                           "_metric_scale": float(ga),
                            "sapo_tau": (take(fw, "tau_pos", 1.0, nt, "sapo_tau"),
                                         take(fw, "tau_neg", 1.05, nt, "sapo_tau"))}
 
@@ -187,7 +188,7 @@ def _verl(fw: dict, nt: dict) -> dict:
         out.update(surrogate="cispo", cispo_bounds=(1.0 - low, 1.0 + high))
     else:
         out.update(surrogate="gmpo", log_ratio_clamp=None, aggregation="batch_mean", denominator=None,
-                   scale=1.0)
+                   scale=1.0 / ga)
     kl_agg = aggregation(agg)
     out.update(kl_aggregation=kl_agg["aggregation"], kl_denominator=kl_agg["denominator"],
                kl_scale=kl_agg["scale"])
@@ -460,7 +461,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         rollout_logp=rollout_logp, advantages=adv, mask=mask_arr, is_weights=is_weights,
         policy_mask=policy_mask, grad_out=grad_out, per_token=per_token, policy_agg=policy_agg,
         kl_agg=kl_agg, num_threads=threads, plain=plain, **plan["core"])
-    metrics = _metrics(raw, preset, plan["surrogate"], kl_coef)
+    metrics = _metrics(raw, preset, plan["surrogate"], kl_coef, plan["metric_scale"])
     if preset == "trl" and entropies is not None:
         ent = np.asarray(entropies, dtype=np.float64)
         m = mask_arr.astype(bool)
@@ -513,6 +514,7 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
     is_level, is_mode, is_bounds = opts["is_level"], opts["is_mode"], opts["is_bounds"]
     trl_is = opts.pop("_trl_is", None)
     ratio_against_rollout = opts.pop("_ratio_against_rollout", False)
+    metric_scale = opts.pop("_metric_scale", 1.0)
     if trl_is is not None:
         correction, mode, clip_max, clip_min = trl_is
         if correction is None:
@@ -552,7 +554,7 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
     return {
         "core": core, "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
         "quantile": quantile, "needs_rollout": is_level is not None or ratio_against_rollout,
-        "ratio_against_rollout": ratio_against_rollout,
+        "ratio_against_rollout": ratio_against_rollout, "metric_scale": metric_scale,
         "policy_agg": (opts["aggregation"], opts["denominator"], opts["scale"]), "kl_agg": kl_agg,
         "luspo_sequence": ratio_level == "sequence" and kl_coef == 0 and quantile == 1.0
                           and is_level in (None, "sequence"),
@@ -571,8 +573,9 @@ def _trl_sequence_clip_metrics(logp, old, adv, mask, clip_low, clip_high) -> dic
             "clip_ratio/region_mean": float((low | high).mean())}
 
 
-def _metrics(raw: dict, preset: str | None, surrogate: str, kl_coef: float) -> dict:
-    """The core's neutral metrics under the names the preset framework logs."""
+def _metrics(raw: dict, preset: str | None, surrogate: str, kl_coef: float, loss_scale: float) -> dict:
+    """The core's neutral metrics under the names the preset framework logs (verl logs its loss
+    terms before dividing by the gradient-accumulation steps: ``loss_scale`` undoes that)."""
     if preset == "trl":
         out = {}
         if surrogate == "ppo":
@@ -588,10 +591,10 @@ def _metrics(raw: dict, preset: str | None, surrogate: str, kl_coef: float) -> d
         out["num_tokens"] = raw["tokens"]
         return out
     if preset == "verl":
-        out = {"actor/pg_loss": raw["policy_loss"], "actor/pg_clipfrac": raw["clipfrac"],
+        out = {"actor/pg_loss": raw["policy_loss"] * loss_scale, "actor/pg_clipfrac": raw["clipfrac"],
                "actor/ppo_kl": raw["ppo_kl"], "actor/pg_clipfrac_lower": raw["clipfrac_lower"]}
         if kl_coef != 0:
-            out.update({"actor/kl_loss": raw["kl_loss"], "actor/kl_coef": kl_coef})
+            out.update({"actor/kl_loss": raw["kl_loss"] * loss_scale, "actor/kl_coef": kl_coef})
         return out
     if preset == "openrlhf":
         out = {"policy_loss": raw["policy_loss"], "ppo_clip_ratio": raw["clipfrac"], "ppo_kl": raw["ppo_kl"]}

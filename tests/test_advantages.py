@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 import frameworks as fw
 import grpo_c
 
-RTOL, ATOL = 1e-6, 1e-9
+# ATOL: a group whose rewards are all equal has a mean a rounding residue away from its value in
+# TRL/verl, amplified by 1 / (std + eps) to ~1e-9; values are O(1), so 1e-7 absolute stays strict.
+RTOL, ATOL = 1e-6, 1e-7
 
 
 @st.composite

@@ -141,6 +141,8 @@ def test_luspo_token_level_counts_padding_as_zero():
 VERL_CASES = [dict(loss_mode=m, loss_agg_mode=a) for m in ("vanilla", "gpg", "cispo")
               for a in ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")] + [
     dict(loss_mode="gspo"), dict(loss_mode="sapo"), dict(loss_mode="geo_mean"),
+    dict(loss_mode="geo_mean", gradient_accumulation_steps=4), dict(loss_mode="gspo", gradient_accumulation_steps=2),
+    dict(loss_mode="vanilla", gradient_accumulation_steps=3, use_kl_loss=True),
     dict(loss_mode="vanilla", clip_ratio_low=0.2, clip_ratio_high=0.28, clip_ratio_c=10.0),
     dict(loss_mode="vanilla", dp_size=4, batch_num_tokens=50),
     dict(loss_mode="vanilla", loss_agg_mode="seq-mean-token-mean", dp_size=2, global_batch_size=9),
