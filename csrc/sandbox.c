@@ -1206,6 +1206,21 @@ grpo_status grpo_sandbox_run_batch(grpo_sandbox_result *results, const grpo_sand
     return (grpo_status)ctx.failed;
 }
 
+grpo_status grpo_sandbox_nofork_filter(uint8_t *out, size_t capacity, size_t *out_len) {
+    if (!out_len || (capacity && !out)) return GRPO_ERR_INVALID;
+    seccomp_plan *plan = malloc(sizeof *plan);
+    if (!plan) return GRPO_ERR_NOMEM;
+    grpo_status status = GRPO_ERR_UNSUPPORTED;
+    if (seccomp_build(plan, 1, 0) == 0) {
+        size_t bytes = (size_t)plan->len * sizeof(struct sock_filter);
+        *out_len = bytes;
+        status = bytes <= capacity ? GRPO_OK : GRPO_ERR_SHAPE;
+        if (status == GRPO_OK) memcpy(out, plan->insns, bytes);
+    }
+    free(plan);
+    return status;
+}
+
 static int probe_child(void *arg) {
     (void)arg;
     _exit(0);
