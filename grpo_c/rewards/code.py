@@ -531,10 +531,11 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
     interpreter : str, optional
         Python interpreter (default: the running one).
-    python_startup : {"fast", "site"}
-        "fast" (default) starts the running interpreter without the site module but with its
-        site-packages on sys.path (no .pth processing: several times faster where a .pth
-        imports packages at every start); "site" is a normal ``python -I solution.py``.
+    python_startup : {"fork", "fast", "site"}
+        "fork" (default) runs one sandboxed interpreter per program that forks a confined child
+        per stdin/stdout test (needs namespaces; otherwise "fast"). "fast" starts a process per
+        test without the site module but with the running interpreter's site-packages on
+        sys.path (no .pth processing). "site" is a normal ``python -I solution.py`` per test.
     namespaces : {"auto", "require", "off"}
         "auto" uses user/PID/network/mount namespaces when the kernel allows and otherwise the
         reported fallback; "require" fails (sandbox_error, reward NaN) instead of falling back;
