@@ -4,8 +4,9 @@ The peer, restated: open-r1's code_reward script runs ``subprocess.run(["python3
 input=..., timeout=5)`` once per test case, skips a non-zero exit, and compares stripped lines
 through zip(); programs are spread over ``num_parallel`` workers. We run the same programs and
 tests through ``grpo_c.rewards.code`` (a fresh namespaced, Landlock+seccomp-confined,
-rlimited sandbox, in C, GIL released) with each ``python_startup``: "fork" (default: one
-sandboxed interpreter per program forks a confined child per test), "fast" (a process per
+rlimited sandbox, in C, GIL released) with each ``python_startup``: "fork" (one sandboxed
+interpreter per program forks a confined child per test; the default "auto" picks it from 3
+tests per program), "fast" (a process per
 test, no site module) and "site" (a process per test, a normal ``python -I`` start like the
 peer's). Results are verified equal before timing.
 
@@ -106,7 +107,8 @@ def main() -> None:
     rows = []
     for workers in (1, 2):
         t_peer = best_of(lambda: open_r1_reward(completions, tests, workers), args.repeats)
-        t_fork = best_of(lambda: code(completions, tests, workers=workers), args.repeats)
+        t_fork = best_of(lambda: code(completions, tests, workers=workers,
+                                      python_startup="fork"), args.repeats)
         t_fast = best_of(lambda: code(completions, tests, workers=workers,
                                       python_startup="fast"), args.repeats)
         t_site = best_of(lambda: code(completions, tests, workers=workers,
@@ -124,7 +126,8 @@ def main() -> None:
         return
     print(f"isolation: {', '.join(info['layers'])}")
     print(f"{args.programs} programs x {args.tests} stdin/stdout tests, best of {args.repeats}")
-    print("programs/s; grpo_c with python_startup = fork (default) | fast | site")
+    print("programs/s; grpo_c with python_startup = fork | fast | site (default auto: fork "
+          "from 3 tests per program)")
     print(f"{'workers':>7} | {'open-r1 local':>13} | {'fork':>7} {'ratio':>6} | "
           f"{'fast':>7} {'ratio':>6} | {'site':>7} {'ratio':>6}")
     for r in rows:

@@ -106,7 +106,7 @@ def verdicts(out):
 STDIO = [[{"input": "", "output": "ok"}]]
 
 
-@pytest.fixture(params=["auto", "auto-fast", "off"])
+@pytest.fixture(params=["auto-fork", "auto-fast", "off"])
 def ns(request):
     """Every hostile case runs with namespaces (when available) through the Python fork
     server and through a process per test, and in the forced fallback."""

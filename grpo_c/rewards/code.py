@@ -245,20 +245,22 @@ _harness()
 # by the raw output and the tail of stderr on fd 3; the parent compares with the expected
 # output, which never enters the sandbox.
 _FORK_SERVER = r"""
-import os, sys, json, time, signal, resource, ctypes, types, traceback, select, shutil
+import os, sys, time, signal, resource, ctypes, types, select
 def _serve():
-    nonce = sys.stdin.buffer.readline().decode().strip()
-    spec = json.loads(sys.stdin.buffer.read().decode())
-    n, cpu, wall, cap = spec["n"], spec["cpu"], spec["wall"], spec["out_cap"]
+    # One line: nonce, tests, CPU seconds, wall seconds, output cap, stop on error, filter.
+    # (No json here: importing it costs more than the rest of the server's start-up.)
+    fields = sys.stdin.buffer.readline().decode().split()
+    nonce, n, cpu, wall, cap = fields[0], int(fields[1]), int(fields[2]), float(fields[3]), int(fields[4])
+    stop_on_error, raw = fields[5] == "1", bytes.fromhex(fields[6])
     code, compile_error = None, ""
     try:
         code = compile(open("solution.py", encoding="utf-8").read(), "solution.py", "exec")
     except BaseException:
+        import traceback
         compile_error = traceback.format_exc()
     libc = ctypes.CDLL(None, use_errno=True)
     class Fprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-    raw = bytes.fromhex(spec["filter"])
     keep = ctypes.create_string_buffer(raw, len(raw))
     prog = Fprog(len(raw) // 8, ctypes.cast(keep, ctypes.c_void_p))
     def child(i):
@@ -295,6 +297,7 @@ def _serve():
                 status = 1
         except BaseException:
             try:
+                import traceback
                 traceback.print_exc()
             except BaseException:
                 pass
@@ -365,6 +368,7 @@ def _serve():
             if entry.name in keep:
                 continue
             if entry.is_dir(follow_symlinks=False):
+                import shutil
                 def unlock(func, path, exc):
                     os.chmod(os.path.dirname(path) or ".", 0o700)
                     os.chmod(path, 0o700)
@@ -385,7 +389,7 @@ def _serve():
         data = head.encode() + out + err
         while data:
             data = data[os.write(3, data):]
-        if spec["stop_on_error"] and (how != "exit" or value != 0):
+        if stop_on_error and (how != "exit" or value != 0):
             break
 _serve()
 """
@@ -396,6 +400,8 @@ _serve()
 _COMPILERS = {"c": ("gcc", ["-std=gnu11", "-O2", "-pipe", "-o", "prog", "prog.c", "-lm"], "prog.c"),
               "cpp": ("g++", ["-std=gnu++17", "-O2", "-pipe", "-o", "prog", "prog.cpp"], "prog.cpp")}
 
+
+_FORK_SERVER_MIN_TESTS = 3
 
 _NAMESPACES = {"auto": _sandbox.NS_AUTO, "require": _sandbox.NS_REQUIRE, "off": _sandbox.NS_OFF}
 
@@ -500,7 +506,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
          mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
          rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
          extract: bool = True, output_mb: float = 32, compile_timeout: float = 30.0,
-         namespaces: str = "auto", python_startup: str = "fork"):
+         namespaces: str = "auto", python_startup: str = "auto"):
     """Score programs by running them against their tests in the sandbox.
 
     Parameters
@@ -531,9 +537,10 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
     interpreter : str, optional
         Python interpreter (default: the running one).
-    python_startup : {"fork", "fast", "site"}
-        "fork" (default) runs one sandboxed interpreter per program that forks a confined child
-        per stdin/stdout test (needs namespaces; otherwise "fast"). "fast" starts a process per
+    python_startup : {"auto", "fork", "fast", "site"}
+        "fork" runs one sandboxed interpreter per program that forks a confined child per
+        stdin/stdout test (needs namespaces; otherwise "fast"); "auto" (default) does so for
+        programs with at least 3 tests, where it pays off, else "fast". "fast" starts a process per
         test without the site module but with the running interpreter's site-packages on
         sys.path (no .pth processing). "site" is a normal ``python -I solution.py`` per test.
     namespaces : {"auto", "require", "off"}
@@ -581,8 +588,8 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         programs.append(extract_code(c, language) if extract else c)
 
     interp = interpreter or sys.executable
-    if python_startup not in ("fork", "fast", "site"):
-        raise ValueError("python_startup: expected 'fork', 'fast' or 'site', "
+    if python_startup not in ("auto", "fork", "fast", "site"):
+        raise ValueError("python_startup: expected 'auto', 'fork', 'fast' or 'site', "
                          f"got {python_startup!r}")
     if namespaces not in _NAMESPACES:
         raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
@@ -604,10 +611,13 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     read_paths = _interpreter_paths(interp)
     call_jobs, call_owners, nonces = [], [], {}
     # The fork server needs a PID namespace (it must kill its children) and our filter.
-    nofork = _sandbox.nofork_filter() if python_startup == "fork" else None
+    nofork = _sandbox.nofork_filter() if python_startup in ("auto", "fork") else None
     use_fork_server = (language == "python" and nofork is not None and namespaces != "off"
                        and bool(_sandbox.probe()[0] & _sandbox.ISO_PIDNS))
-    if python_startup == "fork" and not use_fork_server:
+    # The server's own start-up costs about one extra interpreter start: "auto" uses it only
+    # for programs with enough tests to win that back.
+    min_fork_tests = 1 if python_startup == "fork" else _FORK_SERVER_MIN_TESTS
+    if python_startup in ("auto", "fork"):
         python_startup = "fast"
     stdio_jobs: dict[int, list] = {}
     for i, program in enumerate(programs):
@@ -630,7 +640,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
                               "stdin": nonces[i] + "\n" + payload, "channel": True})
             call_owners.append(i)
             continue
-        if use_fork_server:
+        if use_fork_server and len(spec.cases) >= min_fork_tests:
             nonces[i] = secrets.token_hex(16)
             call_jobs.append(_fork_server_job(program, spec, interp, read_paths, nonces[i],
                                               timeout, memory_mb, output_mb, namespaces,
@@ -730,16 +740,15 @@ def _fork_server_job(program: str, spec: _Tests, interp: str, read_paths: list, 
                      nofork: bytes, stop_on_error: bool) -> dict:
     n = len(spec.cases)
     cap = int(output_mb * 2**20)
-    payload = json.dumps({"n": n, "cpu": int(math.ceil(timeout)), "wall": 2.0 * timeout + 1.0,
-                          "out_cap": cap, "filter": nofork.hex(),
-                          "stop_on_error": stop_on_error})
+    header = (f"{nonce} {n} {int(math.ceil(timeout))} {2.0 * timeout + 1.0!r} {cap} "
+              f"{int(stop_on_error)} {nofork.hex()}\n")
     limits = _limits(timeout, memory_mb, output_mb, namespaces, processes=2,
                      cpu=max(2.0, timeout), wall=n * (2.0 * timeout + 1.5) + 5.0)
     limits["stdout_bytes"] = n * (cap + 2200) + 4096  # the channel carries every output
     files = [("solution.py", program, False), ("server.py", _FORK_SERVER, False)]
     files += [(f"in_{t}", stdin, False) for t, (stdin, _) in enumerate(spec.cases)]
     return {"argv": _python_argv(interp, "server.py", "fast"), "read_paths": read_paths,
-            "files": files, "stdin": nonce + "\n" + payload, "channel": True, "limits": limits}
+            "files": files, "stdin": header, "channel": True, "limits": limits}
 
 
 def _skip_after_first_failure(verdicts: list) -> None:
