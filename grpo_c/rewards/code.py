@@ -241,9 +241,9 @@ _harness()
 # program, then for each test forks a child that takes the test's input file as stdin, drops
 # every other descriptor (the result channel included), sets its CPU limit, installs the
 # sandbox's no-fork seccomp filter and runs the program as __main__. The server itself reports
-# "<nonce> <index> <exit|signal|killed> <value> <cpu> <wall> <len out> <len err>\n" followed
-# by the raw output and the tail of stderr on fd 3; the parent compares with the expected
-# output, which never enters the sandbox.
+# "<nonce> <index> <exit|signal|killed> <value> <cpu> <wall> <out size> <err size> <disk full>
+# <len out> <len err>\n" followed by the raw output and the tail of stderr on fd 3; the parent
+# compares with the expected output, which never enters the sandbox.
 _FORK_SERVER = r"""
 import os, sys, time, signal, resource, ctypes, types, select
 def _serve():
