@@ -343,6 +343,11 @@ void grpo_sandbox_result_free(grpo_sandbox_result *result);
  * errno of the namespace attempt (0 when it worked), *landlock_abi the Landlock ABI or 0. */
 unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi);
 
+/* The seccomp program the sandbox installs with no_fork (processes refused, threads allowed),
+ * as raw struct sock_filter bytes, for a trusted harness that forks inside the sandbox and
+ * must confine each child the same way. GRPO_ERR_UNSUPPORTED on architectures without one. */
+grpo_status grpo_sandbox_nofork_filter(uint8_t *out, size_t capacity, size_t *out_len);
+
 /* Output comparators for stdin/stdout tests.
  * EXACT: byte equality. LINES: each line right-trimmed, trailing blank lines dropped, then the
  * same number of equal lines (an extra or missing line fails). TOKENS: equal sequences of

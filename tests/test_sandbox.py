@@ -265,3 +265,19 @@ def test_concurrent_calls_from_python_threads():
 
 def test_no_tests_cannot_be_judged():
     assert np.isnan(code([fenced("python", "print(1)")], [[]])[0])
+
+
+@pytest.mark.parametrize("startup", ["fork", "fast", "site"])
+def test_every_python_startup_gives_the_same_verdicts(startup):
+    progs = [fenced("python", p) for p, _ in PY_TABLE] + [
+        fenced("python", "import sys\nprint(int(input()) * 2)\nexit(0)"),
+        fenced("python", "print(int(input()) * 3)"),
+        fenced("python", "raise SystemExit('bye')"),
+        fenced("python", "import threading\ndef main():\n    print(int(input()) * 2)\n"
+                         "threading.Thread(target=main).start()"),
+    ]
+    doubling = [("1", "2"), ("5", "10"), ("7", "14")]
+    tests = cases(PY_TABLE) + [doubling] * 4
+    rewards, details = code(progs, tests, python_startup=startup, return_details=True)
+    assert rewards.tolist() == [1.0] * len(PY_TABLE) + [1.0, 0.0, 0.0, 1.0], details
+    assert details[-2][0].verdict == "runtime_error" and "bye" in details[-2][0].message

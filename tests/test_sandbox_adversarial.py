@@ -69,7 +69,9 @@ def marked_processes(marker):
 
 
 def run_case(tmp_path, ns, completions, tests, **kwargs):
-    kwargs["namespaces"] = ns
+    kwargs["namespaces"], _, startup = ns.partition("-")
+    if startup:
+        kwargs["python_startup"] = startup
     root = tmp_path / "sbxroot"
     root.mkdir(exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": ROOT,
@@ -104,9 +106,10 @@ def verdicts(out):
 STDIO = [[{"input": "", "output": "ok"}]]
 
 
-@pytest.fixture(params=["auto", "off"])
+@pytest.fixture(params=["auto-fork", "auto-fast", "off"])
 def ns(request):
-    """Every hostile case runs with namespaces (when available) and in the forced fallback."""
+    """Every hostile case runs with namespaces (when available) through the Python fork
+    server and through a process per test, and in the forced fallback."""
     return request.param
 needs_gcc = pytest.mark.skipif(subprocess.run(["which", "gcc"], capture_output=True).returncode,
                                reason="gcc not installed")

@@ -297,7 +297,18 @@ static PyObject *py_probe(PyObject *self, PyObject *noargs) {
     return Py_BuildValue("(Iii)", bits, ns_errno, abi);
 }
 
+static PyObject *py_nofork_filter(PyObject *self, PyObject *noargs) {
+    uint8_t buf[4096];
+    size_t len = 0;
+    grpo_status status = grpo_sandbox_nofork_filter(buf, sizeof buf, &len);
+    if (status == GRPO_ERR_UNSUPPORTED) Py_RETURN_NONE;
+    if (status != GRPO_OK) return binding_raise(status, "nofork_filter");
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
 static PyMethodDef sandbox_methods[] = {
+    {"nofork_filter", py_nofork_filter, METH_NOARGS,
+     "nofork_filter() -> bytes of the no-fork seccomp program, or None on this architecture."},
     {"run_batch", py_run_batch, METH_VARARGS,
      "run_batch(jobs, limits, workers) -> list of result dicts; runs with the GIL released."},
     {"compare", py_compare, METH_VARARGS,

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import sys
 from typing import Any, Sequence
 
@@ -235,11 +236,172 @@ _harness()
 '''
 
 
+# Fork server for stdin/stdout tests of one Python program (python_startup="fork"): started
+# once per program in the sandbox (so interpreter start-up is paid once), it compiles the
+# program, then for each test forks a child that takes the test's input file as stdin, drops
+# every other descriptor (the result channel included), sets its CPU limit, installs the
+# sandbox's no-fork seccomp filter and runs the program as __main__. The server itself reports
+# "<nonce> <index> <exit|signal|killed> <value> <cpu> <wall> <out size> <err size> <disk full>
+# <len out> <len err>\n" followed by the raw output and the tail of stderr on fd 3; the parent
+# compares with the expected output, which never enters the sandbox.
+_FORK_SERVER = r"""
+import os, sys, time, signal, resource, ctypes, types, select
+def _serve():
+    # One line: nonce, tests, CPU seconds, wall seconds, output cap, stop on error, filter.
+    # (No json here: importing it costs more than the rest of the server's start-up.)
+    fields = sys.stdin.buffer.readline().decode().split()
+    nonce, n, cpu, wall, cap = fields[0], int(fields[1]), int(fields[2]), float(fields[3]), int(fields[4])
+    stop_on_error, raw = fields[5] == "1", bytes.fromhex(fields[6])
+    code, compile_error = None, ""
+    try:
+        code = compile(open("solution.py", encoding="utf-8").read(), "solution.py", "exec")
+    except BaseException:
+        import traceback
+        compile_error = traceback.format_exc()
+    libc = ctypes.CDLL(None, use_errno=True)
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    keep = ctypes.create_string_buffer(raw, len(raw))
+    prog = Fprog(len(raw) // 8, ctypes.cast(keep, ctypes.c_void_p))
+    def child(i):
+        fd_in = os.open("in_%d" % i, os.O_RDONLY)
+        fd_out = os.open("out_%d" % i, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd_err = os.open("err_%d" % i, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        for src, dst in ((fd_in, 0), (fd_out, 1), (fd_err, 2)):
+            os.dup2(src, dst)
+        os.closerange(3, 65536)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+            os._exit(1)
+        sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)
+        sys.argv = ["solution.py"]
+        main = types.ModuleType("__main__")
+        main.__file__ = "solution.py"
+        sys.modules["__main__"] = main
+        status = 0
+        try:
+            if code is None:
+                sys.stderr.write(compile_error)
+                status = 1
+            else:
+                exec(code, main.__dict__)
+        except SystemExit as e:
+            if e.code is None:
+                status = 0
+            elif isinstance(e.code, int):
+                status = e.code
+            else:
+                sys.stderr.write(str(e.code) + "\n")
+                status = 1
+        except BaseException:
+            try:
+                import traceback
+                traceback.print_exc()
+            except BaseException:
+                pass
+            status = 1
+        # What interpreter shutdown would do: join threads, run atexit, flush.
+        try:
+            if "threading" in sys.modules:
+                sys.modules["threading"]._shutdown()
+            import atexit
+            atexit._run_exitfuncs()
+        except BaseException:
+            status = status or 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                status = status or 120
+        os._exit(status & 0xFF)
+    # Children must be confinable: check once, or give up (exit 3: no test can be judged).
+    probe = os.fork()
+    if probe == 0:
+        os._exit(0 if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0 else 1)
+    if os.waitpid(probe, 0)[1] != 0:
+        sys.exit(3)
+    def read_capped(path, limit, tail=False):
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if tail and size > limit:
+                f.seek(size - limit)
+            return f.read(limit + 1)
+    for i in range(n):
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                child(i)
+            finally:
+                os._exit(1)
+        killed = False
+        try:
+            waiter = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            waiter = None
+        while True:
+            got, status, usage = os.wait4(pid, os.WNOHANG)
+            if got:
+                break
+            left = start + wall - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                got, status, usage = os.wait4(pid, 0)
+                killed = True
+                break
+            if waiter is not None:
+                select.select([waiter], [], [], left)
+            else:
+                time.sleep(min(left, 0.001))
+        if waiter is not None:
+            os.close(waiter)
+        elapsed = time.monotonic() - start
+        out = read_capped("out_%d" % i, cap)
+        err = read_capped("err_%d" % i, 2000, tail=True)
+        sizes = [os.stat(name).st_size for name in ("out_%d" % i, "err_%d" % i)]
+        full = int(os.statvfs(".").f_bavail == 0)
+        # Whatever this test left behind goes, so the next one starts from the same files.
+        keep = {"solution.py", "server.py"} | {"in_%d" % j for j in range(i + 1, n)}
+        for entry in os.scandir("."):
+            if entry.name in keep:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                import shutil
+                def unlock(func, path, exc):
+                    os.chmod(os.path.dirname(path) or ".", 0o700)
+                    os.chmod(path, 0o700)
+                    func(path)
+                os.chmod(entry.path, 0o700)
+                shutil.rmtree(entry.path, onerror=unlock)
+            else:
+                os.unlink(entry.path)
+        if killed:
+            how, value = "killed", 9
+        elif os.WIFSIGNALED(status):
+            how, value = "signal", os.WTERMSIG(status)
+        else:
+            how, value = "exit", os.WEXITSTATUS(status)
+        cpu_used = usage.ru_utime + usage.ru_stime
+        head = "%s %d %s %d %.6f %.6f %d %d %d %d %d\n" % (
+            nonce, i, how, value, cpu_used, elapsed, sizes[0], sizes[1], full, len(out), len(err))
+        data = head.encode() + out + err
+        while data:
+            data = data[os.write(3, data):]
+        if stop_on_error and (how != "exit" or value != 0):
+            break
+_serve()
+"""
+
+
 # ------------------------------------------------------------------------- running
 
 _COMPILERS = {"c": ("gcc", ["-std=gnu11", "-O2", "-pipe", "-o", "prog", "prog.c", "-lm"], "prog.c"),
               "cpp": ("g++", ["-std=gnu++17", "-O2", "-pipe", "-o", "prog", "prog.cpp"], "prog.cpp")}
 
+
+_FORK_SERVER_MIN_TESTS = 3
 
 _NAMESPACES = {"auto": _sandbox.NS_AUTO, "require": _sandbox.NS_REQUIRE, "off": _sandbox.NS_OFF}
 
@@ -263,7 +425,9 @@ def _python_argv(interpreter: str, script: str, startup: str) -> list[str]:
     import site
 
     paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
-    boot = (f"__import__('sys').path.extend({paths!r}); __import__('sys').argv[0] = {script!r}; "
+    # Without site there are no exit()/quit() builtins; programs use them, so provide them.
+    boot = ("import builtins as _b, sys as _s; _b.exit = _b.quit = _s.exit; del _b, _s; "
+            f"__import__('sys').path.extend({paths!r}); __import__('sys').argv[0] = {script!r}; "
             f"__file__ = {script!r}; exec(compile(open({script!r}).read(), {script!r}, 'exec'))")
     return [interpreter, "-I", "-S", "-c", boot]
 
@@ -342,7 +506,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
          mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
          rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
          extract: bool = True, output_mb: float = 32, compile_timeout: float = 30.0,
-         namespaces: str = "auto", python_startup: str = "fast"):
+         namespaces: str = "auto", python_startup: str = "auto"):
     """Score programs by running them against their tests in the sandbox.
 
     Parameters
@@ -373,10 +537,12 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         ``rel_tol``/``abs_tol``, which also apply to floats in function-call results.
     interpreter : str, optional
         Python interpreter (default: the running one).
-    python_startup : {"fast", "site"}
-        "fast" (default) starts the running interpreter without the site module but with its
-        site-packages on sys.path (no .pth processing: several times faster where a .pth
-        imports packages at every start); "site" is a normal ``python -I solution.py``.
+    python_startup : {"auto", "fork", "fast", "site"}
+        "fork" runs one sandboxed interpreter per program that forks a confined child per
+        stdin/stdout test (needs namespaces; otherwise "fast"); "auto" (default) does so for
+        programs with at least 3 tests, where it pays off, else "fast". "fast" starts a process per
+        test without the site module but with the running interpreter's site-packages on
+        sys.path (no .pth processing). "site" is a normal ``python -I solution.py`` per test.
     namespaces : {"auto", "require", "off"}
         "auto" uses user/PID/network/mount namespaces when the kernel allows and otherwise the
         reported fallback; "require" fails (sandbox_error, reward NaN) instead of falling back;
@@ -422,8 +588,9 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         programs.append(extract_code(c, language) if extract else c)
 
     interp = interpreter or sys.executable
-    if python_startup not in ("fast", "site"):
-        raise ValueError(f"python_startup: expected 'fast' or 'site', got {python_startup!r}")
+    if python_startup not in ("auto", "fork", "fast", "site"):
+        raise ValueError("python_startup: expected 'auto', 'fork', 'fast' or 'site', "
+                         f"got {python_startup!r}")
     if namespaces not in _NAMESPACES:
         raise ValueError(f"namespaces: expected one of {sorted(_NAMESPACES)}, got {namespaces!r}")
     for i, spec in enumerate(specs):
@@ -443,6 +610,15 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     limits = _limits(timeout, memory_mb, output_mb, namespaces)
     read_paths = _interpreter_paths(interp)
     call_jobs, call_owners, nonces = [], [], {}
+    # The fork server needs a PID namespace (it must kill its children) and our filter.
+    nofork = _sandbox.nofork_filter() if python_startup in ("auto", "fork") else None
+    use_fork_server = (language == "python" and nofork is not None and namespaces != "off"
+                       and bool(_sandbox.probe()[0] & _sandbox.ISO_PIDNS))
+    # The server's own start-up costs about one extra interpreter start: "auto" uses it only
+    # for programs with enough tests to win that back.
+    min_fork_tests = 1 if python_startup == "fork" else _FORK_SERVER_MIN_TESTS
+    if python_startup in ("auto", "fork"):
+        python_startup = "fast"
     stdio_jobs: dict[int, list] = {}
     for i, program in enumerate(programs):
         spec = specs[i]
@@ -462,6 +638,13 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
                               "files": [("solution.py", program, False),
                                         ("harness.py", _HARNESS, False)],
                               "stdin": nonces[i] + "\n" + payload, "channel": True})
+            call_owners.append(i)
+            continue
+        if use_fork_server and len(spec.cases) >= min_fork_tests:
+            nonces[i] = secrets.token_hex(16)
+            call_jobs.append(_fork_server_job(program, spec, interp, read_paths, nonces[i],
+                                              timeout, memory_mb, output_mb, namespaces,
+                                              nofork, mode == "all"))
             call_owners.append(i)
             continue
         if language == "python":
@@ -487,7 +670,15 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
                 owners.append((i, t))
         runs = _sandbox.run_batch(jobs, limits, n_workers) if jobs else []
         for (i, t), run in zip(owners, runs):
-            if t is None:
+            if t is None and specs[i].kind == "stdio":
+                cases = specs[i].cases
+                per_test = _fork_server_runs(run, nonces[i], len(cases), timeout,
+                                             int(output_mb * 2**20))
+                details[i] = [_judge_stdio(r, case[1], comparator_id, rel_tol, abs_tol)
+                              for r, case in zip(per_test, cases)]
+                if mode == "all":
+                    _skip_after_first_failure(details[i])
+            elif t is None:
                 details[i] = _judge_calls(run, specs[i], nonces[i], rel_tol, abs_tol)
             else:
                 details[i][t] = _judge_stdio(run, specs[i].cases[t][1], comparator_id,
@@ -542,6 +733,98 @@ def _judge_stdio(run: dict, expected: str, comparator: int, rel_tol: float,
         return _verdict(run, failed)
     ok = _sandbox.compare(run["stdout"], expected.encode("utf-8"), comparator, rel_tol, abs_tol)
     return _verdict(run, "accepted" if ok else "wrong_answer", "" if ok else "output differs")
+
+
+def _fork_server_job(program: str, spec: _Tests, interp: str, read_paths: list, nonce: str,
+                     timeout: float, memory_mb: float, output_mb: float, namespaces: str,
+                     nofork: bytes, stop_on_error: bool) -> dict:
+    n = len(spec.cases)
+    cap = int(output_mb * 2**20)
+    header = (f"{nonce} {n} {int(math.ceil(timeout))} {2.0 * timeout + 1.0!r} {cap} "
+              f"{int(stop_on_error)} {nofork.hex()}\n")
+    limits = _limits(timeout, memory_mb, output_mb, namespaces, processes=2,
+                     cpu=max(2.0, timeout), wall=n * (2.0 * timeout + 1.5) + 5.0)
+    limits["stdout_bytes"] = n * (cap + 2200) + 4096  # the channel carries every output
+    files = [("solution.py", program, False), ("server.py", _FORK_SERVER, False)]
+    files += [(f"in_{t}", stdin, False) for t, (stdin, _) in enumerate(spec.cases)]
+    return {"argv": _python_argv(interp, "server.py", "fast"), "read_paths": read_paths,
+            "files": files, "stdin": header, "channel": True, "limits": limits}
+
+
+def _skip_after_first_failure(verdicts: list) -> None:
+    failed = next((t for t, v in enumerate(verdicts) if v.verdict != "accepted"), None)
+    if failed is not None:
+        for t in range(failed + 1, len(verdicts)):
+            verdicts[t] = CaseVerdict("skipped", message="an earlier test failed")
+
+
+def _fork_server_runs(outer: dict, nonce: str, n: int, timeout: float, cap: int) -> list:
+    """Per-test run dicts (the shape run_batch returns) from the fork server's records; a test
+    without a record inherits the verdict of the server's own run."""
+    data, pos, runs = outer["channel"], 0, [None] * n
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        head = data[pos:nl].decode("utf-8", "replace").split(" ") if nl >= 0 else []
+        if len(head) != 11 or head[0] != nonce or not head[1].isdigit():
+            break
+        i, how, value = int(head[1]), head[2], int(head[3])
+        over = int(head[6]) >= cap or int(head[7]) >= cap or head[8] == "1"
+        n_out, n_err = int(head[9]), int(head[10])
+        body = data[nl + 1:nl + 1 + n_out + n_err]
+        if i >= n or len(body) < n_out + n_err:
+            break
+        runs[i] = _fork_server_run(how, value, float(head[4]), float(head[5]), body[:n_out],
+                                   body[n_out:], timeout, over)
+        pos = nl + 1 + n_out + n_err
+    for i in range(n):
+        if runs[i] is not None:
+            continue
+        status = outer["status"]
+        if status == _sandbox.EXEC_FAILED or (status == _sandbox.EXITED and
+                                               outer["exit_code"] == 3):
+            status = _sandbox.ERROR  # the server could not start or confine its children
+        elif status == _sandbox.EXITED:
+            status = _sandbox.SIGNALED  # stopped early: judged a failure, never a pass
+        runs[i] = dict(outer, stdout=b"", status=status,
+                       error_step=outer["error_step"] or "fork server")
+    return runs
+
+
+_MEMORY_MARKERS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
+
+
+def _fork_server_run(how: str, value: int, cpu: float, wall: float, out: bytes, err: bytes,
+                     timeout: float, over: bool) -> dict:
+    # The same classification as the C runner's, applied to one forked child.
+    run = {"exit_code": 0, "signal": 0, "wall_seconds": wall, "cpu_seconds": cpu,
+           "stdout": out, "stderr": err, "errno": 0, "error_step": None}
+    cpu_limit = math.ceil(timeout)
+    memory = any(m in err for m in _MEMORY_MARKERS)
+    # Output and files are capped by RLIMIT_FSIZE and the run's tmpfs: reaching either is an
+    # output limit even when the error message itself could not be written.
+    too_big = over or b"File too large" in err or b"No space left on device" in err
+    if over and (how != "exit" or value != 0):
+        status = _sandbox.OUTPUT_LIMIT
+    elif how == "killed":
+        status = _sandbox.CPU_LIMIT if cpu >= 0.9 * cpu_limit else _sandbox.WALL_LIMIT
+    elif how == "signal":
+        run["signal"] = value
+        # Tick-sampled CPU accounting (the limit) runs ahead of rusage under load.
+        if value == signal.SIGXCPU or (value == signal.SIGKILL and cpu >= 0.5 * cpu_limit):
+            status = _sandbox.CPU_LIMIT
+        elif value == signal.SIGXFSZ:
+            status = _sandbox.OUTPUT_LIMIT
+        else:
+            status = _sandbox.MEMORY_LIMIT if memory else _sandbox.SIGNALED
+    else:
+        run["exit_code"] = value
+        status = _sandbox.EXITED
+        if value != 0 and too_big:
+            status = _sandbox.OUTPUT_LIMIT
+        elif value != 0 and memory:
+            status = _sandbox.MEMORY_LIMIT
+    run["status"] = status
+    return run
 
 
 def _judge_calls(run: dict, spec: _Tests, nonce: str, rel_tol: float, abs_tol: float) -> list:
