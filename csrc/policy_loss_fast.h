@@ -40,8 +40,9 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
     const double klc = opt->kl_coef, dlim = opt->kl_log_clamp, klim = opt->kl_value_clamp;
     const double straight = opt->kl_straight_through ? 1.0 : 0.0;
     double ratio[FAST_CHUNK], dratio[FAST_CHUNK], kl[FAST_CHUNK], dkl[FAST_CHUNK];
-    double s_loss = 0, s_kl = 0, s_klsum = 0, s_low = 0, s_high = 0, s_region = 0;
-    double s_clip = 0, s_dual = 0, s_ppokl = 0, s_ratio = 0;
+    const double klw = klc * wk;
+    double s_loss = 0, s_klsum = 0, s_low = 0, s_high = 0, s_clip = 0, s_dual = 0, s_ppokl = 0;
+    double s_ratio = 0;
 
     for (int64_t c0 = 0; c0 < t; c0 += FAST_CHUNK) {
         const int64_t n = t - c0 < FAST_CHUNK ? t - c0 : FAST_CHUNK;
@@ -71,7 +72,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
                 dkl[j] = straight * d + (1.0 - straight) * (1.0 - e) * inside;
             }
         }
-#pragma omp simd reduction(+ : s_loss, s_kl, s_klsum, s_low, s_high, s_region, s_clip, s_dual, s_ratio)
+#pragma omp simd reduction(+ : s_loss, s_klsum, s_low, s_high, s_clip, s_dual, s_ratio)
         for (int64_t j = 0; j < n; j++) {
             const double on = mask[i0 + j] ? 1.0 : 0.0;
             const double a = adv_tok ? FAST_NAME(load)(adv, i0 + j, f32) : a_row;
@@ -89,27 +90,27 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             const double below = cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
             const double tie = cap == base ? dual_f : 0.0;
             const double loss = below > 0.0 ? cap : base;
-            double g = wp * (-(w1 * dc1 + (1.0 - w1) * dc2) * a) * (1.0 - below - 0.5 * tie) * dratio[j];
+            double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * (1.0 - below - 0.5 * tie) * dratio[j];
             const double k = use_kl ? kl[j] : 0.0;
-            if (use_kl) g += klc * wk * dkl[j];
+            if (use_kl) g += klw * dkl[j];
             g = on > 0.0 ? g : 0.0;
             if (f32)
                 grad32[i0 + j] = (float)g;
             else
                 grad64[i0 + j] = g;
-            const double low = (rt < lo) & (a < 0) ? on : 0.0, high = (rt > hi) & (a > 0) ? on : 0.0;
-            s_loss += on > 0.0 ? wp * loss : 0.0;
-            s_kl += on > 0.0 ? wk * k : 0.0;
+            s_loss += on > 0.0 ? loss : 0.0;
             s_klsum += on > 0.0 ? k : 0.0;
-            s_low += low;
-            s_high += high;
-            s_region += low + high;
+            s_low += (rt < lo) & (a < 0) ? on : 0.0;
+            s_high += (rt > hi) & (a > 0) ? on : 0.0;
             s_clip += v2 < v1 ? on : 0.0;
             s_dual += base > cap ? dual_f * on : 0.0;
             s_ratio += on > 0.0 ? rt : 0.0;
         }
     }
-    fast_sums out = {s_loss, s_kl, s_klsum, s_low, s_high, s_region, s_clip, s_dual, s_ppokl, s_ratio};
+    /* the row weights are constant along the row, so they multiply the sums once; low and high
+     * clipping never coincide (they need opposite advantage signs), so region is their sum */
+    fast_sums out = {wp * s_loss, wk * s_klsum, s_klsum, s_low, s_high, s_low + s_high, s_clip,
+                     s_dual, s_ppokl, s_ratio};
     return out;
 }
 
