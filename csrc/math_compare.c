@@ -17,6 +17,12 @@
 #include <string.h>
 
 #define SYMBOLIC_TOL 1e-9
+#define PI_L 3.141592653589793238462643383279502884L
+#define E_L 2.718281828459045235360287471352662498L
+
+/* Numeric values are complex long double: x87 extended range (to ~1e4932) keeps e^{-1000} away
+ * from 0 and 1.5 x 10^{400} finite, where a double would underflow or overflow. */
+typedef long double complex numc;
 #define POINTS 6
 
 /* The index variable of a \sum / \prod while its terms are evaluated. */
@@ -292,10 +298,10 @@ typedef struct {
     int64_t *terms_left; /* shared budget of \sum / \prod terms (nested sums multiply) */
 } num_env;
 
-static double complex eval_num(const math_node *x, uint32_t mask, const num_env *env) {
-    double complex l, r;
+static numc eval_num(const math_node *x, uint32_t mask, const num_env *env) {
+    numc l, r;
     switch (x->kind) {
-    case MN_NUM: return math_rat_to_double(&x->rat);
+    case MN_NUM: return math_rat_to_long_double(&x->rat);
     case MN_VAR: {
         const binding *b = bound(env->bindings, x->name, x->name_len);
         if (b) return (double)b->value;
@@ -303,19 +309,19 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
         return var_value(x->name, x->name_len, env->point);
     }
     case MN_BIGOP: {
-        double complex lo = eval_num(x->kids[1], mask, env), hi = eval_num(x->kids[2], mask, env);
-        if (cimag(lo) != 0 || cimag(hi) != 0 || creal(lo) != floor(creal(lo)) ||
-            creal(hi) != floor(creal(hi)) || creal(hi) - creal(lo) >= MATH_MAX_TERMS ||
+        numc lo = eval_num(x->kids[1], mask, env), hi = eval_num(x->kids[2], mask, env);
+        if (cimagl(lo) != 0 || cimagl(hi) != 0 || creall(lo) != floorl(creall(lo)) ||
+            creall(hi) != floorl(creall(hi)) || creall(hi) - creall(lo) >= MATH_MAX_TERMS ||
             bound(env->bindings, x->kids[0]->name, x->kids[0]->name_len))
             return NAN;
         int product = x->ops[0];
         binding b = {x->kids[0]->name, x->kids[0]->name_len, 0, env->bindings};
         num_env inner = {env->point, &b, env->terms_left};
-        double complex acc = product ? 1 : 0;
-        for (double i = creal(lo); i <= creal(hi); i++) {
+        numc acc = product ? 1 : 0;
+        for (long double i = creall(lo); i <= creall(hi); i++) {
             if (--*env->terms_left < 0) return NAN;
             b.value = (int64_t)i;
-            double complex t = eval_num(x->kids[3], mask, &inner);
+            numc t = eval_num(x->kids[3], mask, &inner);
             acc = product ? acc * t : acc + t;
         }
         return acc;
@@ -323,14 +329,14 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
     case MN_CONST: {
         const binding *b = bound(env->bindings, x->name, x->name_len);
         if (b) return (double)b->value; /* \sum_{i=1}^{n}: here i is the index */
-        if (x->name[0] == 'p') return M_PI;
-        if (x->name[0] == 'e') return M_E;
+        if (x->name[0] == 'p') return PI_L;
+        if (x->name[0] == 'e') return E_L;
         if (x->name[0] == 'i' && x->name_len == 1) return I;
         return INFINITY;
     }
     case MN_NEG: return -eval_num(x->kids[0], mask, env);
     case MN_PM: {
-        double complex v = eval_num(x->kids[0], mask, env);
+        numc v = eval_num(x->kids[0], mask, env);
         return x->index < 32 && (mask >> x->index & 1) ? -v : v;
     }
     case MN_ADD:
@@ -353,76 +359,76 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
     case MN_POW: {
         l = eval_num(x->kids[0], mask, env);
         r = eval_num(x->kids[1], mask, env);
-        if (cimag(l) == 0 && cimag(r) == 0) {
-            double b = creal(l), e = creal(r);
-            if (b >= 0 || e == floor(e)) return pow(b, e);
+        if (cimagl(l) == 0 && cimagl(r) == 0) {
+            long double b = creall(l), e = creall(r);
+            if (b >= 0 || e == floorl(e)) return powl(b, e);
         }
-        if (l == 0) return cabs(r) == 0 ? 1 : 0;
-        if (cimag(l) == 0) l = CMPLX(creal(l), 0.0); /* -0.0i would pick the other branch */
-        return cpow(l, r);
+        if (l == 0) return cabsl(r) == 0 ? 1 : 0;
+        if (cimagl(l) == 0) l = CMPLXL(creall(l), 0.0); /* -0.0i would pick the other branch */
+        return cpowl(l, r);
     }
     case MN_ROOT: {
         l = eval_num(x->kids[0], mask, env);
         r = eval_num(x->kids[1], mask, env);
-        if (cimag(l) == 0 && cimag(r) == 0) {
-            double v = creal(l), n = creal(r);
-            if (v >= 0) return pow(v, 1.0 / n);
-            if (n == floor(n) && fmod(n, 2.0) != 0) return -pow(-v, 1.0 / n);
-            l = CMPLX(v, 0.0); /* principal root: sqrt(-1) = i, whatever the sign of zero */
+        if (cimagl(l) == 0 && cimagl(r) == 0) {
+            long double v = creall(l), n = creall(r);
+            if (v >= 0) return powl(v, 1.0 / n);
+            if (n == floorl(n) && fmodl(n, 2.0) != 0) return -powl(-v, 1.0 / n);
+            l = CMPLXL(v, 0.0); /* principal root: sqrt(-1) = i, whatever the sign of zero */
         }
-        return cpow(l, 1.0 / r);
+        return cpowl(l, 1.0 / r);
     }
-    case MN_ABS: return cabs(eval_num(x->kids[0], mask, env));
+    case MN_ABS: return cabsl(eval_num(x->kids[0], mask, env));
     case MN_PERCENT: return eval_num(x->kids[0], mask, env) / 100.0;
     case MN_FACT: {
         l = eval_num(x->kids[0], mask, env);
-        if (cimag(l) != 0 || creal(l) < 0) return NAN;
-        return tgamma(creal(l) + 1);
+        if (cimagl(l) != 0 || creall(l) < 0) return NAN;
+        return tgammal(creall(l) + 1);
     }
     case MN_FUNC: {
         if (x->kids[0]->kind == MN_TUPLE && x->kids[0]->n >= 1 && x->kids[0]->n <= 64 &&
             (names_equal(x->name, x->name_len, "max", 3) || names_equal(x->name, x->name_len, "min", 3))) {
             int is_max = x->name[1] == 'a';
-            double best = NAN;
+            long double best = NAN;
             for (int i = 0; i < x->kids[0]->n; i++) {
-                double complex e = eval_num(x->kids[0]->kids[i], mask, env);
-                if (cimag(e) != 0) return NAN;
-                if (i == 0 || (is_max ? creal(e) > best : creal(e) < best)) best = creal(e);
+                numc e = eval_num(x->kids[0]->kids[i], mask, env);
+                if (cimagl(e) != 0) return NAN;
+                if (i == 0 || (is_max ? creall(e) > best : creall(e) < best)) best = creall(e);
             }
             return best;
         }
-        double complex v = eval_num(x->kids[0], mask, env);
+        numc v = eval_num(x->kids[0], mask, env);
         const char *f = x->name;
         size_t n = x->name_len;
 #define IS(s) names_equal(f, n, s, sizeof(s) - 1)
         if (IS("binom")) {
-            double complex k = eval_num(x->kids[1], mask, env);
-            if (cimag(v) != 0 || cimag(k) != 0) return NAN;
-            double n_ = creal(v), k_ = creal(k);
-            return tgamma(n_ + 1) / (tgamma(k_ + 1) * tgamma(n_ - k_ + 1));
+            numc k = eval_num(x->kids[1], mask, env);
+            if (cimagl(v) != 0 || cimagl(k) != 0) return NAN;
+            long double n_ = creall(v), k_ = creall(k);
+            return tgammal(n_ + 1) / (tgammal(k_ + 1) * tgammal(n_ - k_ + 1));
         }
         if (IS("floor") || IS("ceil")) {
-            if (cimag(v) != 0) return NAN;
-            return IS("floor") ? floor(creal(v)) : ceil(creal(v));
+            if (cimagl(v) != 0) return NAN;
+            return IS("floor") ? floorl(creall(v)) : ceill(creall(v));
         }
-        if (IS("sin")) return csin(v);
-        if (IS("cos")) return ccos(v);
-        if (IS("tan")) return ctan(v);
-        if (IS("sec")) return 1.0 / ccos(v);
-        if (IS("csc")) return 1.0 / csin(v);
-        if (IS("cot")) return 1.0 / ctan(v);
-        if (IS("sinh")) return csinh(v);
-        if (IS("cosh")) return ccosh(v);
-        if (IS("tanh")) return ctanh(v);
-        if (IS("arcsin")) return casin(v);
-        if (IS("arccos")) return cacos(v);
-        if (IS("arctan")) return catan(v);
-        if (IS("exp")) return cexp(v);
-        if (IS("ln")) return clog(v);
-        if (IS("lg")) return clog(v) / log(10.0);
+        if (IS("sin")) return csinl(v);
+        if (IS("cos")) return ccosl(v);
+        if (IS("tan")) return ctanl(v);
+        if (IS("sec")) return 1.0 / ccosl(v);
+        if (IS("csc")) return 1.0 / csinl(v);
+        if (IS("cot")) return 1.0 / ctanl(v);
+        if (IS("sinh")) return csinhl(v);
+        if (IS("cosh")) return ccoshl(v);
+        if (IS("tanh")) return ctanhl(v);
+        if (IS("arcsin")) return casinl(v);
+        if (IS("arccos")) return cacosl(v);
+        if (IS("arctan")) return catanl(v);
+        if (IS("exp")) return cexpl(v);
+        if (IS("ln")) return clogl(v);
+        if (IS("lg")) return clogl(v) / logl(10.0L);
         if (IS("log")) {
-            if (x->n == 2 && x->kids[1]) return clog(v) / clog(eval_num(x->kids[1], mask, env));
-            return clog(v);
+            if (x->n == 2 && x->kids[1]) return clogl(v) / clogl(eval_num(x->kids[1], mask, env));
+            return clogl(v);
         }
 #undef IS
         return NAN;
@@ -431,11 +437,11 @@ static double complex eval_num(const math_node *x, uint32_t mask, const num_env 
     }
 }
 
-static int finite_c(double complex v) { return isfinite(creal(v)) && isfinite(cimag(v)); }
+static int finite_c(numc v) { return isfinite(creall(v)) && isfinite(cimagl(v)); }
 
-static int close_c(double complex x, double complex y, double tol) {
+static int close_c(numc x, numc y, double tol) {
     if (!finite_c(x) || !finite_c(y)) return 0;
-    double d = cabs(x - y), m = fmax(cabs(x), cabs(y));
+    long double d = cabsl(x - y), m = fmaxl(cabsl(x), cabsl(y));
     return d <= tol * m * (1 + 1e-12);
 }
 
@@ -576,9 +582,9 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
     int valid = 0;
     for (int k = 0; k < POINTS; k++) {
         num_env env = {k, NULL, &c->terms_left};
-        double complex x = eval_num(g, gm, &env), y = eval_num(p, pm, &env);
+        numc x = eval_num(g, gm, &env), y = eval_num(p, pm, &env);
         if (!finite_c(x) && !finite_c(y)) continue;
-        if (real_domain && fabs(cimag(x)) > 1e-12 * cabs(x) && fabs(cimag(y)) > 1e-12 * cabs(y))
+        if (real_domain && fabsl(cimagl(x)) > 1e-12 * cabsl(x) && fabsl(cimagl(y)) > 1e-12 * cabsl(y))
             continue;
         if (!close_c(x, y, tol)) return 0;
         valid++;
@@ -631,17 +637,17 @@ static int links_equal(cmp_ctx *c, link_t a, uint32_t am, link_t b, uint32_t bm)
         return scalar_equal(c, a.l, am, b.l, bm) && scalar_equal(c, a.r, am, b.r, bm);
     int floats = has_float(a.l) || has_float(a.r) || has_float(b.l) || has_float(b.r);
     double tol = floats ? (c->opt->float_rel_tol > 0 ? c->opt->float_rel_tol : 1e-6) : 1e-8;
-    double complex ratio = 0;
+    numc ratio = 0;
     int have = 0;
     for (int k = 0; k < POINTS; k++) {
         num_env env = {k, NULL, &c->terms_left};
-        double complex da = eval_num(a.r, am, &env) - eval_num(a.l, am, &env);
-        double complex db = eval_num(b.r, bm, &env) - eval_num(b.l, bm, &env);
+        numc da = eval_num(a.r, am, &env) - eval_num(a.l, am, &env);
+        numc db = eval_num(b.r, bm, &env) - eval_num(b.l, bm, &env);
         if (!finite_c(da) || !finite_c(db)) continue;
-        double sa = cabs(da), sb = cabs(db);
+        long double sa = cabsl(da), sb = cabsl(db);
         if (sa == 0 && sb == 0) continue;
         if (sa == 0 || sb == 0) return 0;
-        double complex q = da / db;
+        numc q = da / db;
         if (!have) {
             ratio = q;
             have = 1;
@@ -649,8 +655,8 @@ static int links_equal(cmp_ctx *c, link_t a, uint32_t am, link_t b, uint32_t bm)
             return 0;
         }
     }
-    if (!have || fabs(cimag(ratio)) > 1e-9 * cabs(ratio)) return 0;
-    if ((a.op == MR_LT || a.op == MR_LE) && creal(ratio) <= 0) return 0;
+    if (!have || fabsl(cimagl(ratio)) > 1e-9 * cabsl(ratio)) return 0;
+    if ((a.op == MR_LT || a.op == MR_LE) && creall(ratio) <= 0) return 0;
     return 1;
 }
 
@@ -793,12 +799,12 @@ static int to_ivals(cmp_ctx *c, const math_node *x, uint32_t mask, ival_set *s) 
         const math_node *pts = x->kids[1];
         num_env env = {-1, NULL, &c->terms_left};
         for (int k = 0; k < pts->n; k++) {
-            double complex pv = eval_num(pts->kids[k], mask, &env);
-            if (!finite_c(pv) || cimag(pv) != 0) return 0;
+            numc pv = eval_num(pts->kids[k], mask, &env);
+            if (!finite_c(pv) || cimagl(pv) != 0) return 0;
             for (int i = 0; i < s->n; i++) {
-                double lo = creal(eval_num(s->v[i].lo, s->v[i].mask, &env));
-                double hi = creal(eval_num(s->v[i].hi, s->v[i].mask, &env));
-                if (!(lo < creal(pv) && creal(pv) < hi)) continue;
+                long double lo = creall(eval_num(s->v[i].lo, s->v[i].mask, &env));
+                long double hi = creall(eval_num(s->v[i].hi, s->v[i].mask, &env));
+                if (!(lo < creall(pv) && creall(pv) < hi)) continue;
                 ival right = s->v[i];
                 s->v[i].hi = pts->kids[k];
                 s->v[i].hi_closed = 0;

@@ -60,6 +60,7 @@ int math_rat_to_int64(const math_rat *x, int64_t *out); /* 1 when x is an intege
 /* floor (or ceiling) of x when numerator and denominator fit in 62 bits; 0 otherwise */
 int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling);
 double math_rat_to_double(const math_rat *x);
+long double math_rat_to_long_double(const math_rat *x); /* range to ~1e4932 */
 int math_rat_bits(const math_rat *x);
 /* Writes x as decimal "n" or "n/d" into buf (NUL-terminated, truncated with "..."). */
 size_t math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x);

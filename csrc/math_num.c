@@ -293,6 +293,13 @@ int math_rat_to_int64(const math_rat *x, int64_t *out) {
     return 1;
 }
 
+long double math_rat_to_long_double(const math_rat *x) {
+    if (x->sign == 0) return 0.0L;
+    int en, ed;
+    long double n = (long double)mag_to_double(&x->num, &en), d = (long double)mag_to_double(&x->den, &ed);
+    return x->sign * ldexpl(n / d, en - ed);
+}
+
 int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling) {
     if (x->sign == 0) return math_rat_from_int(a, out, 0);
     if (mag_bits(&x->num) > 62 || mag_bits(&x->den) > 62) return 0;
