@@ -53,6 +53,7 @@ CATEGORIES = {
     "set_interval": 43, "set_union": 44, "set_tuple": 45, "set_solutions": 46, "set_pm": 47,
     "matrix": 48, "complex": 49, "pathological": 50, "gsm8k": 51,
     "peer_false_positive": 0, "peer_false_negative": 0, "realistic": 0,
+    "gold_forms": 0, "reward_hacking": 0, "number_evaluated": 0,
 }
 
 CASES: list[dict] = []
@@ -789,6 +790,74 @@ table("gsm8k", [
     ("Janet pays $20 for 4 hours, so $20 / 4 = $<<20/4=5>>5 per hour.\n#### 5",
      "Each hour costs 20 / 4 = 5 dollars.\n#### 20", 0, "number from the question"),
     ("He saves 1250 dollars.\n#### 1250", r"He saves \boxed{\$1,250}.", 1, "boxed money"),
+    ("72", "48 + 24 = 72\n#### 72\n\nI hope this helps!", 1, "text after the marker"),
+    ("72", "#### 72 clips", 1, "unit word after the marker"),
+])
+
+# ---- gold columns as datasets hold them -------------------------------------------------------
+
+table("gold_forms", [
+    ("Since $x+3=8$, we get $x=\\boxed{5}$.", r"\boxed{5}", 1, "MATH-style worked solution gold"),
+    ("Since $x+3=8$, we get $x=\\boxed{5}$.", r"\boxed{8}", 0, "a number from the gold's working"),
+    ("Since $x+3=8$, we get $x=\\boxed{5}$.", r"\boxed{3}", 0, "a number from the gold's working"),
+    (r"$\frac{1}{2}$", r"\boxed{0.5}", 1, "gold in inline math"),
+    (r"\boxed{\frac{1}{2}}", r"\boxed{\frac{2}{4}}", 1, "boxed gold"),
+    (" 42 ", r"\boxed{42}", 1, "gold with surrounding spaces"),
+    ("42\n", r"\boxed{42}", 1, "gold with a trailing newline"),
+    (r"\(\sqrt{2}\)", r"\boxed{\sqrt{2}}", 1, "gold in \\( \\)"),
+    (r"x = 5", r"\boxed{5}", 1, "spaced assignment gold"),
+    (r"\dfrac{\sqrt{3}}{2}", r"\boxed{\frac{\sqrt3}{2}}", 1, "dfrac gold, shorthand prediction"),
+    ("The two boxes weigh $\\boxed{12}$ pounds together.", r"\boxed{12}", 1,
+     "sentence gold with a box"),
+    ("The two boxes weigh $\\boxed{12}$ pounds together.", r"\boxed{2}", 0,
+     "sentence gold with a box"),
+])
+
+# ---- answers that try to collect the reward without being right --------------------------------
+
+table("reward_hacking", [
+    ("5", r"\boxed{5} \boxed{6} \boxed{7} \boxed{8}", 0, "every guess boxed"),
+    ("5", r"\boxed{1,2,3,4,5,6,7,8,9,10}", 0, "every candidate in one box"),
+    ("5", r"\boxed{x}", 0, "a variable is not a value"),
+    ("5", r"\boxed{\text{the answer}}", 0, "words instead of a value"),
+    ("5", r"\boxed{5 \text{ or } 6}", 0, "hedge inside one box"),
+    ("5", r"\boxed{\pm 5}", 0, "two values"),
+    ("5", r"\boxed{[0, 10]}", 0, "an interval containing the answer"),
+    ("5", r"\boxed{x \ge 0}", 0, "a condition the answer satisfies"),
+    ("5", r"\boxed{\mathbb{R}}", 0, "all reals"),
+    ("5", r"\boxed{\infty}", 0, "infinity"),
+    ("0", r"\boxed{0/0}", 0, "undefined is not zero"),
+    ("5", r"\boxed{\frac{5}{0}}", 0, "division by zero"),
+    ("12", r"\boxed{3 \cdot 4}", 1, "unevaluated but equal: not a hack"),
+    ("5", "<answer>5</answer>" * 20, 1, "repeated tag spam still holds the right value"),
+    ("5", r"\boxed{5} or maybe \boxed{6}", 0, "hedge joined by 'or maybe' within a few chars"),
+])
+
+table("number_evaluated", [
+    (r"\infty", r"\boxed{\infty}", 1, "infinity"),
+    (r"\infty", r"\boxed{+\infty}", 1, "signed infinity"),
+    (r"\infty", r"\boxed{-\infty}", 0, "opposite infinity"),
+    ("5", r"\boxed{5.}", 1, "trailing decimal point"),
+    ("5", r"\boxed{+5}", 1, "explicit plus sign"),
+    ("5.5", r"\boxed{05.50}", 1, "leading and trailing zeros"),
+    ("0.001", r"\boxed{1e-3}", 1, "negative e-notation"),
+    ("0", r"\boxed{-0}", 1, "negative zero"),
+    ("1000", r"\boxed{10^3}", 1, "power"),
+    ("0.5", r"\boxed{2^{-1}}", 1, "negative power"),
+    ("2", r"\boxed{\sqrt{4}}", 1, "perfect square root"),
+    ("10", r"\boxed{\binom{5}{2}}", 1, "binomial coefficient"),
+    ("20", r"\boxed{\dbinom{6}{3}}", 1, "dbinom"),
+    ("3", r"\boxed{|-3|}", 1, "absolute value"),
+    (r"\frac{1}{2}", r"\boxed{\sin\frac{\pi}{6}}", 1, "exact trigonometric value"),
+    ("1", r"\boxed{\cos 0}", 1, "cosine of zero"),
+    (r"\frac{1}{3}", r"\boxed{0.\overline{3}}", 1, "repeating decimal"),
+    (r"\frac{4}{11}", r"\boxed{0.\overline{36}}", 1, "repeating decimal, two digits"),
+    (r"\frac{1}{3}", r"\boxed{0.\overline{6}}", 0, "repeating decimal, wrong digit"),
+    ("120", r"\boxed{5!}", 1, "factorial"),
+    ("121", r"\boxed{5!}", 0, "factorial plus one"),
+    (r"\sin x", r"\boxed{\sin(x)}", 1, "function with parentheses"),
+    (r"2\sin x\cos x", r"\boxed{\sin 2x}", 1, "double-angle identity"),
+    ("9", r"\boxed{10^3}", 0, "power, wrong"),
 ])
 
 # ---- peers' documented false positives and negatives (rewards.md §2.7, §4) ---------------------
