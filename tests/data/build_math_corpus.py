@@ -552,7 +552,7 @@ table("algebra", [
     ("x^2+x", r"\boxed{x(x+1)}", 1, "factored"),
     (r"\frac{1}{x}+\frac{1}{y}", r"\boxed{\frac{x+y}{xy}}", 1, "common denominator"),
     ("a^2b", r"\boxed{ba^2}", 1, "commuted product"),
-    ("1", r"\boxed{\sin^2 x+\cos^2 x}", 1, "Pythagorean identity"),
+    (r"\sin^2 x", r"\boxed{1-\cos^2 x}", 1, "Pythagorean identity, same variable"),
     ("e^{x}", r"\boxed{\exp(x)}", 1, "exp notation"),
     (r"x^3-8", r"\boxed{(x-2)(x^2+2x+4)}", 1, "difference of cubes"),
     (r"x^3-8", r"\boxed{(x-2)(x^2-2x+4)}", 0, "wrong sign in the factor"),
