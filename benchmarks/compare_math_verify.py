@@ -130,6 +130,21 @@ def run(config: str, wrap_bare_gold: bool = True) -> dict:
     return {"summary": summary, "rows": rows}
 
 
+def _departures(rows, grader: str) -> Counter:
+    kinds = Counter()
+    for r in rows:
+        got, expected = r[grader], r["expected"]
+        if got == expected:
+            continue
+        if expected is None:
+            kinds["judged"] += 1
+        elif got is None:
+            kinds["skipped"] += 1
+        else:
+            kinds["fp" if got == 1 else "fn"] += 1
+    return kinds
+
+
 def _category_table(rows, have_gc: bool) -> list[str]:
     totals = Counter(r["category"] for r in rows)
     mv_ok = Counter(r["category"] for r in rows if r["math_verify"] == r["expected"])
@@ -170,6 +185,13 @@ def report_markdown(result: dict, command: str) -> str:
                 f" ({s['grpo_c_seconds'] * 1000:.1f} ms for the corpus)",
                 f"- grpo_c and Math-Verify give the same verdict: "
                 f"{s['grpo_c_math_verify_agree']}/{s['cases']}"]
+    out += ["", "Kinds of departure from the corpus (false positive = rewarded a wrong or missing answer,",
+            "false negative = denied a right one, skipped = gold not parsed, reward None):", "",
+            "| grader | false positives | false negatives | wrongly skipped | NaN expected, got a verdict |",
+            "|---|---:|---:|---:|---:|"]
+    for grader in ("math_verify", "grpo_c") if have_gc else ("math_verify",):
+        kinds = _departures(rows, grader)
+        out.append(f"| {grader} | {kinds['fp']} | {kinds['fn']} | {kinds['skipped']} | {kinds['judged']} |")
     out += ["", "## Per category", ""] + _category_table(rows, have_gc)
     out += ["", "## Where Math-Verify departs from the corpus", "",
             "`None` means the gold was not parsed (reward skipped).", ""]
