@@ -120,7 +120,7 @@ def test_nul_characters_are_ordinary_characters():
 @pytest.mark.parametrize("completions, solutions, argument", [
     ([None], ["5"], "completions"),
     ([5], ["5"], "completions"),
-    ([b"\\boxed{5}"], ["5"], "completions"),
+    ([["\\boxed{5}"]], ["5"], "completions"),
     (["\\boxed{5}"], [None], "solutions"),
     (["\\boxed{5}"], [5], "solutions"),
 ])
@@ -131,6 +131,14 @@ def test_non_string_entries_raise_type_error_or_give_nan(completions, solutions,
         assert argument in result["message"], f"the message should name {argument!r}: {result}"
     else:
         assert values_of(result) == [None]
+
+
+def test_bytes_entries_are_utf8_or_rejected():
+    result = run_child(r"report([b'\\boxed{5}', b'\xff\\boxed{5}'], [b'5', '5'])")
+    if "error" in result:
+        assert result["error"] == "TypeError", result
+    else:
+        assert values_of(result) == [1.0, 1.0]
 
 
 def test_empty_batch():

@@ -188,7 +188,20 @@ table("extract_anchor", [
     ("1", "The answer is x = 1", 1, "LaTeX outside any environment (Math-Verify README limit)"),
     ("12", "The answer is: 12", 1, "anchor with a colon"),
     (r"\frac{3}{4}", r"The final answer is $\frac{4}{3}$. I hope it is correct.", 0,
-     "Minerva form, inverted fraction"),
+     "Minerva form, inverted fraction"),    ("5", "The answer is 5, since 2+3=5.", 1, "anchored value followed by a reason"),
+    ("5", "The answer is 5 because 2 + 3 equals five.", 1, "anchored value followed by prose"),
+    ("5", "The answer is 5, which is prime.", 1, "anchored value then a relative clause"),
+    ("5", "So the answer is 5 apples, since 2+3=5.", 1, "value, a noun, then a reason"),
+    ("5", "The answer is 5 and I am confident.", 1, "'and' followed by prose is not a list"),
+    ("5", "Answer: 5 (since 2+3=5)", 1, "parenthetical reason"),
+    ("5", "The answer is 5 (two plus three).", 1, "parenthetical words"),
+    ("12", "The answer is $12.", 1, "a lone dollar sign is currency, not math"),
+    ("2", "The answer is 5, since 2+3=5.", 0, "a number from the reason is not the answer"),
+    ("5", "The answer is 5 because 2+3=5.", 1, "reason without a comma"),
+    ("5", "The final answer is 5.\n\nExplanation: 2+3=5.", 1, "explanation after the answer"),
+    ("12", "The answer is 12 meters.", 1, "unit word after an anchored value"),
+    ("3", "**The answer is 3.**", 1, "whole anchor sentence in bold"),
+    ("3", "The answer is 3.\n\nThe answer is 4.", 0, "the last anchor is 4"),
 ])
 
 table("extract_answer_tag", [
@@ -562,7 +575,10 @@ table("algebra", [
     ("3", r"\boxed{\log_2 8}", 1, "base-2 log"),
     ("2x+1", r"\boxed{2x-1}", 0, "sign"),
     ("3x^2", r"\boxed{3x^3}", 0, "exponent"),
-    ("x+y", r"\boxed{y+x}", 1, "commuted sum"),
+    ("x+y", r"\boxed{y+x}", 1, "commuted sum"),    (r"\sqrt{x^2}", r"\boxed{x}", 0, "the square root of x^2 is |x|, not x"),
+    (r"\sqrt{x^2}", r"\boxed{|x|}", 1, "absolute value"),
+    (r"\frac{1}{1-x}", r"\boxed{\frac{-1}{x-1}}", 1, "sign moved through the fraction"),
+    (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),
 ])
 
 table("form_styling", [
@@ -576,7 +592,8 @@ table("form_styling", [
     ("(2,3)", r"\boxed{\left(2, 3\right)}", 1, "left/right"),
     ("13", r"\boxed{\text{13}}", 1, "Math-Verify#37: number in \\text"),
     ("13", r"\boxed{\mathrm{13}}", 1, "number in \\mathrm"),
-    ("(2,3)", r"\boxed{\left( 3,\! 2 \right)}", 0, "styled but swapped"),
+    ("(2,3)", r"\boxed{\left( 3,\! 2 \right)}", 0, "styled but swapped"),    ("5", r"\boxed{\color{red}5}", 1, "colour command"),
+    ("5", r"\boxed{\textcolor{red}{5}}", 1, "textcolor command"),
 ])
 
 # ---- text and choices -------------------------------------------------------------------------
@@ -676,7 +693,10 @@ table("set_interval", [
     ("(1,2]", r"\boxed{(1,3]}", 0, "other endpoint"),
     ("[-1,1]", r"\boxed{-1 \le x \le 1}", 1, "chained inequality"),
     ("[-1,1]", r"\boxed{-1<x<1}", 0, "open vs closed"),
-    (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),
+    (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),    (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
+    ("(0,1)", r"\boxed{0<x<1}", 1, "open interval as an inequality"),
+    (r"[0,1)", r"\boxed{0 \leqslant x < 1}", 1, "leqslant"),
+    (r"(-\infty, 2]", r"\boxed{x \in (-\infty, 2]}", 1, "membership prediction"),
 ])
 
 table("set_union", [
