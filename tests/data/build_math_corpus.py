@@ -287,6 +287,13 @@ for gold in ("The sequence diverges because its terms do not tend to zero.",
         add("gold_unparseable", gold, completion, None,
             "prose/proof/empty gold cannot be judged: NaN (TRL None), never 1.0 (open-r1#86)")
 
+# Short sentences are prose too: a short text answer comes as \text{...} or a bare word.
+for gold in ("Proof: trivial.", "Proof by induction.", "See above.", "The function is increasing.",
+             "There are infinitely many."):
+    for completion in (r"\boxed{5}", r"\boxed{\text{" + gold + "}}"):
+        add("gold_unparseable", gold, completion, None,
+            "a short sentence is still prose, not a text answer: NaN")
+
 table("extract_markdown_bold", [
     ("73", "Final Answer: **73**", 1, "Math-Verify#76 false negative"),
     ("73", "**Final Answer:** 73", 1, "bold anchor"),
