@@ -703,7 +703,9 @@ table("set_interval", [
     (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),    (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
     ("(0,1)", r"\boxed{0<x<1}", 1, "open interval as an inequality"),
     (r"[0,1)", r"\boxed{0 \leqslant x < 1}", 1, "leqslant"),
-    (r"(-\infty, 2]", r"\boxed{x \in (-\infty, 2]}", 1, "membership prediction"),
+    (r"(-\infty, 2]", r"\boxed{x \in (-\infty, 2]}", 1, "membership prediction"),    ("(59, 108]", r"\boxed{(59,108]}", 1, "a comma inside interval brackets separates endpoints"),
+    ("[12, 345)", r"\boxed{[12,345)}", 1, "three-digit endpoint after a comma is not a thousands group"),
+    ("(59, 108]", r"\boxed{(59108]}", 0, "one number in brackets is not the interval"),
 ])
 
 table("set_union", [
@@ -726,7 +728,9 @@ table("set_tuple", [
     ("(2, -1)", r"\boxed{(2,1)}", 0, "sign"),
     ("(0,0)", r"\boxed{(0,0)}", 1, "origin"),
     ("(1,2,3)", r"\boxed{(1,2)}", 0, "missing element"),
-    ("(3,4)", "The answer is $(3,4)$.", 1, "anchored point"),
+    ("(3,4)", "The answer is $(3,4)$.", 1, "anchored point"),    ("(3, 400)", r"\boxed{(3,400)}", 1, "a comma inside a tuple separates entries"),
+    ("(12, 345, 678)", r"\boxed{(12,345,678)}", 1, "triple, not one grouped number"),
+    ("3400", r"\boxed{(3,400)}", 0, "a pair is not the number 3400"),
 ])
 
 table("set_solutions", [
