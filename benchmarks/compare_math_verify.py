@@ -209,7 +209,8 @@ def report_markdown(result: dict, command: str) -> str:
            f"{'open-r1' if s['config'] == 'openr1' else 'TRL'} accuracy_reward settings"
            f"{'; bare LaTeX golds passed as $gold$' if s['gold_wrapped'] else '; golds as is'}).",
            "",
-           f"- corpus cases: {s['cases']} (tests/data/math_corpus.jsonl; verdicts per notes/math-policy.md)",
+           f"- corpus cases: {s['cases']} (tests/data/math_corpus.jsonl; verdicts per "
+           "notes/math-policy.md)",
            f"- Math-Verify agrees with the corpus: {s['math_verify_agrees']}/{s['cases']}"
            f" ({s['math_verify_seconds']:.1f} s for the corpus)"]
     if have_gc:
@@ -221,11 +222,13 @@ def report_markdown(result: dict, command: str) -> str:
     out += ["", READING_GUIDE,
             "Kinds of departure from the corpus (false positive = rewarded a wrong or missing answer,",
             "false negative = denied a right one, skipped = gold not parsed, reward None):", "",
-            "| grader | false positives | false negatives | wrongly skipped | NaN expected, got a verdict |",
+            "| grader | false positives | false negatives | wrongly skipped "
+            "| NaN expected, got a verdict |",
             "|---|---:|---:|---:|---:|"]
     for grader in ("math_verify", "grpo_c") if have_gc else ("math_verify",):
         kinds = _departures(rows, grader)
-        out.append(f"| {grader} | {kinds['fp']} | {kinds['fn']} | {kinds['skipped']} | {kinds['judged']} |")
+        out.append(f"| {grader} | {kinds['fp']} | {kinds['fn']} | {kinds['skipped']} "
+                   f"| {kinds['judged']} |")
     out += ["", "## Per category", ""] + _category_table(rows, have_gc)
     out += ["", "## Where Math-Verify departs from the corpus", "",
             "`None` means the gold was not parsed (reward skipped).", ""]
