@@ -188,7 +188,8 @@ table("extract_anchor", [
     ("1", "The answer is x = 1", 1, "LaTeX outside any environment (Math-Verify README limit)"),
     ("12", "The answer is: 12", 1, "anchor with a colon"),
     (r"\frac{3}{4}", r"The final answer is $\frac{4}{3}$. I hope it is correct.", 0,
-     "Minerva form, inverted fraction"),    ("5", "The answer is 5, since 2+3=5.", 1, "anchored value followed by a reason"),
+     "Minerva form, inverted fraction"),
+    ("5", "The answer is 5, since 2+3=5.", 1, "anchored value followed by a reason"),
     ("5", "The answer is 5 because 2 + 3 equals five.", 1, "anchored value followed by prose"),
     ("5", "The answer is 5, which is prime.", 1, "anchored value then a relative clause"),
     ("5", "So the answer is 5 apples, since 2+3=5.", 1, "value, a noun, then a reason"),
@@ -424,7 +425,8 @@ table("number_big_exact", [
 ])
 
 table("number_tiny", [
-    (r"\frac{1}{2^{99}}", r"\boxed{\frac{1}{2^{98}}}", 0, "Math-Verify#14: absolute rounding says equal"),
+    (r"\frac{1}{2^{99}}", r"\boxed{\frac{1}{2^{98}}}", 0,
+     "Math-Verify#14: absolute rounding says equal"),
     (r"\frac{1}{2^{99}}", r"\boxed{2^{-99}}", 1, "same tiny value"),
     ("10^{-12}", r"\boxed{0}", 0, "small is not zero"),
     ("0", r"\boxed{10^{-12}}", 0, "no absolute tolerance"),
@@ -582,7 +584,8 @@ table("algebra", [
     ("3", r"\boxed{\log_2 8}", 1, "base-2 log"),
     ("2x+1", r"\boxed{2x-1}", 0, "sign"),
     ("3x^2", r"\boxed{3x^3}", 0, "exponent"),
-    ("x+y", r"\boxed{y+x}", 1, "commuted sum"),    (r"\sqrt{x^2}", r"\boxed{x}", 0, "the square root of x^2 is |x|, not x"),
+    ("x+y", r"\boxed{y+x}", 1, "commuted sum"),
+    (r"\sqrt{x^2}", r"\boxed{x}", 0, "the square root of x^2 is |x|, not x"),
     (r"\sqrt{x^2}", r"\boxed{|x|}", 1, "absolute value"),
     (r"\frac{1}{1-x}", r"\boxed{\frac{-1}{x-1}}", 1, "sign moved through the fraction"),
     (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),
@@ -599,7 +602,8 @@ table("form_styling", [
     ("(2,3)", r"\boxed{\left(2, 3\right)}", 1, "left/right"),
     ("13", r"\boxed{\text{13}}", 1, "Math-Verify#37: number in \\text"),
     ("13", r"\boxed{\mathrm{13}}", 1, "number in \\mathrm"),
-    ("(2,3)", r"\boxed{\left( 3,\! 2 \right)}", 0, "styled but swapped"),    ("5", r"\boxed{\color{red}5}", 1, "colour command"),
+    ("(2,3)", r"\boxed{\left( 3,\! 2 \right)}", 0, "styled but swapped"),
+    ("5", r"\boxed{\color{red}5}", 1, "colour command"),
     ("5", r"\boxed{\textcolor{red}{5}}", 1, "textcolor command"),
 ])
 
@@ -700,11 +704,15 @@ table("set_interval", [
     ("(1,2]", r"\boxed{(1,3]}", 0, "other endpoint"),
     ("[-1,1]", r"\boxed{-1 \le x \le 1}", 1, "chained inequality"),
     ("[-1,1]", r"\boxed{-1<x<1}", 0, "open vs closed"),
-    (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),    (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
+    (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),
+    (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
     ("(0,1)", r"\boxed{0<x<1}", 1, "open interval as an inequality"),
     (r"[0,1)", r"\boxed{0 \leqslant x < 1}", 1, "leqslant"),
-    (r"(-\infty, 2]", r"\boxed{x \in (-\infty, 2]}", 1, "membership prediction"),    ("(59, 108]", r"\boxed{(59,108]}", 1, "a comma inside interval brackets separates endpoints"),
-    ("[12, 345)", r"\boxed{[12,345)}", 1, "three-digit endpoint after a comma is not a thousands group"),
+    (r"(-\infty, 2]", r"\boxed{x \in (-\infty, 2]}", 1, "membership prediction"),
+    ("(59, 108]", r"\boxed{(59,108]}", 1,
+     "a comma inside interval brackets separates endpoints"),
+    ("[12, 345)", r"\boxed{[12,345)}", 1,
+     "three-digit endpoint after a comma is not a thousands group"),
     ("(59, 108]", r"\boxed{(59108]}", 0, "one number in brackets is not the interval"),
 ])
 
@@ -728,7 +736,8 @@ table("set_tuple", [
     ("(2, -1)", r"\boxed{(2,1)}", 0, "sign"),
     ("(0,0)", r"\boxed{(0,0)}", 1, "origin"),
     ("(1,2,3)", r"\boxed{(1,2)}", 0, "missing element"),
-    ("(3,4)", "The answer is $(3,4)$.", 1, "anchored point"),    ("(3, 400)", r"\boxed{(3,400)}", 1, "a comma inside a tuple separates entries"),
+    ("(3,4)", "The answer is $(3,4)$.", 1, "anchored point"),
+    ("(3, 400)", r"\boxed{(3,400)}", 1, "a comma inside a tuple separates entries"),
     ("(12, 345, 678)", r"\boxed{(12,345,678)}", 1, "triple, not one grouped number"),
     ("3400", r"\boxed{(3,400)}", 0, "a pair is not the number 3400"),
 ])
@@ -797,7 +806,8 @@ table("pathological", [
     ("10^{100}", r"\boxed{10^{100}}", 1, "googol, cheap to decide"),
     ("10^{100}", r"\boxed{10^{100}+1}", 0, "googol plus one: exact"),
     ("2", r"\boxed{1000000!}", 0, "huge factorial, not 2"),
-    ("5", r"\boxed{" + "(" * 30 + "5" + ")" * 30 + "}", 1, "30 redundant parentheses: shallow enough to decide"),
+    ("5", r"\boxed{" + "(" * 30 + "5" + ")" * 30 + "}", 1,
+     "30 redundant parentheses: shallow enough to decide"),
 ])
 
 GSM8K_GOLD = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
