@@ -53,7 +53,7 @@ CATEGORIES = {
     "set_interval": 43, "set_union": 44, "set_tuple": 45, "set_solutions": 46, "set_pm": 47,
     "matrix": 48, "complex": 49, "pathological": 50, "gsm8k": 51,
     "peer_false_positive": 0, "peer_false_negative": 0, "realistic": 0,
-    "gold_forms": 0, "reward_hacking": 0, "number_evaluated": 0,
+    "gold_forms": 0, "reward_hacking": 0, "number_evaluated": 0, "ratio": 0,
 }
 
 CASES: list[dict] = []
@@ -588,7 +588,10 @@ table("algebra", [
     (r"\sqrt{x^2}", r"\boxed{x}", 0, "the square root of x^2 is |x|, not x"),
     (r"\sqrt{x^2}", r"\boxed{|x|}", 1, "absolute value"),
     (r"\frac{1}{1-x}", r"\boxed{\frac{-1}{x-1}}", 1, "sign moved through the fraction"),
-    (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),
+    (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),    (r"\binom{n}{2}", r"\boxed{\frac{n(n-1)}{2}}", 1, "symbolic binomial coefficient"),
+    (r"\binom{n}{2}", r"\boxed{\frac{n(n+1)}{2}}", 0, "off by one"),
+    (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x-1}{2}}", 1, "inverse-function definition gold"),
+    (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x+1}{2}}", 0, "wrong inverse"),
 ])
 
 table("form_styling", [
@@ -852,6 +855,16 @@ table("gold_forms", [
      "sentence gold with a box"),
     ("The two boxes weigh $\\boxed{12}$ pounds together.", r"\boxed{2}", 0,
      "sentence gold with a box"),
+])
+
+table("ratio", [
+    ("1:2", r"\boxed{1:2}", 1, "ratio gold (MATH has them) must parse"),
+    ("1:2", r"\boxed{1 : 2}", 1, "spaced ratio"),
+    ("1:2", r"\boxed{2:1}", 0, "reversed ratio"),
+    ("3:4", r"\boxed{6:8}", 1, "equal ratios"),
+    ("3:4", r"\boxed{3:5}", 0, "different ratio"),
+    ("2:3:4", r"\boxed{2:3:4}", 1, "three-part ratio"),
+    ("2:3:4", r"\boxed{4:3:2}", 0, "three-part ratio reversed"),
 ])
 
 # ---- answers that try to collect the reward without being right --------------------------------
