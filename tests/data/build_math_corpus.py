@@ -588,7 +588,8 @@ table("algebra", [
     (r"\sqrt{x^2}", r"\boxed{x}", 0, "the square root of x^2 is |x|, not x"),
     (r"\sqrt{x^2}", r"\boxed{|x|}", 1, "absolute value"),
     (r"\frac{1}{1-x}", r"\boxed{\frac{-1}{x-1}}", 1, "sign moved through the fraction"),
-    (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),    (r"\binom{n}{2}", r"\boxed{\frac{n(n-1)}{2}}", 1, "symbolic binomial coefficient"),
+    (r"x^{1/2}", r"\boxed{\sqrt{x}}", 1, "fractional power"),
+    (r"\binom{n}{2}", r"\boxed{\frac{n(n-1)}{2}}", 1, "symbolic binomial coefficient"),
     (r"\binom{n}{2}", r"\boxed{\frac{n(n+1)}{2}}", 0, "off by one"),
     (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x-1}{2}}", 1, "inverse-function definition gold"),
     (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x+1}{2}}", 0, "wrong inverse"),
@@ -1010,6 +1011,37 @@ REALISTIC = [
      "membership gold, interval prediction"),
     ("6", "<|im_start|>assistant\n" + REASONING + "Final answer: $\\boxed{6}$<|im_end|>", 1,
      "chat template tokens left in the text"),
+]
+ALIGN = ("\\begin{align*}\n(s-4)\\cdot\\frac{3}{2} &= 2s - 9 \\\\\n3s - 12 &= 4s - 18 \\\\\n"
+         "s &= 6\n\\end{align*}\n")
+CODE = ("Let me verify with a quick computation:\n\n```python\nfor s in range(20):\n"
+        "    if 1.5 * (s - 4) == 2 * s - 9:\n        print(s)  # prints 6\n```\n\n")
+TABLE = "| s | 1.5(s-4) | 2s-9 |\n|---|---|---|\n| 5 | 1.5 | 1 |\n| 6 | 3 | 3 |\n| 7 | 4.5 | 5 |\n\n"
+REALISTIC += [
+    ("6", "<think>\n" + REASONING + "</think>\n\n" + ALIGN + "\n**Final Answer**\n\\[\n\\boxed{6}\n\\]",
+     1, "align environment then a display box"),
+    ("6", "<think>\n" + REASONING + "</think>\n\n" + ALIGN + "\n**Final Answer**\n\\[\n\\boxed{7}\n\\]",
+     0, "align environment then a wrong box"),
+    ("6", CHAT_INTRO + CODE + "The loop confirms it, so the answer is $\\boxed{6}$.", 1,
+     "code block with numbers before the box"),
+    ("6", CHAT_INTRO + TABLE + "Only the row $s = 6$ balances, so $\\boxed{6}$.", 1,
+     "markdown table before the box"),
+    ("6", CHAT_INTRO + TABLE + "Only the row $s = 6$ balances.", 0,
+     "policy: table and prose without a box or an anchor"),
+    (r"\text{(B)}", "<think>\nCheck each option. (A) 5 fails since 1.5 is not 1. (B) 6 works: both "
+     "sides are 3. (C) 7 fails. (D) 8 fails.\n</think>\n\n"
+     "The correct choice is $\\boxed{\\text{(B)}}$.",
+     1, "option-by-option analysis then a boxed letter"),
+    (r"\text{(B)}", "<think>\nCheck each option. (A) 5 fails since 1.5 is not 1. (B) 6 works: both "
+     "sides are 3. (C) 7 fails. (D) 8 fails.\n</think>\n\n"
+     "The correct choice is $\\boxed{\\text{(C)}}$.",
+     0, "option-by-option analysis then the wrong letter"),
+    ("6", "<think>\n" + REASONING + "So far it looks like \\boxed{6}, but let me check the other "
+     "reading of the problem once more, in case the order of the steps", 1,
+     "truncated inside reasoning after a complete box: that box is the last one"),
+    (r"\frac{3}{4}", "<think>\nThe probability is the favourable count over the total: 3 of 4.\n"
+     "</think>\n\nThe probability is $\\boxed{\\dfrac{3}{4}}$, i.e. $75\\%$.", 1,
+     "box followed by an equivalent percent"),
 ]
 table("realistic", REALISTIC, raw=True)
 
