@@ -593,6 +593,15 @@ table("algebra", [
     (r"\binom{n}{2}", r"\boxed{\frac{n(n+1)}{2}}", 0, "off by one"),
     (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x-1}{2}}", 1, "inverse-function definition gold"),
     (r"f^{-1}(x)=\frac{x-1}{2}", r"\boxed{\frac{x+1}{2}}", 0, "wrong inverse"),
+    ("x", r"\boxed{x + 10^{-9}}", 0, "an exact nonzero difference, however small"),
+    ("x", r"\boxed{x + 10^{-20}x}", 0, "an exact nonzero relative difference"),
+    ("x", r"\boxed{\lfloor x \rfloor}", 0, "floor of x is not x"),
+    ("x", r"\boxed{\bar{x}}", 0, "a decorated symbol is another symbol"),
+    ("x", r"\boxed{\hat{x}}", 0, "a decorated symbol is another symbol"),
+    ("x", r"\boxed{x'}", 0, "x prime is another symbol"),
+    ("x", r"\boxed{x+(x-1)(x-2)(x-3)(x-4)(x-5)(x-6)(x-7)(x-8)(x-9)(x-10)}", 0,
+     "agrees with x at the integers 1..10 only"),
+    ("x", r"\boxed{x+\sin(\pi x)}", 0, "agrees with x at every integer"),
 ])
 
 table("form_styling", [
@@ -761,6 +770,8 @@ table("set_solutions", [
     (r"\{1, 2\}", r"\boxed{\{2, 1\}}", 1, "set order"),
     (r"\emptyset", r"\boxed{\emptyset}", 1, "empty set"),
     (r"\emptyset", r"\boxed{\{0\}}", 0, "zero is an element"),
+    (r"\{1,2\}", r"\boxed{\{1,2,3\} \setminus \{3\}}", 1, "set difference evaluates"),
+    (r"\{1,2\}", r"\boxed{\{1,2\} \cup \{3\}}", 0, "union adds an element"),
 ])
 
 table("set_pm", [
@@ -913,6 +924,17 @@ table("number_evaluated", [
     (r"\sin x", r"\boxed{\sin(x)}", 1, "function with parentheses"),
     (r"2\sin x\cos x", r"\boxed{\sin 2x}", 1, "double-angle identity"),
     ("9", r"\boxed{10^3}", 0, "power, wrong"),
+    ("3.7", r"\boxed{\lfloor 3.7 \rfloor}", 0, "floor is not a no-op"),
+    ("3.2", r"\boxed{\lceil 3.2 \rceil}", 0, "ceiling is not a no-op"),
+    ("2", r"\boxed{\lfloor 2.5 \rfloor}", 1, "floor evaluates"),
+    ("4", r"\boxed{\lceil 3.2 \rceil}", 1, "ceiling evaluates"),
+    ("6", r"\boxed{\gcd(12,18)}", 1, "gcd evaluates"),
+    ("(12,18)", r"\boxed{\gcd(12,18)}", 0, "a gcd is not the pair of its arguments"),
+    ("(12,18)", r"\boxed{\operatorname{lcm}(12,18)}", 0, "an lcm is not the pair of its arguments"),
+    ("36", r"\boxed{\operatorname{lcm}(12,18)}", 1, "lcm evaluates"),
+    ("5", r"\boxed{\max(3,5)}", 1, "max evaluates"),
+    ("3", r"\boxed{\min(3,5)}", 1, "min evaluates"),
+    ("(3,5)", r"\boxed{\max(3,5)}", 0, "a max is not the pair of its arguments"),
 ])
 
 # ---- peers' documented false positives and negatives (rewards.md §2.7, §4) ---------------------
