@@ -54,6 +54,7 @@ CATEGORIES = {
     "matrix": 48, "complex": 49, "pathological": 50, "gsm8k": 51,
     "peer_false_positive": 0, "peer_false_negative": 0, "realistic": 0,
     "gold_forms": 0, "reward_hacking": 0, "number_evaluated": 0, "ratio": 0,
+    "unicode": 0,
 }
 
 CASES: list[dict] = []
@@ -718,6 +719,7 @@ table("set_interval", [
     ("[-1,1]", r"\boxed{-1 \le x \le 1}", 1, "chained inequality"),
     ("[-1,1]", r"\boxed{-1<x<1}", 0, "open vs closed"),
     (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),
+    (r"(-\infty,-5)\cup(5,\infty)", r"\boxed{|x|>5}", 1, "absolute-value inequality is the same set"),
     (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
     ("(0,1)", r"\boxed{0<x<1}", 1, "open interval as an inequality"),
     (r"[0,1)", r"\boxed{0 \leqslant x < 1}", 1, "leqslant"),
@@ -877,6 +879,25 @@ table("ratio", [
     ("3:4", r"\boxed{3:5}", 0, "different ratio"),
     ("2:3:4", r"\boxed{2:3:4}", 1, "three-part ratio"),
     ("2:3:4", r"\boxed{4:3:2}", 0, "three-part ratio reversed"),
+])
+
+table("unicode", [
+    (r"\sqrt{2}", "\\boxed{\u221a2}", 1, "Unicode square root"),
+    (r"2\pi", "\\boxed{2\u03c0}", 1, "Unicode pi"),
+    (r"\infty", "\\boxed{\u221e}", 1, "Unicode infinity"),
+    (r"x \le 3", "\\boxed{x \u2264 3}", 1, "Unicode less-or-equal"),
+    ("12", "\\boxed{3 \u00d7 4}", 1, "Unicode times"),
+    ("3", "\\boxed{12 \u00f7 4}", 1, "Unicode division sign"),
+    (r"\frac{1}{2}", "\\boxed{\u00bd}", 1, "vulgar fraction one half"),
+    (r"\frac{3}{4}", "\\boxed{\u00be}", 1, "vulgar fraction three quarters"),
+    (r"\frac{1}{2}", "\\boxed{\u00bc}", 0, "one quarter is not one half"),
+    ("x^2", "\\boxed{x\u00b2}", 1, "superscript two"),
+    ("x^3", "\\boxed{x\u00b2}", 0, "superscript two is not a cube"),
+    ("5", "\\boxed{\uff15}", 1, "fullwidth digit (CJK output)"),
+    ("15", "\\boxed{\uff11\uff15}", 1, "fullwidth digits"),
+    ("5", "The answer is\u00a05.", 1, "no-break space after the anchor"),
+    ("5", "\\boxed{5}\r\n", 1, "CRLF line end"),
+    ("5", "\\boxed{\u200b5}", 1, "zero-width space inside the box"),
 ])
 
 # ---- answers that try to collect the reward without being right --------------------------------
