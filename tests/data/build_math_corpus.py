@@ -366,6 +366,12 @@ table("number_thousands", [
     ("12345", r"\boxed{12,345}", 1, "two-digit lead group"),
     ("1234", r"\boxed{1{,}234}", 1, "braced comma"),
     ("1000001", r"\boxed{1,000,000}", 0, "off by one"),
+    (r"27,\!000", r"\boxed{27000}", 1, "MATH-dataset thousands separator ,\\! in the gold"),
+    (r"27,\!000", r"\boxed{27,000}", 1, "MATH ,\\! gold vs comma prediction"),
+    (r"\$32,\!348", r"\boxed{32348}", 1, "MATH money gold with ,\\!"),
+    (r"\$32,\!348", r"\boxed{\$32,348}", 1, "MATH money gold with ,\\!"),
+    ("32348", r"\boxed{32,\!348}", 1, ",\\! in the prediction"),
+    (r"27,\!000", r"\boxed{27001}", 0, "off by one"),
 ])
 
 table("number_comma_list", [
@@ -720,6 +726,10 @@ table("set_interval", [
     ("[-1,1]", r"\boxed{-1<x<1}", 0, "open vs closed"),
     (r"(-\infty,\infty)", r"\boxed{\mathbb{R}}", 1, "all reals"),
     (r"(-\infty,-5)\cup(5,\infty)", r"\boxed{|x|>5}", 1, "absolute-value inequality is the same set"),
+    (r"(-\infty,-2) \cup (-2,\infty)", r"\boxed{x \neq -2}", 1, "all reals but one, as an inequation"),
+    (r"(-\infty,-2) \cup (-2,\infty)", r"\boxed{\mathbb{R} \setminus \{-2\}}", 1,
+     "all reals but one, as a set difference"),
+    (r"(-\infty,-2) \cup (-2,\infty)", r"\boxed{x \neq 2}", 0, "a different excluded point"),
     (r"(2,\infty)", r"\boxed{(2,\infty]}", 0, "openness at infinity differs"),
     ("(0,1)", r"\boxed{0<x<1}", 1, "open interval as an inequality"),
     (r"[0,1)", r"\boxed{0 \leqslant x < 1}", 1, "leqslant"),
