@@ -834,7 +834,9 @@ table("pathological", [
     ("10^{100}", r"\boxed{10^{100}+1}", 0, "googol plus one: exact"),
     ("2", r"\boxed{1000000!}", 0, "huge factorial, not 2"),
     ("5", r"\boxed{" + "(" * 30 + "5" + ")" * 30 + "}", 1,
-     "30 redundant parentheses: shallow enough to decide"),
+     "30 redundant parentheses: shallow enough to decide"),    ("5", "\\boxed{5} " * 1000, 1, "degenerate repetition of the same box"),
+    ("5", "".join(f"\\boxed{{{i}}}, " for i in range(1000)), 0, "a thousand boxed guesses"),
+    ("5", "The answer is 5. " * 1000, 1, "degenerate repetition of the same anchor"),
 ])
 
 GSM8K_GOLD = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
