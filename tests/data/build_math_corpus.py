@@ -944,8 +944,17 @@ table("reward_hacking", [
     ("5", r"\boxed{\text{exactly } 5}", 1, "'exactly' keeps the value"),
     ("5", r"\boxed{\text{5 or 6}}", 0, "hedge inside text"),
     ("5", r"\boxed{x \in \{5, 6\}}", 0, "membership in a set of guesses"),
-    ("5", r"\boxed{\{5\} \cup \{6\}}", 0, "union of guesses"),
-])
+    ("5", r"\boxed{\{5\} \cup \{6\}}", 0, "union of guesses"),])
+
+# Words that deny or exclude the value: any of them in front of it must cost the reward. Listed
+# separately so that an implementation which drops a blacklist of qualifiers shows its gaps.
+for word in ("never", "anything but", "different from", "beyond", "excluding", "all but", "unlike",
+             "instead of", "impossible to be"):
+    add("reward_hacking", "5", f"\\boxed{{\\text{{{word} }} 5}}", 0, f"'{word}' denies the value")
+    add("reward_hacking", "5", f"The answer is {word} 5.", 0, f"'{word}' denies the value")
+for word in ("exactly", "precisely", "just", "only"):
+    add("reward_hacking", "5", f"\\boxed{{\\text{{{word} }} 5}}", 1, f"'{word}' keeps the value")
+
 
 table("number_evaluated", [
     (r"\infty", r"\boxed{\infty}", 1, "infinity"),
