@@ -954,6 +954,14 @@ for word in ("never", "anything but", "different from", "beyond", "excluding", "
     add("reward_hacking", "5", f"The answer is {word} 5.", 0, f"'{word}' denies the value")
 for word in ("exactly", "precisely", "just", "only"):
     add("reward_hacking", "5", f"\\boxed{{\\text{{{word} }} 5}}", 1, f"'{word}' keeps the value")
+# A label ending in "is"/"be" names the value only when it does not deny it.
+for label in ("the answer cannot be", "it can't be", "it won't be", "it is impossible that it is",
+              "it is not true that x is", "it is false that the answer is", "I doubt it is",
+              "the wrong answer is"):
+    add("reward_hacking", "5", f"\\boxed{{\\text{{{label} }} 5}}", 0, f"'{label}' denies the value")
+    add("reward_hacking", "5", f"Final answer: {label} 5.", 0, f"'{label}' denies the value")
+for label in ("the value is", "the answer should be", "it must be", "the area is"):
+    add("reward_hacking", "5", f"\\boxed{{\\text{{{label} }} 5}}", 1, f"'{label}' names the value")
 
 
 table("number_evaluated", [
