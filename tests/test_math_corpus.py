@@ -129,3 +129,26 @@ def test_trl_drop_in_on_chat_messages():
             assert reward is None, case["id"]
         else:
             assert isinstance(reward, float) and reward == value, case["id"]
+
+
+@needs_accuracy
+def test_trl_reasoning_accuracy_reward_judges_only_after_the_reasoning():
+    """TRL's rule: no "</think>" -> 0.0 (even for an unparseable gold); else the text after the
+    last "</think>" is judged like accuracy_reward (rewards.md §1.2, §5 item 11)."""
+    trl = importlib.import_module("grpo_c.integrations.trl")
+    logged = {}
+    rewards = trl.reasoning_accuracy_reward(
+        [[{"role": "assistant", "content": c}] for c in COMPLETIONS], GOLDS,
+        log_extra=lambda column, values: logged.__setitem__(column, values))
+    after = [c.split("</think>")[-1] for c in COMPLETIONS]
+    judged = accuracy(after, GOLDS).tolist()
+    wrong = []
+    for case, reward, value in zip(CASES, rewards, judged):
+        if "</think>" not in case["completion"]:
+            expected = 0.0
+        else:
+            expected = None if math.isnan(value) else value
+        if reward != expected:
+            wrong.append(f"{case['id']}: got {reward}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+    assert {len(v) for v in logged.values()} == {len(CASES)}, {k: len(v) for k, v in logged.items()}
