@@ -783,7 +783,18 @@ table("set_solutions", [
     (r"\emptyset", r"\boxed{\emptyset}", 1, "empty set"),
     (r"\emptyset", r"\boxed{\{0\}}", 0, "zero is an element"),
     (r"\{1,2\}", r"\boxed{\{1,2,3\} \setminus \{3\}}", 1, "set difference evaluates"),
-    (r"\{1,2\}", r"\boxed{\{1,2\} \cup \{3\}}", 0, "union adds an element"),
+    (r"\{1,2\}", r"\boxed{\{1,2\} \cup \{3\}}", 0, "union adds an element"),    (r"3 \text{ and } 5", r"\boxed{3, 5}", 1, "and-joined gold"),
+    (r"3 \text{ and } 5", r"\boxed{5}", 0, "one of two"),
+    (r"x=3 \text{ or } x=5", r"\boxed{3,5}", 1, "or-joined assignments gold"),
+    (r"x=3 \text{ or } x=5", r"\boxed{x=5}", 0, "one of two"),
+    (r"x = \pm 3", r"\boxed{3, -3}", 1, "plus-minus assignment gold"),
+    (r"x = \pm 3", r"\boxed{3}", 0, "one of two"),
+    ("3, 5", "The answers are 3 and 5.", 1, "plural anchor"),
+    ("3", "The answers are 3 and 5.", 0, "plural anchor, extra value"),
+    ("(1,2), (3,4)", r"\boxed{(3,4), (1,2)}", 1, "unordered list of points"),
+    ("(1,2), (3,4)", r"\boxed{(1,2)}", 0, "one of two points"),
+    ("(1,2), (3,4)", r"\boxed{(2,1), (4,3)}", 0, "points with swapped coordinates"),
+    (r"\{(1,2), (3,4)\}", r"\boxed{(1,2), (3,4)}", 1, "set of points vs list"),
 ])
 
 table("set_pm", [
