@@ -219,6 +219,14 @@ def report_markdown(result: dict, command: str) -> str:
                 f" ({s['grpo_c_seconds'] * 1000:.1f} ms for the corpus)",
                 f"- grpo_c and Math-Verify give the same verdict: "
                 f"{s['grpo_c_math_verify_agree']}/{s['cases']}"]
+    if result.get("variants"):
+        out += ["", "Math-Verify under other settings (same corpus, same run):", "",
+                "| prediction config | bare LaTeX golds | Math-Verify agrees with the corpus |",
+                "|---|---|---:|"]
+        for v in result["variants"]:
+            out.append(f"| {'open-r1' if v['config'] == 'openr1' else 'TRL'} "
+                       f"| {'wrapped as $gold$' if v['gold_wrapped'] else 'as is'} "
+                       f"| {v['math_verify_agrees']}/{s['cases']} |")
     out += ["", READING_GUIDE,
             "Kinds of departure from the corpus (false positive = rewarded a wrong or missing answer,",
             "false negative = denied a right one, skipped = gold not parsed, reward None):", "",
@@ -251,14 +259,22 @@ def main(argv=None) -> None:
                         help="pass bare LaTeX golds unwrapped")
     parser.add_argument("--markdown", type=pathlib.Path, help="write the report to this file")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--variants", action="store_true",
+                        help="also count Math-Verify's agreement under the other settings")
     args = parser.parse_args(argv)
     result = run(args.config, not args.gold_as_is)
+    if args.variants:
+        result["variants"] = [
+            {"config": config, "gold_wrapped": wrapped,
+             "math_verify_agrees": run(config, wrapped)["summary"]["math_verify_agrees"]}
+            for config, wrapped in (("openr1", True), ("trl", True), ("openr1", False))
+            if (config, wrapped) != (args.config, not args.gold_as_is)]
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     command = "python benchmarks/compare_math_verify.py" + (
         f" --config {args.config}" if args.config != "openr1" else "") + (
-        " --gold-as-is" if args.gold_as_is else "")
+        " --gold-as-is" if args.gold_as_is else "") + (" --variants" if args.variants else "")
     text = report_markdown(result, command)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
