@@ -1018,7 +1018,7 @@ table("number_evaluated", [
 table("peer_false_positive", [
     (r"1+\frac{1}{e}", r"\boxed{1-\frac{1}{e}}", 0, "Math-Verify test_yujianll keeps this as equal"),
     (r"1+\frac{1}{\mathrm{e}}", r"\boxed{1-\frac{1}{\mathrm{e}}}", 0, "same with \\mathrm{e}"),
-    ("3x-y+13=0", r"\boxed{3x+4y+14=0}", 0, "Math-Verify#60"),
+    ("3x - y + 13 = 0", r"\boxed{3x + 4y + 14 = 0}", 0, "Math-Verify#60"),
     ("4", r"\boxed{4\sqrt{2}}", 0, "Math-Verify#41 well-formed"),
     (r"\frac{100}{3}", r"\boxed{33.3}", 0, "Math-Verify#2 Qwen list: rounding is not equality"),
     (r"\pm 1", r"\boxed{1}", 0, "Math-Verify#14: one of the pm values"),
@@ -1033,13 +1033,13 @@ table("peer_false_positive", [
 ])
 
 table("peer_false_negative", [
-    ("73", "Final Answer: **73**", 1, "Math-Verify#76"),
+    ("73", "So, final answer: **73**", 1, "Math-Verify#76"),
     ("13", r"\boxed{\text{13}}", 1, "Math-Verify#37"),
     (r"\frac{1}{\sqrt{n}}", r"\boxed{\sqrt{\frac{1}{n}}}", 1,
      "Math-Verify#64 (n a positive integer)"),
-    ("18", r"\boxed{18.0}", 1, "verl gsm8k string compare"),
-    ("1000", "#### 1,000", 1, "verl gsm8k flexible keeps the comma"),
-    (r"\frac{1}{2}", r"\boxed{\frac{2}{4}}", 1, "PRM800K rejects unreduced fractions"),
+    ("18", "3 * 6 = 18\n#### 18.0", 1, "verl gsm8k string compare"),
+    ("1000", "The total is 1000 dollars.\n#### 1,000", 1, "verl gsm8k flexible keeps the comma"),
+    (r"\frac{1}{2}", r"\boxed{\frac{3}{6}}", 1, "PRM800K rejects unreduced fractions"),
     ("5", r"so the value is \boxed 5", 1, "lm-eval#3477 space form"),
     ("7", "The answer is 7.", 1, "plain text after an anchor (open-r1 config extracts nothing)"),
     (r"\tan^2 x", r"\boxed{\sec^2 x - 1}", 1, "Math-Verify#2 trigonometric identity"),
