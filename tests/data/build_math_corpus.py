@@ -428,7 +428,10 @@ table("number_big_exact", [
     ("3^{40}", r"\boxed{12157665459056928802}", 0, "off by one"),
     ("123456789012345678901234567890", r"\boxed{123456789012345678901234567891}", 0,
      "30-digit integers differing in the last digit"),
-    ("20!", r"\boxed{2432902008176640000}", 1, "factorial"),
+    ("20!", r"\boxed{2432902008176640000}", 1, "factorial"),    (r"1.5\times10^{400}", r"\boxed{15\times10^{399}}", 1, "beyond double range, exact"),
+    (r"1.5\times10^{400}", r"\boxed{1.5\times10^{401}}", 0, "beyond double range, exact"),
+    (r"\sqrt{10^{400}}", r"\boxed{10^{200}}", 1, "exact root of a big perfect square"),
+    ("e^{1000}", r"\boxed{e^{1001}}", 0, "both overflow a double, still different"),
 ])
 
 table("number_tiny", [
@@ -440,7 +443,9 @@ table("number_tiny", [
     (r"1\times10^{-9}", r"\boxed{2\times10^{-9}}", 0, "factor of two"),
     (r"1\times10^{-9}", r"\boxed{0.000000001}", 1, "decimal form"),
     (r"5\times10^{-7}", r"\boxed{0.0000005}", 1, "decimal form"),
-    (r"5\times10^{-7}", r"\boxed{0.0000006}", 0, "20% off"),
+    (r"5\times10^{-7}", r"\boxed{0.0000006}", 0, "20% off"),    ("e^{-1000}", r"\boxed{0}", 0, "below double range is still not zero"),
+    ("e^{-1000}", r"\boxed{e^{-1001}}", 0, "both underflow a double, still different"),
+    ("10^{-400}", r"\boxed{10^{-401}}", 0, "exact tiny powers"),
 ])
 
 table("number_percent", [
