@@ -152,3 +152,14 @@ def test_trl_reasoning_accuracy_reward_judges_only_after_the_reasoning():
             wrong.append(f"{case['id']}: got {reward}, expected {expected}")
     assert not wrong, "\n".join(wrong)
     assert {len(v) for v in logged.values()} == {len(CASES)}, {k: len(v) for k, v in logged.items()}
+
+
+@needs_accuracy
+def test_answers_equal_agrees_with_accuracy_on_the_corpus():
+    """answers_equal(gold, completion, completion=True) is the single-pair form of accuracy
+    (an unparseable gold gives False there, NaN in accuracy)."""
+    answers_equal = grpo_c.rewards.answers_equal
+    batch = accuracy(COMPLETIONS, GOLDS).tolist()
+    differing = [case["id"] for case, value in zip(CASES, batch)
+                 if answers_equal(case["gold"], case["completion"], completion=True) != (value == 1.0)]
+    assert not differing, f"answers_equal and accuracy disagree on {differing}"
