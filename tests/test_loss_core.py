@@ -104,9 +104,13 @@ def test_fast_path_equals_plain_path(data, opts, f32):
     kw["mask"] = data["mask"].view(np.uint8)
     fast = _core.policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=False, **opts)
     plain = _core.policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=True, **opts)
-    np.testing.assert_allclose(fast[1], plain[1], rtol=1e-6 if f32 else 1e-12, atol=1e-12)
+    # float32 inputs: the fast path computes each token in float (the inputs' precision), the
+    # plain path in double; sums are double in both
+    scale = max(float(np.abs(plain[1]).max()), 1e-30)
+    np.testing.assert_allclose(fast[1], plain[1], rtol=1e-5 if f32 else 1e-12, atol=1e-6 * scale if f32 else 1e-12)
     for name, want in plain[0].items():
-        assert _close(fast[0][name], want, rtol=1e-12), (name, fast[0][name], want)
+        assert _close(fast[0][name], want, rtol=1e-5 if f32 else 1e-12, atol=1e-7 if f32 else 1e-12), \
+            (name, fast[0][name], want)
 
 
 @pytest.mark.parametrize("plain", [False, True])

@@ -77,13 +77,14 @@ static void test_policy_loss_fast_equals_plain(void) {
                                NULL, b, t, &opt) == GRPO_OK);
         CHECK(grpo_policy_loss_plain(&plain, g_plain, NULL, GRPO_F32, l, o, ref, NULL, adv, 0, mask,
                                      NULL, 0, NULL, b, t, &opt) == GRPO_OK);
+        /* float32 inputs: the fast path computes per token in float, the plain one in double */
         CHECK(isfinite(fast.loss));
-        CHECK_CLOSE(fast.loss, plain.loss, 1e-12);
-        CHECK_CLOSE(fast.kl_mean, plain.kl_mean, 1e-12);
+        CHECK_CLOSE(fast.loss, plain.loss, 1e-6);
+        CHECK_CLOSE(fast.kl_mean, plain.kl_mean, 1e-6);
         CHECK(fast.clip_low == plain.clip_low && fast.clipfrac == plain.clipfrac);
         int bad = 0;
         for (int64_t i = 0; i < b * t; i++) {
-            bad += fabsf(g_fast[i] - g_plain[i]) > 1e-6f * (fabsf(g_plain[i]) + 1e-12f);
+            bad += fabsf(g_fast[i] - g_plain[i]) > 1e-5f * (fabsf(g_plain[i]) + 1e-9f);
             bad += !mask[i] && g_fast[i] != 0.0f;
         }
         CHECK(bad == 0);
