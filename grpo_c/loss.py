@@ -343,8 +343,8 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
     ----------
     logp : array_like, shape (B, T), float16/32/64
         Current-policy log-probs of the sampled tokens (the differentiable input). float64
-        computes in float64; other dtypes compute with float32 buffers, always accumulating in
-        double.
+        computes in float64; other dtypes are read as float32 and computed per token in float32
+        (their precision), always summing in double.
     old_logp : array_like (B, T) or None
         Log-probs under the policy that generated the data. None means on-policy (ratio 1 in
         value, gradient as through ``exp(logp - stop_grad(logp))``).
