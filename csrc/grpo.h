@@ -219,7 +219,9 @@ typedef struct grpo_loss_metrics {
     double phi_mean;                        /* mean over rows of the VESPO weight (NaN otherwise) */
 } grpo_loss_metrics;
 
-/* Dtype of the per-token buffers (all of l, o, ref, v, A when (B, T), grad and per_token). */
+/* Dtype of the per-token buffers (all of l, o, ref, v, A when (B, T), grad and per_token).
+ * With GRPO_F32 the vectorised path computes each token in float (the inputs' precision) and
+ * every sum in double; GRPO_F64 and the plain path compute in double throughout. */
 typedef enum grpo_dtype { GRPO_F32 = 0, GRPO_F64 = 1 } grpo_dtype;
 
 /* The GRPO policy loss, its gradient dLoss/dl into grad (B, T) and, if per_token is not NULL,
