@@ -15,6 +15,9 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+_affinity_default: int | None = None
+
+
 def set_num_threads(n: int | None) -> None:
     """Set the default thread count of grpo_c batch calls; None restores the CPU-affinity default."""
     global _default_threads
@@ -25,8 +28,14 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """The default thread count: the value given to set_num_threads, else the usable CPUs."""
-    return _default_threads if _default_threads is not None else available_cpus()
+    """The default thread count: the value given to set_num_threads, else the usable CPUs
+    (read once: the affinity system call would otherwise cost every small call)."""
+    global _affinity_default
+    if _default_threads is not None:
+        return _default_threads
+    if _affinity_default is None:
+        _affinity_default = available_cpus()
+    return _affinity_default
 
 
 def resolve_threads(num_threads: int | None) -> int:

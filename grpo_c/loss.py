@@ -422,7 +422,12 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     b, t = logp_arr.shape
     if b == 0 or t == 0:
         raise ValueError(f"logp: empty batch (shape {logp_arr.shape})")
-    mask_arr = np.ones((b, t), np.uint8) if mask is None else _mask_array(mask, (b, t), "mask")
+    # the core converts and checks the mask; it is built here only when Python needs it too
+    needs_mask = (mask is None or truncated is not None or entropies is not None
+                  or (preset == "trl" and plan["ratio_level"] == "sequence"))
+    mask_arr = mask
+    if needs_mask:
+        mask_arr = np.ones((b, t), np.uint8) if mask is None else _mask_array(mask, (b, t), "mask")
     if truncated is not None:
         trunc = np.asarray(truncated)
         if trunc.shape != (b,):

@@ -229,6 +229,62 @@ fail:
 
 /* ------------------------------------------------------------------ policy loss */
 
+/* A 0/1 mask of the shape of `like` as uint8: bool and 0/1 integer or float arrays are accepted
+ * (converted and checked in one pass here rather than in several NumPy passes). */
+static PyArrayObject *mask_array(PyObject *obj, const char *name, PyArrayObject *like) {
+    PyArrayObject *probe = (PyArrayObject *)PyArray_FROM_O(obj);
+    PyArrayObject *values = NULL, *out = NULL;
+    if (!probe) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected an array-like mask, got %.100s", name,
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    if (!binding_kind_ok(PyArray_DESCR(probe), "biuf")) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a boolean, integer or float 0/1 mask", name);
+        goto done;
+    }
+    if (same_shape(probe, like, name, "logp") < 0) goto done;
+    /* bool, uint8 and float32 masks are read as they are; anything else through float64 */
+    int typenum = PyArray_TYPE(probe);
+    if (typenum == NPY_BOOL) typenum = NPY_UINT8;
+    if (typenum != NPY_UINT8 && typenum != NPY_FLOAT32) typenum = NPY_FLOAT64;
+    values = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)probe, typenum,
+                                               NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+    if (!values) goto done;
+    out = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(like), PyArray_DIMS(like), NPY_UINT8);
+    if (!out) goto done;
+    uint8_t *m = PyArray_DATA(out);
+    npy_intp n = PyArray_SIZE(values), bad = 0;
+    if (typenum == NPY_UINT8) {
+        const uint8_t *v = PyArray_DATA(values);
+        for (npy_intp i = 0; i < n; i++) {
+            m[i] = v[i] == 1;
+            bad += v[i] > 1;
+        }
+    } else if (typenum == NPY_FLOAT32) {
+        const float *v = PyArray_DATA(values);
+        for (npy_intp i = 0; i < n; i++) {
+            m[i] = v[i] == 1.0f;
+            bad += v[i] != 0.0f && v[i] != 1.0f;
+        }
+    } else {
+        const double *v = PyArray_DATA(values);
+        for (npy_intp i = 0; i < n; i++) {
+            m[i] = v[i] == 1.0;
+            bad += v[i] != 0.0 && v[i] != 1.0;
+        }
+    }
+    if (bad) {
+        PyErr_Format(PyExc_ValueError, "%s: expected only 0 and 1 values", name);
+        Py_CLEAR(out);
+    }
+done:
+    Py_DECREF(probe);
+    Py_XDECREF(values);
+    return out;
+}
+
 static int parse_agg(PyObject *obj, const char *name, grpo_aggregation *agg) {
     int mode, clamp;
     if (!PyArg_ParseTuple(obj, "iidd", &mode, &clamp, &agg->denominator, &agg->scale)) {
@@ -319,8 +375,8 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs
                          (Py_ssize_t)b, (Py_ssize_t)b, (Py_ssize_t)t, (Py_ssize_t)PyArray_DIM(adv, 0));
         goto fail;
     }
-    mask = binding_array(objs[5], "mask", NPY_UINT8, "bu", 2, 2);
-    if (!mask || same_shape(mask, logp, "mask", "logp") < 0) goto fail;
+    mask = mask_array(objs[5], "mask", logp);
+    if (!mask) goto fail;
     if (optional_array(objs[6], "is_weights", typenum, "biuf", 1, 2, &isw) < 0) goto fail;
     int isw_per_token = isw && PyArray_NDIM(isw) == 2;
     if (isw && (isw_per_token ? same_shape(isw, logp, "is_weights", "logp") < 0 : PyArray_DIM(isw, 0) != b)) {
