@@ -181,6 +181,22 @@ FUSED_CLONES static void fused_grpo(double *adv, const double *rewards, int64_t 
     }
 }
 
+grpo_status grpo_group_advantages_f32(double *adv, const float *rewards, int64_t n,
+                                      int64_t group_size, const grpo_adv_options *opt) {
+    enum { MAX_GROUP = 1024 };
+    if (!(opt->eps > 0.0) || (opt->ddof != 0 && opt->ddof != 1)) return GRPO_ERR_INVALID;
+    if (group_size < 1 || n % group_size != 0) return GRPO_ERR_SHAPE;
+    if (opt->estimator != GRPO_ADV_GRPO || opt->scale == GRPO_SCALE_BATCH || group_size > MAX_GROUP)
+        return GRPO_ERR_UNSUPPORTED;
+    /* each group is widened into a stack buffer, so float32 rewards need no converted copy */
+    double widened[MAX_GROUP];
+    for (int64_t g = 0; g < n / group_size; g++) {
+        for (int64_t j = 0; j < group_size; j++) widened[j] = rewards[g * group_size + j];
+        fused_grpo(adv + g * group_size, widened, group_size, 1, opt);
+    }
+    return GRPO_OK;
+}
+
 grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
                                   const int64_t *group_index, int64_t group_size,
                                   int64_t num_groups, const int64_t *count, const double *sum,

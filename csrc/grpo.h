@@ -108,6 +108,12 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
                                   const double *m2, const double *lengths,
                                   const grpo_adv_options *opt);
 
+/* The same for float32 rewards in contiguous groups of at most 1024, GRPO estimator with group
+ * or no scaling, statistics of `rewards` itself: read without a converted copy. Other cases
+ * return GRPO_ERR_UNSUPPORTED (convert to double and use grpo_group_advantages). */
+grpo_status grpo_group_advantages_f32(double *adv, const float *rewards, int64_t n,
+                                      int64_t group_size, const grpo_adv_options *opt);
+
 /* Token whitening of REINFORCE++-baseline (verl masked_whiten, OpenRLHF batch whitening):
  * x[i,t] = adv[i] where mask, then (x - mean) / sqrt(var (+|max) eps) over the masked tokens of
  * the batch, times the mask. Means divide by (tokens + count_eps) (verl's masked_mean adds

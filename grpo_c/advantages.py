@@ -300,7 +300,8 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             index, size, groups, scale = None, n, 1, "group"
     elif opts["weights"] is not None:
         raise ValueError("weights: only meaningful for (N, R) rewards")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.dtype != np.float32:   # the core reads float32 itself
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
 
     stats = opts["stats"]
     if stats is not None and (not isinstance(stats, GroupStats) or stats.count.shape != (groups,)):

@@ -199,3 +199,16 @@ def test_results_do_not_depend_on_input_dtype_or_layout():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=grouped_rewards(nan=True, min_size=1), scale=st.sampled_from(["group", "none", "batch"]),
+       preset=st.sampled_from(["trl", "verl"]))
+def test_float32_rewards_read_in_place_equal_the_float64_path(data, scale, preset):
+    r, size = data
+    r32 = r.astype(np.float32)
+    kw = {"scale": scale} if preset == "trl" else {"norm_adv_by_std_in_grpo": scale != "none"}
+    if preset == "verl" and scale == "batch":
+        return
+    np.testing.assert_array_equal(grpo_c.group_advantages(r32, group_size=size, preset=preset, **kw),
+                                  grpo_c.group_advantages(r32.astype(np.float64), group_size=size, preset=preset, **kw))

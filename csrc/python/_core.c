@@ -151,6 +151,29 @@ static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *k
     opt.scale = scale;
     opt.std_mode = std_mode;
     opt.singleton = singleton;
+    /* float32 rewards in contiguous GRPO groups are read in place (no converted copy) */
+    if (PyArray_Check(rewards_obj) && PyArray_TYPE((PyArrayObject *)rewards_obj) == NPY_FLOAT32 &&
+        PyArray_NDIM((PyArrayObject *)rewards_obj) == 1 && index_obj == Py_None &&
+        count_obj == Py_None && lengths_obj == Py_None &&
+        PyArray_IS_C_CONTIGUOUS((PyArrayObject *)rewards_obj) &&
+        PyArray_ISALIGNED((PyArrayObject *)rewards_obj) &&
+        !PyArray_ISBYTESWAPPED((PyArrayObject *)rewards_obj)) {
+        PyArrayObject *r32 = (PyArrayObject *)rewards_obj;
+        npy_intp n32 = PyArray_DIM(r32, 0);
+        if (group_args(Py_None, n32, group_size, num_groups, &index) < 0) goto fail;
+        adv = (PyArrayObject *)PyArray_SimpleNew(1, PyArray_DIMS(r32), NPY_FLOAT64);
+        if (!adv) goto fail;
+        grpo_status st32;
+        Py_BEGIN_ALLOW_THREADS
+        st32 = grpo_group_advantages_f32(PyArray_DATA(adv), PyArray_DATA(r32), n32, group_size, &opt);
+        Py_END_ALLOW_THREADS
+        if (st32 == GRPO_OK) goto fail; /* success: the common exit below returns adv */
+        Py_CLEAR(adv);
+        if (st32 != GRPO_ERR_UNSUPPORTED) {
+            binding_raise(st32, "group_advantages");
+            goto fail;
+        }
+    }
     rewards = binding_array(rewards_obj, "rewards", NPY_FLOAT64, "biuf", 1, 1);
     if (!rewards) goto fail;
     npy_intp n = PyArray_DIM(rewards, 0);
