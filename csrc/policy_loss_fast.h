@@ -4,14 +4,10 @@
  *
  * The common configuration - token ratio, PPO clip (asymmetric, dual clip, delta, log-ratio
  * clamp), optional k3 KL with its clamps or straight-through gradient, no rollout weights or
- * extra masks - as branch-free loops per row, reading float or double buffers directly.
+ * extra masks - as branch-free loops per row: fast_row for double buffers, fast_row_single
+ * for float ones.
  * score_row() in policy_loss.c computes the same formula token by token and is its oracle.
  */
-
-/* Element j of a float or double buffer; `f32` is a constant in every specialisation. */
-static inline __attribute__((always_inline)) double FAST_NAME(load)(const void *p, int64_t j, const int f32) {
-    return f32 ? (double)((const float *)p)[j] : ((const double *)p)[j];
-}
 
 /* Tokens are processed in chunks of FAST_CHUNK through three short loops (ratio, KL, surrogate),
  * each with few live values, so the compiler vectorises them without spilling. Comparisons are
@@ -19,20 +15,19 @@ static inline __attribute__((always_inline)) double FAST_NAME(load)(const void *
 #define FAST_CHUNK 2048
 
 static inline __attribute__((always_inline)) fast_sums
-FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const int f32, const int use_kl,
-         const int adv_tok) {
+FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const int use_kl,
+                    const int adv_tok) {
     const grpo_loss_options *opt = job->opt;
     const int64_t t = job->t, row = r * t;
     /* every pointer is hoisted into a restrict local: a store through job->grad could
      * otherwise alias the job and force reloads that block vectorisation */
     const uint8_t *restrict mask = job->mask;
-    const void *restrict l = job->l;
-    const void *restrict o = job->o ? job->o : job->l;
-    const void *restrict ref = use_kl ? job->ref : job->l;
-    const void *restrict adv = job->adv;
-    float *restrict grad32 = f32 ? (float *)job->grad : NULL;
-    double *restrict grad64 = f32 ? NULL : (double *)job->grad;
-    const double a_row = adv_tok ? 0.0 : FAST_NAME(load)(adv, r, f32);
+    const double *restrict l = job->l;
+    const double *restrict o = job->o ? job->o : job->l;
+    const double *restrict ref = use_kl ? job->ref : job->l;
+    const double *restrict adv = job->adv;
+    double *restrict grad = job->grad;
+    const double a_row = adv_tok ? 0.0 : adv[r];
     const double lo = 1.0 - opt->eps_low, hi = 1.0 + opt->eps_high;
     const double delta = opt->delta > 0 ? opt->delta : INFINITY;
     const double dual = opt->dual_clip;
@@ -50,7 +45,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
         /* the ratio and d ratio / d l through the log-ratio clamp */
 #pragma omp simd simdlen(8) reduction(+ : s_ppokl)
         for (int64_t j = 0; j < n; j++) {
-            const double x = FAST_NAME(load)(l, i0 + j, f32) - FAST_NAME(load)(o, i0 + j, f32);
+            const double x = l[i0 + j] - o[i0 + j];
             double xc = x < xlo ? xlo : x;
             xc = xc > xhi ? xhi : xc;
             const double rt = fast_exp(xc);
@@ -61,7 +56,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
         if (use_kl) {
 #pragma omp simd
             for (int64_t j = 0; j < n; j++) {
-                const double d = FAST_NAME(load)(l, i0 + j, f32) - FAST_NAME(load)(ref, i0 + j, f32);
+                const double d = l[i0 + j] - ref[i0 + j];
                 double dc = d < -dlim ? -dlim : d;
                 dc = dc > dlim ? dlim : dc;
                 const double e = fast_exp(-dc);
@@ -75,7 +70,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
 #pragma omp simd simdlen(8) reduction(+ : s_loss, s_klsum, s_low, s_high, s_clip, s_dual, s_ratio)
         for (int64_t j = 0; j < n; j++) {
             const double on = mask[i0 + j] ? 1.0 : 0.0;
-            const double a = adv_tok ? FAST_NAME(load)(adv, i0 + j, f32) : a_row;
+            const double a = adv_tok ? adv[i0 + j] : a_row;
             const double rt = ratio[j];
             double c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
@@ -94,10 +89,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             const double k = use_kl ? kl[j] : 0.0;
             if (use_kl) g += klw * dkl[j];
             g = on > 0.0 ? g : 0.0;
-            if (f32)
-                grad32[i0 + j] = (float)g;
-            else
-                grad64[i0 + j] = g;
+            grad[i0 + j] = g;
             s_loss += on > 0.0 ? loss : 0.0;
             s_klsum += on > 0.0 ? k : 0.0;
             s_low += (rt < lo) & (a < 0) ? on : 0.0;
@@ -224,23 +216,18 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
 }
 
 /* One specialisation per (dtype, KL, per-token advantage); constant flags fold away. */
-#define FAST_VARIANT(NAME, F32, KL, TOK)                                                         \
+#define FAST_VARIANT(NAME, ROW, KL, TOK)                                                         \
     static fast_sums FAST_NAME(NAME)(const loss_job *job, int64_t r, double wp, double wk) {     \
-        return FAST_NAME(fast_row)(job, r, wp, wk, F32, KL, TOK);                                \
+        return FAST_NAME(ROW)(job, r, wp, wk, KL, TOK);                                          \
     }
-#define FAST_SINGLE_VARIANT(NAME, KL, TOK)                                                       \
-    static fast_sums FAST_NAME(NAME)(const loss_job *job, int64_t r, double wp, double wk) {     \
-        return FAST_NAME(fast_row_single)(job, r, wp, wk, KL, TOK);                              \
-    }
-FAST_SINGLE_VARIANT(f32_plain, 0, 0)
-FAST_SINGLE_VARIANT(f32_kl, 1, 0)
-FAST_SINGLE_VARIANT(f32_tok, 0, 1)
-FAST_SINGLE_VARIANT(f32_kl_tok, 1, 1)
-#undef FAST_SINGLE_VARIANT
-FAST_VARIANT(f64_plain, 0, 0, 0)
-FAST_VARIANT(f64_kl, 0, 1, 0)
-FAST_VARIANT(f64_tok, 0, 0, 1)
-FAST_VARIANT(f64_kl_tok, 0, 1, 1)
+FAST_VARIANT(f32_plain, fast_row_single, 0, 0)
+FAST_VARIANT(f32_kl, fast_row_single, 1, 0)
+FAST_VARIANT(f32_tok, fast_row_single, 0, 1)
+FAST_VARIANT(f32_kl_tok, fast_row_single, 1, 1)
+FAST_VARIANT(f64_plain, fast_row, 0, 0)
+FAST_VARIANT(f64_kl, fast_row, 1, 0)
+FAST_VARIANT(f64_tok, fast_row, 0, 1)
+FAST_VARIANT(f64_kl_tok, fast_row, 1, 1)
 #undef FAST_VARIANT
 
 static const fast_row_fn FAST_NAME(table)[2][2][2] = {
