@@ -269,8 +269,9 @@ def bench_advantages(repeats):
             for k in (1, 2):
                 if k == 2 and not adv_threads(k):
                     continue
-                fns[(preset, k)] = lambda preset=preset, k=k: grpo_c.group_advantages(
-                    rewards, group_size=GROUP, preset=preset, **adv_threads(k))
+                # the signature is inspected once here, not inside the timed call
+                fns[(preset, k)] = lambda preset=preset, threads=adv_threads(k): grpo_c.group_advantages(
+                    rewards, group_size=GROUP, preset=preset, **threads)
     timings = time_interleaved(fns, repeats)
     torch_plain, torch_nan = timings.pop("torch_plain"), timings.pop("torch_nan")
     torch_plain_min, torch_nan_min = timings.pop("torch_plain_min"), timings.pop("torch_nan_min")

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Visits every row i with its group g: group by group for contiguous blocks (no division per
  * row), in index order through group_index otherwise. */
@@ -143,58 +144,127 @@ static void batch_stats(const int64_t *count, const double *sum, const double *m
     *bm2 = q;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define FUSED_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FUSED_CLONES
-#endif
+static inline double reward_at(const void *p, int64_t k, int f32) {
+    return f32 ? (double)((const float *)p)[k] : ((const double *)p)[k];
+}
 
-/* The common case in one pass over memory: contiguous groups, GRPO, group std or none; each
- * group's statistics and advantages are computed while its rewards are in cache. */
-FUSED_CLONES static void fused_grpo(double *adv, const double *rewards, int64_t group_size,
-                                    int64_t num_groups, const grpo_adv_options *opt) {
-    for (int64_t g = 0; g < num_groups; g++) {
-        const double *x = rewards + g * group_size;
-        double *a = adv + g * group_size;
-        double sum = 0.0, scored = 0.0, lo = INFINITY, hi = -INFINITY;
-#pragma omp simd reduction(+ : sum, scored) reduction(min : lo) reduction(max : hi)
-        for (int64_t j = 0; j < group_size; j++) {
-            const int ok = x[j] == x[j];
-            sum += ok ? x[j] : 0.0;
-            scored += ok ? 1.0 : 0.0;
-            lo = x[j] < lo ? x[j] : lo; /* NaN compares false: never taken */
-            hi = x[j] > hi ? x[j] : hi;
-        }
-        const int64_t count = (int64_t)scored;
-        /* an all-equal group is centred on its value itself, so its advantages are exactly 0
-         * rather than the rounding residue of sum / count */
-        double mean = count ? (lo == hi ? lo : sum / (double)count) : 0.0;
-        int singleton = count == 1 && opt->singleton == GRPO_SINGLETON_RAW;
-        double std = singleton ? 1.0 : group_std(count, block_m2(x, group_size, mean), opt);
-        double centre = singleton ? 0.0 : mean;
-        double inv = opt->scale == GRPO_SCALE_NONE ? 1.0 : 1.0 / (std + opt->eps);
-#pragma omp simd
-        for (int64_t j = 0; j < group_size; j++) {
-            const double v = (x[j] - centre) * inv;
-            a[j] = v == v ? v : 0.0;
-        }
+static inline void advantage_put(void *p, int64_t k, double v, int f32) {
+    if (f32)
+        ((float *)p)[k] = (float)v;
+    else
+        ((double *)p)[k] = v;
+}
+
+/* One contiguous group the exact scalar way: NaN rewards skipped and given 0, the singleton
+ * rule applied, non-finite results written as 0. The vectorised path hands its non-finite
+ * groups here. */
+static void careful_group(void *adv, const void *rewards, int64_t k0, int64_t size,
+                          const grpo_adv_options *opt, int in32, int out32) {
+    double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+    int64_t count = 0;
+    for (int64_t k = k0; k < k0 + size; k++) {
+        const double v = reward_at(rewards, k, in32);
+        if (v != v) continue;
+        count++;
+        sum += v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    /* an all-equal group is centred on its value itself, so its advantages are exactly 0 */
+    const double mean = count ? (lo == hi ? lo : sum / (double)count) : 0.0;
+    double m2 = 0.0;
+    for (int64_t k = k0; k < k0 + size; k++) {
+        const double d = reward_at(rewards, k, in32) - mean;
+        m2 += d == d ? d * d : 0.0;
+    }
+    const int singleton = count == 1 && opt->singleton == GRPO_SINGLETON_RAW;
+    const double std = singleton ? 1.0 : group_std(count, m2, opt);
+    const double centre = singleton ? 0.0 : mean;
+    const double inv = opt->scale == GRPO_SCALE_NONE ? 1.0 : 1.0 / (std + opt->eps);
+    for (int64_t k = k0; k < k0 + size; k++) {
+        const double a = (reward_at(rewards, k, in32) - centre) * inv;
+        advantage_put(adv, k, a == a ? a : 0.0, out32);
     }
 }
 
-grpo_status grpo_group_advantages_f32(double *adv, const float *rewards, int64_t n,
-                                      int64_t group_size, const grpo_adv_options *opt) {
-    enum { MAX_GROUP = 1024 };
-    if (!(opt->eps > 0.0) || (opt->ddof != 0 && opt->ddof != 1)) return GRPO_ERR_INVALID;
-    if (group_size < 1 || n % group_size != 0) return GRPO_ERR_SHAPE;
-    if (opt->estimator != GRPO_ADV_GRPO || opt->scale == GRPO_SCALE_BATCH || group_size > MAX_GROUP)
-        return GRPO_ERR_UNSUPPORTED;
-    /* each group is widened into a stack buffer, so float32 rewards need no converted copy */
-    double widened[MAX_GROUP];
-    for (int64_t g = 0; g < n / group_size; g++) {
-        for (int64_t j = 0; j < group_size; j++) widened[j] = rewards[g * group_size + j];
-        fused_grpo(adv + g * group_size, widened, group_size, 1, opt);
+/* Blocks of the vectorised path: at most this many rewards (8 kB as float32) or groups. */
+enum { ADV_BLOCK_VALUES = 2048, ADV_BLOCK_GROUPS = 256 };
+
+typedef void (*adv_groups_fn)(void *, grpo_dtype, const void *, grpo_dtype, int64_t, int64_t,
+                              int64_t, const grpo_adv_options *);
+
+#define ADV_NAME(x) x##_generic
+#define ADV_W 2
+#include "advantages_fast.h"
+#undef ADV_W
+#undef ADV_NAME
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ADV_HAVE_X86_LEVELS 1
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+#pragma GCC optimize("fp-contract=fast")
+#define ADV_NAME(x) x##_v3
+#define ADV_W 4
+#include "advantages_fast.h"
+#undef ADV_W
+#undef ADV_NAME
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4,prefer-vector-width=512")
+#pragma GCC optimize("fp-contract=fast")
+#define ADV_NAME(x) x##_v4
+#define ADV_W 8
+#include "advantages_fast.h"
+#undef ADV_W
+#undef ADV_NAME
+#pragma GCC pop_options
+#endif
+
+static adv_groups_fn adv_kernel(void) {
+#ifdef ADV_HAVE_X86_LEVELS
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+        return groups_any_v4;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return groups_any_v3;
+#endif
+    return groups_any_generic;
+}
+
+typedef struct adv_job {
+    adv_groups_fn kernel;
+    void *adv;
+    grpo_dtype adv_dtype, rewards_dtype;
+    const void *rewards;
+    int64_t size;
+    const grpo_adv_options *opt;
+} adv_job;
+
+static void adv_range(void *ctx, int64_t begin, int64_t end, int worker) {
+    const adv_job *job = ctx;
+    if (job->size < 2) {
+        for (int64_t g = begin; g < end; g++)
+            careful_group(job->adv, job->rewards, g * job->size, job->size, job->opt,
+                          job->rewards_dtype == GRPO_F32, job->adv_dtype == GRPO_F32);
+        return;
     }
-    return GRPO_OK;
+    job->kernel(job->adv, job->adv_dtype, job->rewards, job->rewards_dtype, begin, end, job->size,
+                job->opt);
+}
+
+grpo_status grpo_group_advantages_contiguous(void *adv, grpo_dtype adv_dtype, const void *rewards,
+                                             grpo_dtype rewards_dtype, int64_t n,
+                                             int64_t group_size, const grpo_adv_options *opt,
+                                             int num_threads) {
+    if (!(opt->eps > 0.0) || (opt->ddof != 0 && opt->ddof != 1)) return GRPO_ERR_INVALID;
+    if ((adv_dtype != GRPO_F32 && adv_dtype != GRPO_F64) ||
+        (rewards_dtype != GRPO_F32 && rewards_dtype != GRPO_F64))
+        return GRPO_ERR_INVALID;
+    if (n < 0 || group_size < 1 || n % group_size != 0) return GRPO_ERR_SHAPE;
+    if (opt->estimator != GRPO_ADV_GRPO || opt->scale == GRPO_SCALE_BATCH)
+        return GRPO_ERR_UNSUPPORTED;
+    adv_job job = {adv_kernel(), adv, adv_dtype, rewards_dtype, rewards, group_size, opt};
+    /* a chunk of at least 16k rewards: below that a second thread costs more than it saves */
+    const int64_t grain = (16384 + group_size - 1) / group_size;
+    return grpo_parallel_for(n / group_size, grain, num_threads, adv_range, &job);
 }
 
 grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
@@ -206,10 +276,9 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
     if (count == NULL || sum == NULL || m2 == NULL) {
         grpo_status st = check_groups(n, group_index, group_size, num_groups);
         if (st != GRPO_OK) return st;
-        if (group_index == NULL && opt->estimator == GRPO_ADV_GRPO && opt->scale != GRPO_SCALE_BATCH) {
-            fused_grpo(adv, rewards, group_size, num_groups, opt);
-            return GRPO_OK;
-        }
+        if (group_index == NULL && opt->estimator == GRPO_ADV_GRPO && opt->scale != GRPO_SCALE_BATCH)
+            return grpo_group_advantages_contiguous(adv, GRPO_F64, rewards, GRPO_F64, n,
+                                                    group_size, opt, 1);
         size_t g_alloc = (size_t)(num_groups > 0 ? num_groups : 1);
         int64_t *c = malloc(sizeof(int64_t) * g_alloc);
         double *s = malloc(sizeof(double) * g_alloc * 2);

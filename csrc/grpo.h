@@ -35,6 +35,9 @@ typedef enum grpo_status {
 
 const char *grpo_strerror(grpo_status status);
 
+/* Element type of a buffer that may hold either precision. */
+typedef enum grpo_dtype { GRPO_F32 = 0, GRPO_F64 = 1 } grpo_dtype;
+
 /* Work item callback for grpo_parallel_for: handles indices [begin, end). `worker` is in
  * [0, num_threads) and lets a callback use per-worker scratch. */
 typedef void (*grpo_range_fn)(void *ctx, int64_t begin, int64_t end, int worker);
@@ -108,11 +111,15 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
                                   const double *m2, const double *lengths,
                                   const grpo_adv_options *opt);
 
-/* The same for float32 rewards in contiguous groups of at most 1024, GRPO estimator with group
- * or no scaling, statistics of `rewards` itself: read without a converted copy. Other cases
- * return GRPO_ERR_UNSUPPORTED (convert to double and use grpo_group_advantages). */
-grpo_status grpo_group_advantages_f32(double *adv, const float *rewards, int64_t n,
-                                      int64_t group_size, const grpo_adv_options *opt);
+/* GRPO advantages (group or no std) of contiguous groups with the statistics of `rewards`
+ * itself, read and written in either precision (statistics in double either way): the common
+ * case, vectorised. The same values give the same bits whatever the rewards' dtype or
+ * num_threads. Other estimators or batch scaling return
+ * GRPO_ERR_UNSUPPORTED (use grpo_group_advantages). */
+grpo_status grpo_group_advantages_contiguous(void *adv, grpo_dtype adv_dtype, const void *rewards,
+                                             grpo_dtype rewards_dtype, int64_t n,
+                                             int64_t group_size, const grpo_adv_options *opt,
+                                             int num_threads);
 
 /* Token whitening of REINFORCE++-baseline (verl masked_whiten, OpenRLHF batch whitening):
  * x[i,t] = adv[i] where mask, then (x - mean) / sqrt(var (+|max) eps) over the masked tokens of
@@ -228,7 +235,6 @@ typedef struct grpo_loss_metrics {
 /* Dtype of the per-token buffers (all of l, o, ref, v, A when (B, T), grad and per_token).
  * With GRPO_F32 the vectorised path computes each token in float (the inputs' precision) and
  * every sum in double; GRPO_F64 and the plain path compute in double throughout. */
-typedef enum grpo_dtype { GRPO_F32 = 0, GRPO_F64 = 1 } grpo_dtype;
 
 /* The GRPO policy loss, its gradient dLoss/dl into grad (B, T) and, if per_token is not NULL,
  * the per-token loss P f + kl_coef k (0 where masked). adv is (B,) when adv_per_token is 0.

@@ -130,8 +130,8 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     const float straightf = opt->kl_straight_through ? 1.0f : 0.0f;
     const float wpf = (float)wp, klw = (float)(opt->kl_coef * wk);
     float ratio[FAST_CHUNK], dratio[FAST_CHUNK], kl[FAST_CHUNK], dkl[FAST_CHUNK];
-    double s_loss = 0, s_klsum = 0, s_low = 0, s_high = 0, s_clip = 0, s_dual = 0, s_ppokl = 0;
-    double s_ratio = 0;
+    double s_loss = 0, s_klsum = 0, s_ppokl = 0, s_ratio = 0;
+    int32_t n_low = 0, n_high = 0, n_clip = 0, n_dual = 0; /* counts: exact in int, cheaper */
 
     for (int64_t c0 = 0; c0 < t; c0 += FAST_CHUNK) {
         const int64_t n = t - c0 < FAST_CHUNK ? t - c0 : FAST_CHUNK;
@@ -162,24 +162,17 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
                 sk = 1.0f / 24.0f - dc * sk;
                 sk = 1.0f / 6.0f - dc * sk;
                 sk = 0.5f - dc * sk;            /* k3 / d^2 */
-                float sg = 1.0f / 40320.0f;
-                sg = 1.0f / 5040.0f - dc * sg;
-                sg = 1.0f / 720.0f - dc * sg;
-                sg = 1.0f / 120.0f - dc * sg;
-                sg = 1.0f / 24.0f - dc * sg;
-                sg = 1.0f / 6.0f - dc * sg;
-                sg = 0.5f - dc * sg;
-                sg = 1.0f - dc * sg;            /* (1 - exp(-d)) / d */
                 const int small = (dc > -0.5f) & (dc < 0.5f);
                 const float raw = small ? dc * dc * sk : e + dc - 1.0f;
-                const float grad_k = small ? dc * sg : 1.0f - e;
+                /* 1 - exp(-d) = d - k3: no cancellation, d dominates for small |d| */
+                const float grad_k = small ? dc - raw : 1.0f - e;
                 const float inside = (raw >= -klimf) & (raw <= klimf) & (d >= -dlimf) & (d <= dlimf) ? 1.0f : 0.0f;
                 float k = raw > klimf ? klimf : raw;
                 kl[j] = k < -klimf ? -klimf : k;
                 dkl[j] = straightf * d + (1.0f - straightf) * grad_k * inside;
             }
         }
-#pragma omp simd simdlen(16) reduction(+ : s_loss, s_klsum, s_low, s_high, s_clip, s_dual, s_ratio)
+#pragma omp simd simdlen(16) reduction(+ : s_loss, s_klsum, s_ratio, n_low, n_high, n_clip, n_dual)
         for (int64_t j = 0; j < n; j++) {
             const int on = mask[i0 + j] != 0;
             const float a = adv_tok ? adv[i0 + j] : a_row;
@@ -203,15 +196,15 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             grad[i0 + j] = on ? g : 0.0f;
             s_loss += on ? (double)loss : 0.0;
             s_klsum += on ? (double)k : 0.0;
-            s_low += on & (rt < lo) & (a < 0) ? 1.0 : 0.0;
-            s_high += on & (rt > hi) & (a > 0) ? 1.0 : 0.0;
-            s_clip += on & (v2 < v1) ? 1.0 : 0.0;
-            s_dual += on & (base > cap) & (dual_f > 0) ? 1.0 : 0.0;
+            n_low += on & (rt < lo) & (a < 0);
+            n_high += on & (rt > hi) & (a > 0);
+            n_clip += on & (v2 < v1);
+            n_dual += on & (base > cap) & (dual_f > 0);
             s_ratio += on ? (double)rt : 0.0;
         }
     }
-    fast_sums out = {wp * s_loss, wk * s_klsum, s_klsum, s_low, s_high, s_low + s_high, s_clip,
-                     s_dual, s_ppokl, s_ratio};
+    fast_sums out = {wp * s_loss, wk * s_klsum, s_klsum, n_low, n_high, n_low + n_high, n_clip,
+                     n_dual, s_ppokl, s_ratio};
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from grpo_c import _core
 from grpo_c._options import check_preset, choice, positive, positive_int, resolve, take
+from grpo_c._threads import resolve_threads
 
 __all__ = ["GroupStats", "group_stats", "group_advantages"]
 
@@ -16,6 +18,8 @@ _ESTIMATORS = {"grpo": 0, "rloo": 1, "opo": 2, "gpg": 3, "passk": 4, "reinforce_
 _SCALES = {"group": 0, "batch": 1, "none": 2}
 _STD_MODES = {"plus_eps": 0, "floor_plus_eps": 1}
 _SINGLETONS = {"zero": 0, "raw": 1, "error": None}
+
+_DIRECT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 _NEUTRAL = {
     "estimator": "grpo",
@@ -34,6 +38,7 @@ _NEUTRAL = {
     "whiten_std": True,
     "clip": None,
     "stats": None,
+    "dtype": None,
 }
 
 
@@ -232,7 +237,7 @@ def _combine(rewards: np.ndarray, weights: Any, multi_objective: str, index, siz
 
 def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
                      preset: str | None = "trl", num_groups: int | None = None,
-                     **options: Any) -> np.ndarray:
+                     num_threads: int | None = None, **options: Any) -> np.ndarray:
     """Group-relative advantages: each reward against its own group's statistics.
 
     Parameters
@@ -247,6 +252,9 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
         ``n_samples_per_prompt``.
     group_ids : array_like, shape (N,), optional
         The group of each row in any order (verl's ``index``/``uid``).
+    num_threads : int, optional
+        Threads for the contiguous GRPO case (default: :func:`grpo_c.get_num_threads`); the
+        result is the same for any count.
     preset : {"trl", "verl", "openrlhf", None}
         Sets every default to that framework's and accepts its option names: TRL
         ``scale_rewards``, ``reward_weights``, ``multi_objective_aggregation``; verl
@@ -260,12 +268,14 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
         advantage, OpenRLHF's ``reward_clip_range``), ``weights``, ``multi_objective``,
         ``lengths`` (OPO), ``mask`` ((N, T), token whitening for "reinforce_baseline" and the
         default OPO lengths), ``whiten_ddof``, ``whiten_eps``, ``whiten_eps_mode`` ("add" or
-        "floor"), ``stats`` (a merged :class:`GroupStats`, for distributed batches).
+        "floor"), ``stats`` (a merged :class:`GroupStats`, for distributed batches), ``dtype``
+        (of the result: "float32" or "float64"; default float32 for float32 rewards, as torch
+        gives, float64 otherwise; statistics are computed in float64 either way).
 
     Returns
     -------
     numpy.ndarray
-        float64 advantages, shape (N,); (N, T) for "reinforce_baseline" (token-whitened).
+        Advantages, shape (N,); (N, T) for "reinforce_baseline" (token-whitened).
 
     Examples
     --------
@@ -273,18 +283,21 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
     >>> grpo_c.group_advantages([1.0, 0.0, 0.0, 1.0], group_size=2).round(4).tolist()
     [0.707, -0.707, -0.707, 0.707]
     """
-    check_preset(preset)
-    if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
+    plan = _plan_for(check_preset(preset), options)
+    if plan.group_size is not None:
         if group_size is not None:
             raise ValueError(f"options 'group_size' and {_GROUP_SIZE_NAMES[preset]!r} both set the group size")
-        group_size = options.pop(_GROUP_SIZE_NAMES[preset])
-    opts = resolve("group_advantages", preset, options, _NEUTRAL, _TRANSLATORS)
-    estimator = choice("estimator", opts["estimator"], tuple(_ESTIMATORS))
-    scale = choice("scale", opts["scale"], tuple(_SCALES))
-    std_mode = choice("std_mode", opts["std_mode"], tuple(_STD_MODES))
-    singleton = choice("singleton", opts["singleton"], tuple(_SINGLETONS))
-    eps = positive("eps", opts["eps"])
-    ddof = choice("ddof", opts["ddof"], (0, 1))
+        group_size = plan.group_size
+    if (plan.direct and group_ids is None and type(rewards) is np.ndarray and rewards.ndim == 1
+            and rewards.dtype in _DIRECT_DTYPES and rewards.size):
+        # the common call, straight to the core (which checks the array's layout)
+        n = rewards.shape[0]
+        if type(group_size) is not int or group_size < 1 or n % group_size:
+            _groups(n, group_size, None, num_groups)   # raises the error for this group_size
+        return _core.group_advantages(rewards, None, group_size, n // group_size, None, None, None,
+                                      None, *plan.direct, rewards.dtype == np.float32,
+                                      resolve_threads(num_threads))
+    opts, estimator, scale, singleton, eps = plan.opts, plan.estimator, plan.scale, plan.singleton, plan.eps
 
     arr = _rewards_1d(rewards)
     if arr.ndim not in (1, 2):
@@ -300,6 +313,7 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             index, size, groups, scale = None, n, 1, "group"
     elif opts["weights"] is not None:
         raise ValueError("weights: only meaningful for (N, R) rewards")
+    out_f32 = _out_is_f32(opts["dtype"], arr.dtype)
     if arr.dtype != np.float32:   # the core reads float32 itself
         arr = np.ascontiguousarray(arr, dtype=np.float64)
 
@@ -329,9 +343,12 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
 
     core_estimator = _ESTIMATORS[estimator] if estimator != "reinforce_baseline" else 0
     core_scale = _SCALES[scale] if estimator != "reinforce_baseline" else _SCALES["none"]
+    # results that are post-processed below stay float64 until the end
+    post = opts["clip"] is not None or estimator == "reinforce_baseline"
     adv = _core.group_advantages(arr, index, size, groups, count, total, m2, lengths,
-                                 core_estimator, core_scale, _STD_MODES[std_mode],
-                                 _SINGLETONS[singleton] or 0, eps, ddof)
+                                 core_estimator, core_scale, _STD_MODES[plan.std_mode],
+                                 _SINGLETONS[singleton] or 0, eps, plan.ddof, out_f32 and not post,
+                                 resolve_threads(num_threads))
     if opts["clip"] is not None:
         lo, hi = opts["clip"]
         if not lo <= hi:
@@ -350,4 +367,73 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             on = mask.astype(bool)
             tokens = max(int(on.sum()), 1)
             adv = np.where(on, adv[:, None] - (adv[:, None] * on).sum() / tokens, 0.0)
-    return adv
+    return adv.astype(np.float32) if out_f32 and adv.dtype != np.float32 else adv
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Resolved, validated options of one group_advantages configuration."""
+
+    opts: dict
+    estimator: str
+    scale: str
+    std_mode: str
+    singleton: str
+    eps: float
+    ddof: int
+    group_size: int | None   # given under the preset's own name (num_generations, ...)
+    # the core's (estimator, scale, std_mode, singleton, eps, ddof) when no option needs Python
+    direct: tuple | None
+
+
+def _plan_for(preset: str | None, options: dict) -> _Plan:
+    """Cached, since a training loop repeats the same options; array-valued options (lengths,
+    mask, stats, weights arrays) are not hashable and are resolved on every call."""
+    if not options:
+        return _cached_plan((preset, ()))
+    try:
+        # the type is part of the key: True == 1 must not reuse a plan validated for 1
+        key = (preset, tuple(sorted((k, type(v), v) for k, v in options.items())))
+        hash(key)
+    except TypeError:
+        return _plan(preset, dict(options))
+    return _cached_plan(key)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_plan(key: tuple) -> _Plan:
+    preset, items = key
+    return _plan(preset, {k: v for k, _, v in items})
+
+
+def _plan(preset: str | None, options: dict) -> _Plan:
+    group_size = None
+    if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
+        group_size = options.pop(_GROUP_SIZE_NAMES[preset])
+    opts = resolve("group_advantages", preset, options, _NEUTRAL, _TRANSLATORS)
+    estimator = choice("estimator", opts["estimator"], tuple(_ESTIMATORS))
+    scale = choice("scale", opts["scale"], tuple(_SCALES))
+    std_mode = choice("std_mode", opts["std_mode"], tuple(_STD_MODES))
+    singleton = choice("singleton", opts["singleton"], tuple(_SINGLETONS))
+    eps = positive("eps", opts["eps"])
+    ddof = choice("ddof", opts["ddof"], (0, 1))
+    python_side = ("weights", "lengths", "mask", "stats", "clip", "dtype")
+    direct = None
+    if estimator in ("grpo", "rloo", "gpg") and singleton != "error" and all(opts[k] is None for k in python_side):
+        direct = (_ESTIMATORS[estimator], _SCALES[scale], _STD_MODES[std_mode], _SINGLETONS[singleton], eps, ddof)
+    return _Plan(opts=opts, estimator=estimator, scale=scale, std_mode=std_mode, singleton=singleton,
+                 eps=eps, ddof=ddof, group_size=group_size, direct=direct)
+
+
+def _out_is_f32(dtype: Any, rewards_dtype: np.dtype) -> bool:
+    """Whether the result is float32: asked for, or by default for float32 rewards."""
+    if dtype is None:
+        return rewards_dtype == np.float32
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    # (np.dtype compares equal to None, so None is tested by identity)
+    if resolved is None or resolved not in _DIRECT_DTYPES:
+        raise ValueError(f"dtype: expected float32, float64 or None, got {dtype!r}")
+    return resolved == np.float32

@@ -480,7 +480,8 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
 def _plan_for(preset: str | None, options: dict, has_rollout: bool) -> dict:
     """The resolved, validated options; cached, since a training loop repeats the same ones."""
     try:
-        key = (preset, tuple(sorted(options.items())), has_rollout)
+        # the type is part of the key: True == 1 must not reuse a plan validated for 1
+        key = (preset, tuple(sorted((k, type(v), v) for k, v in options.items())), has_rollout)
         hash(key)
     except TypeError:   # an unhashable option value (a list): resolve without the cache
         return _plan(preset, options, has_rollout)
@@ -490,7 +491,7 @@ def _plan_for(preset: str | None, options: dict, has_rollout: bool) -> dict:
 @functools.lru_cache(maxsize=128)
 def _cached_plan(key: tuple) -> dict:
     preset, items, has_rollout = key
-    return _plan(preset, dict(items), has_rollout)
+    return _plan(preset, {k: v for k, _, v in items}, has_rollout)
 
 
 def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:

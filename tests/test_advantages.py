@@ -162,8 +162,14 @@ def test_all_equal_and_singleton_groups():
 def test_results_do_not_depend_on_input_dtype_or_layout():
     r = np.random.default_rng(0).random(64)
     base = grpo_c.group_advantages(r, group_size=8)
-    np.testing.assert_array_equal(grpo_c.group_advantages(r.astype(np.float32).astype(np.float64), group_size=8),
-                                  grpo_c.group_advantages(r.astype(np.float32), group_size=8))
+    widened = grpo_c.group_advantages(r.astype(np.float32).astype(np.float64), group_size=8)
+    np.testing.assert_array_equal(grpo_c.group_advantages(r.astype(np.float32), group_size=8, dtype="float64"),
+                                  widened)
+    # float32 rewards give float32 advantages by default: the float64 result, rounded once
+    narrow = grpo_c.group_advantages(r.astype(np.float32), group_size=8)
+    assert narrow.dtype == np.float32
+    np.testing.assert_array_equal(narrow, widened.astype(np.float32))
+    assert grpo_c.group_advantages(r, group_size=8, dtype=np.float32).dtype == np.float32
     strided = np.repeat(r, 2)[::2]
     np.testing.assert_array_equal(grpo_c.group_advantages(strided, group_size=8), base)
     ro = r.copy()
@@ -195,6 +201,11 @@ def test_results_do_not_depend_on_input_dtype_or_layout():
     (lambda: grpo_c.group_advantages([[1.0, 2.0]], group_size=1, weights=[1.0]), ValueError, "weights"),
     (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=1, estimator="reinforce_baseline"), ValueError, "mask"),
     (lambda: grpo_c.group_advantages([1.0, 2.0], group_ids=[0, 5], num_groups=2), ValueError, "group_ids"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, dtype="float16"), ValueError, "dtype"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, dtype="bogus"), ValueError, "dtype"),
+    (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, num_threads=0), ValueError, "num_threads"),
+    (lambda: grpo_c.group_advantages(np.ones(4), group_size=3), ValueError, "group_size.*divide"),
+    (lambda: grpo_c.group_advantages(np.ones(4, np.float32), group_size=2.0), ValueError, "group_size"),
 ])
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
@@ -210,5 +221,9 @@ def test_float32_rewards_read_in_place_equal_the_float64_path(data, scale, prese
     kw = {"scale": scale} if preset == "trl" else {"norm_adv_by_std_in_grpo": scale != "none"}
     if preset == "verl" and scale == "batch":
         return
-    np.testing.assert_array_equal(grpo_c.group_advantages(r32, group_size=size, preset=preset, **kw),
-                                  grpo_c.group_advantages(r32.astype(np.float64), group_size=size, preset=preset, **kw))
+    wide = grpo_c.group_advantages(r32.astype(np.float64), group_size=size, preset=preset, **kw)
+    np.testing.assert_array_equal(grpo_c.group_advantages(r32, group_size=size, preset=preset, dtype="float64", **kw),
+                                  wide)
+    narrow = grpo_c.group_advantages(r32, group_size=size, preset=preset, **kw)
+    assert narrow.dtype == np.float32
+    np.testing.assert_array_equal(narrow, wide.astype(np.float32))

@@ -132,47 +132,61 @@ fail:
     return result;
 }
 
+/* The common case straight from the caller's buffer: a float32 or float64 1-d array in
+ * contiguous GRPO groups. Returns the advantages, NULL with an error set, or Py_None (new
+ * reference) when the general path must handle the request. */
+static PyObject *contiguous_advantages(PyObject *rewards_obj, Py_ssize_t group_size,
+                                       Py_ssize_t num_groups, const grpo_adv_options *opt,
+                                       int out_f32, int threads) {
+    if (!PyArray_Check(rewards_obj)) Py_RETURN_NONE;
+    PyArrayObject *r = (PyArrayObject *)rewards_obj;
+    const int type = PyArray_TYPE(r);
+    if ((type != NPY_FLOAT32 && type != NPY_FLOAT64) || PyArray_NDIM(r) != 1 ||
+        !PyArray_IS_C_CONTIGUOUS(r) || !PyArray_ISALIGNED(r) || PyArray_ISBYTESWAPPED(r))
+        Py_RETURN_NONE;
+    const npy_intp n = PyArray_DIM(r, 0);
+    PyArrayObject *index = NULL;
+    if (group_args(Py_None, n, group_size, num_groups, &index) < 0) return NULL;
+    PyArrayObject *adv = (PyArrayObject *)PyArray_SimpleNew(1, PyArray_DIMS(r), out_f32 ? NPY_FLOAT32 : NPY_FLOAT64);
+    if (!adv) return NULL;
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = grpo_group_advantages_contiguous(PyArray_DATA(adv), out_f32 ? GRPO_F32 : GRPO_F64,
+                                          PyArray_DATA(r), type == NPY_FLOAT32 ? GRPO_F32 : GRPO_F64,
+                                          n, group_size, opt, threads);
+    Py_END_ALLOW_THREADS
+    if (st == GRPO_OK) return (PyObject *)adv;
+    Py_DECREF(adv);
+    if (st == GRPO_ERR_UNSUPPORTED) Py_RETURN_NONE;
+    binding_raise(st, "group_advantages");
+    return NULL;
+}
+
 static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"rewards", "group_ids", "group_size", "num_groups", "count", "sum",
                              "m2", "lengths", "estimator", "scale", "std_mode", "singleton",
-                             "eps", "ddof", NULL};
+                             "eps", "ddof", "out_f32", "num_threads", NULL};
     PyObject *rewards_obj, *index_obj, *count_obj, *sum_obj, *m2_obj, *lengths_obj;
+    PyObject *threads_obj = Py_None;
     Py_ssize_t group_size, num_groups;
     grpo_adv_options opt = {0};
-    int estimator, scale, std_mode, singleton;
+    int estimator, scale, std_mode, singleton, out_f32 = 0, threads;
     PyArrayObject *rewards = NULL, *index = NULL, *count = NULL, *sum = NULL, *m2 = NULL,
                   *lengths = NULL, *adv = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOnnOOOOiiiidi", kwlist, &rewards_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOnnOOOOiiiidi|pO", kwlist, &rewards_obj,
                                      &index_obj, &group_size, &num_groups, &count_obj, &sum_obj,
                                      &m2_obj, &lengths_obj, &estimator, &scale, &std_mode,
-                                     &singleton, &opt.eps, &opt.ddof))
+                                     &singleton, &opt.eps, &opt.ddof, &out_f32, &threads_obj))
         return NULL;
+    if (binding_threads(threads_obj, &threads) < 0) return NULL;
     opt.estimator = estimator;
     opt.scale = scale;
     opt.std_mode = std_mode;
     opt.singleton = singleton;
-    /* float32 rewards in contiguous GRPO groups are read in place (no converted copy) */
-    if (PyArray_Check(rewards_obj) && PyArray_TYPE((PyArrayObject *)rewards_obj) == NPY_FLOAT32 &&
-        PyArray_NDIM((PyArrayObject *)rewards_obj) == 1 && index_obj == Py_None &&
-        count_obj == Py_None && lengths_obj == Py_None &&
-        PyArray_IS_C_CONTIGUOUS((PyArrayObject *)rewards_obj) &&
-        PyArray_ISALIGNED((PyArrayObject *)rewards_obj) &&
-        !PyArray_ISBYTESWAPPED((PyArrayObject *)rewards_obj)) {
-        PyArrayObject *r32 = (PyArrayObject *)rewards_obj;
-        npy_intp n32 = PyArray_DIM(r32, 0);
-        if (group_args(Py_None, n32, group_size, num_groups, &index) < 0) goto fail;
-        adv = (PyArrayObject *)PyArray_SimpleNew(1, PyArray_DIMS(r32), NPY_FLOAT64);
-        if (!adv) goto fail;
-        grpo_status st32;
-        Py_BEGIN_ALLOW_THREADS
-        st32 = grpo_group_advantages_f32(PyArray_DATA(adv), PyArray_DATA(r32), n32, group_size, &opt);
-        Py_END_ALLOW_THREADS
-        if (st32 == GRPO_OK) goto fail; /* success: the common exit below returns adv */
-        Py_CLEAR(adv);
-        if (st32 != GRPO_ERR_UNSUPPORTED) {
-            binding_raise(st32, "group_advantages");
-            goto fail;
-        }
+    if (index_obj == Py_None && count_obj == Py_None && lengths_obj == Py_None) {
+        PyObject *fast = contiguous_advantages(rewards_obj, group_size, num_groups, &opt, out_f32, threads);
+        if (fast != Py_None) return fast;
+        Py_DECREF(fast);
     }
     rewards = binding_array(rewards_obj, "rewards", NPY_FLOAT64, "biuf", 1, 1);
     if (!rewards) goto fail;
@@ -206,6 +220,9 @@ static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *k
     if (st != GRPO_OK) {
         binding_raise(st, "group_advantages");
         Py_CLEAR(adv);
+    } else if (out_f32) {
+        PyArrayObject *narrow = (PyArrayObject *)PyArray_Cast(adv, NPY_FLOAT32);
+        Py_SETREF(adv, narrow);
     }
 fail:
     Py_XDECREF(rewards);

@@ -48,6 +48,85 @@ static void test_advantages(void) {
     CHECK(grpo_group_advantages(adv, rewards, 6, NULL, 2, 3, NULL, NULL, NULL, NULL, &opt) == GRPO_ERR_INVALID);
 }
 
+/* Reference for one contiguous group: two passes in long double, NaN skipped, 0 for NaN. */
+static void reference_group(double *out, const double *x, int64_t size, const grpo_adv_options *opt) {
+    long double sum = 0;
+    int64_t count = 0;
+    for (int64_t k = 0; k < size; k++)
+        if (x[k] == x[k]) {
+            sum += x[k];
+            count++;
+        }
+    long double mean = count ? sum / count : 0, m2 = 0;
+    for (int64_t k = 0; k < size; k++)
+        if (x[k] == x[k]) m2 += (x[k] - mean) * (x[k] - mean);
+    long double std = count - opt->ddof > 0 ? sqrtl(m2 / (count - opt->ddof)) : NAN;
+    long double inv = opt->scale == GRPO_SCALE_NONE ? 1.0L : 1.0L / (std + opt->eps);
+    for (int64_t k = 0; k < size; k++) {
+        long double a = (x[k] - mean) * inv;
+        out[k] = a == a ? (double)a : 0.0;
+    }
+}
+
+/* The vectorised contiguous kernel: every group size around the vector widths, both dtypes in
+ * and out, NaN/Inf groups, against the reference; 1 and 3 threads bitwise equal. */
+static void test_contiguous_advantages(void) {
+    const int64_t sizes[] = {2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1024, 3000};
+    unsigned state = 777;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int64_t size = sizes[si], groups = 37, n = size * groups;
+        double *x = malloc(sizeof(double) * n), *want = malloc(sizeof(double) * n);
+        double *got = malloc(sizeof(double) * n), *got3 = malloc(sizeof(double) * n);
+        float *x32 = malloc(sizeof(float) * n), *got32 = malloc(sizeof(float) * n);
+        for (int64_t i = 0; i < n; i++) x32[i] = (float)(3.0 * uniform(&state) - 1.0);
+        for (int64_t k = 0; k < size; k++) x32[5 * size + k] = 0.25f;   /* all equal */
+        x32[7 * size + size / 2] = NAN;                                  /* unscorable */
+        x32[9 * size] = INFINITY;                                        /* non-finite */
+        for (int64_t k = 0; k < size; k++) x32[11 * size + k] = 1000.0f + 0.001f * (float)(k % 3);
+        for (int64_t i = 0; i < n; i++) x[i] = x32[i];
+        for (int mode = 0; mode < 3; mode++) {
+            grpo_adv_options opt = {GRPO_ADV_GRPO, mode == 2 ? GRPO_SCALE_NONE : GRPO_SCALE_GROUP,
+                                    mode == 1 ? GRPO_STD_FLOOR_PLUS_EPS : GRPO_STD_PLUS_EPS,
+                                    GRPO_SINGLETON_ZERO, 1e-4, mode == 1 ? 0 : 1};
+            for (int64_t g = 0; g < groups; g++) reference_group(want + g * size, x + g * size, size, &opt);
+            if (mode == 1) /* floor mode: sqrt(max(var, eps)) */
+                for (int64_t g = 0; g < groups; g++) {
+                    double mean = 0, m2 = 0;
+                    int ok = 1;
+                    for (int64_t k = 0; k < size; k++) ok &= isfinite(x[g * size + k]);
+                    if (!ok || g == 5) continue; /* group 5 (all equal) is exactly 0 either way */
+                    for (int64_t k = 0; k < size; k++) mean += x[g * size + k] / (double)size;
+                    for (int64_t k = 0; k < size; k++) m2 += (x[g * size + k] - mean) * (x[g * size + k] - mean);
+                    double var = m2 / (double)size, inv = 1.0 / (sqrt(var > 1e-4 ? var : 1e-4) + 1e-4);
+                    for (int64_t k = 0; k < size; k++) want[g * size + k] = (x[g * size + k] - mean) * inv;
+                }
+            CHECK(grpo_group_advantages_contiguous(got, GRPO_F64, x, GRPO_F64, n, size, &opt, 1) == GRPO_OK);
+            CHECK(grpo_group_advantages_contiguous(got3, GRPO_F64, x32, GRPO_F32, n, size, &opt, 3) == GRPO_OK);
+            CHECK(memcmp(got, got3, sizeof(double) * n) == 0);
+            CHECK(grpo_group_advantages_contiguous(got32, GRPO_F32, x, GRPO_F64, n, size, &opt, 2) == GRPO_OK);
+            int bad = 0, bad32 = 0;
+            for (int64_t i = 0; i < n; i++) {
+                /* group 11 sits near 1000 with deviations near 1e-3: any double evaluation of
+                 * x - mean keeps only ~10 digits of it */
+                const double tol = (i / size == 11 ? 1e-6 : 1e-9) * (fabs(want[i]) + 1e-3);
+                bad += !(got[i] == want[i] || fabs(got[i] - want[i]) <= tol);
+                bad32 += got32[i] != (float)got[i];
+            }
+            CHECK(bad == 0);
+            CHECK(bad32 == 0);
+            for (int64_t k = 0; k < size; k++) CHECK(got[5 * size + k] == 0.0);
+            CHECK(got[7 * size + size / 2] == 0.0);
+        }
+        free(x), free(want), free(got), free(got3), free(x32), free(got32);
+    }
+    double one[4] = {1, 2, 3, 4}, out[4];
+    grpo_adv_options opt = {GRPO_ADV_GRPO, GRPO_SCALE_GROUP, GRPO_STD_PLUS_EPS, GRPO_SINGLETON_ZERO, 1e-4, 1};
+    CHECK(grpo_group_advantages_contiguous(out, GRPO_F64, one, GRPO_F64, 4, 3, &opt, 1) == GRPO_ERR_SHAPE);
+    CHECK(grpo_group_advantages_contiguous(out, (grpo_dtype)7, one, GRPO_F64, 4, 2, &opt, 1) == GRPO_ERR_INVALID);
+    opt.scale = GRPO_SCALE_BATCH;
+    CHECK(grpo_group_advantages_contiguous(out, GRPO_F64, one, GRPO_F64, 4, 2, &opt, 1) == GRPO_ERR_UNSUPPORTED);
+}
+
 static void test_policy_loss_fast_equals_plain(void) {
     const int64_t b = 7, t = 333;
     unsigned state = 12345;
@@ -109,6 +188,7 @@ static void test_policy_loss_fast_equals_plain(void) {
 
 int main(void) {
     test_advantages();
+    test_contiguous_advantages();
     test_policy_loss_fast_equals_plain();
     CHECK_DONE();
 }
