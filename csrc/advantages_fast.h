@@ -121,6 +121,50 @@ ADV_NAME(write)(void *adv, int64_t k0, const void *src, int64_t k0_src, int64_t 
         advantage_put(adv, k0 + k, (reward_at(src, k0_src + k, src32) - centre) * inv, out32);
 }
 
+/* Groups shorter than a vector: loops across the groups of a block (a lane per group) with the
+ * size a constant, so each group's few rewards are read at fixed offsets. The additions run in
+ * the order moments() uses for such sizes (all of them its tail), so the bits are the same. */
+static inline __attribute__((always_inline)) void
+ADV_NAME(small_moments)(const void *src, int64_t src0, int64_t nb, const int size, const int src32,
+                        double *shift, double *s1, double *s2) {
+#pragma omp simd
+    for (int64_t b = 0; b < nb; b++) {
+        const double sh = reward_at(src, src0 + b * size, src32);
+        double a1 = 0.0, a2 = 0.0;
+        for (int k = 0; k < size; k++) {
+            const double d = reward_at(src, src0 + b * size + k, src32) - sh;
+            a1 += d;
+            a2 += d * d;
+        }
+        shift[b] = sh;
+        s1[b] = a1;
+        s2[b] = a2;
+    }
+}
+
+static inline __attribute__((always_inline)) void
+ADV_NAME(small_write)(void *adv, int64_t base, const void *src, int64_t src0, int64_t nb,
+                      const int size, const double *centre, const double *inv, const int src32,
+                      const int out32) {
+#pragma omp simd
+    for (int64_t b = 0; b < nb; b++)
+        for (int k = 0; k < size; k++)
+            advantage_put(adv, base + b * size + k,
+                          (reward_at(src, src0 + b * size + k, src32) - centre[b]) * inv[b], out32);
+}
+
+/* size as a compile-time constant for the sizes below ADV_W */
+#define ADV_SMALL_SIZES(CALL)                                                                    \
+    switch (size) {                                                                              \
+    case 2: CALL(2); break;                                                                      \
+    case 3: CALL(3); break;                                                                      \
+    case 4: CALL(4); break;                                                                      \
+    case 5: CALL(5); break;                                                                      \
+    case 6: CALL(6); break;                                                                      \
+    case 7: CALL(7); break;                                                                      \
+    case 8: CALL(8); break;                                                                      \
+    }
+
 /* Groups [g_begin, g_end) of `size` >= 2 rewards each, block by block: the moments of every
  * group of the block, then their statistics in one vectorised loop (so the latencies of the
  * sqrt and divisions overlap), then the writes. */
@@ -151,19 +195,26 @@ ADV_NAME(groups)(void *adv, const void *rewards, int64_t g_begin, int64_t g_end,
             src0 = 0;
         }
         const int src32 = in32 && !widen;
-        for (int64_t b = 0; b < nb; b++) shift[b] = reward_at(src, src0 + b * size, src32);
-        int64_t b = 0;
-        for (; b + ADV_W <= nb; b += ADV_W) {
-            ADV_NAME(vec) v1, v2;
-            ADV_NAME(moments)(src, src0 + b * size, size, shift + b, ADV_W, src32, &v1, &v2);
-            memcpy(s1 + b, &v1, sizeof v1);
-            memcpy(s2 + b, &v2, sizeof v2);
-        }
-        for (; b < nb; b++) {
-            ADV_NAME(vec) v1 = {0}, v2 = {0};
-            ADV_NAME(moments)(src, src0 + b * size, size, shift + b, 1, src32, &v1, &v2);
-            s1[b] = v1[0];
-            s2[b] = v2[0];
+        const int small = size <= 8;
+        if (small) {
+#define ADV_SMALL_MOMENTS(k) ADV_NAME(small_moments)(src, src0, nb, k, src32, shift, s1, s2)
+            ADV_SMALL_SIZES(ADV_SMALL_MOMENTS)
+#undef ADV_SMALL_MOMENTS
+        } else {
+            for (int64_t b = 0; b < nb; b++) shift[b] = reward_at(src, src0 + b * size, src32);
+            int64_t b = 0;
+            for (; b + ADV_W <= nb; b += ADV_W) {
+                ADV_NAME(vec) v1, v2;
+                ADV_NAME(moments)(src, src0 + b * size, size, shift + b, ADV_W, src32, &v1, &v2);
+                memcpy(s1 + b, &v1, sizeof v1);
+                memcpy(s2 + b, &v2, sizeof v2);
+            }
+            for (; b < nb; b++) {
+                ADV_NAME(vec) v1 = {0}, v2 = {0};
+                ADV_NAME(moments)(src, src0 + b * size, size, shift + b, 1, src32, &v1, &v2);
+                s1[b] = v1[0];
+                s2[b] = v2[0];
+            }
         }
 #pragma omp simd
         for (int64_t j = 0; j < nb; j++) {
@@ -174,12 +225,17 @@ ADV_NAME(groups)(void *adv, const void *rewards, int64_t g_begin, int64_t g_end,
             const double std = sqrt(floor_mode ? (var > eps ? var : eps) : var);
             inv[j] = scaled ? 1.0 / (std + eps) : 1.0;
         }
+        if (small) {
+#define ADV_SMALL_WRITE(k) ADV_NAME(small_write)(adv, base, src, src0, nb, k, centre, inv, src32, out32)
+            ADV_SMALL_SIZES(ADV_SMALL_WRITE)
+#undef ADV_SMALL_WRITE
+        }
         for (int64_t j = 0; j < nb; j++) {
-            if (isfinite(centre[j]) && isfinite(m2[j]))
+            if (!(isfinite(centre[j]) && isfinite(m2[j])))
+                careful_group(adv, rewards, base + j * size, size, opt, in32, out32);
+            else if (!small)
                 ADV_NAME(write)(adv, base + j * size, src, src0 + j * size, size, centre[j], inv[j],
                                 src32, out32);
-            else
-                careful_group(adv, rewards, base + j * size, size, opt, in32, out32);
         }
     }
 }
