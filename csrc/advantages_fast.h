@@ -12,13 +12,18 @@
  * transposing tree, which leaves group j's moment in lane j, and the mean, sqrt and division
  * then run once per ADV_W groups. A group's sum is the same pairwise tree over its lanes
  * wherever it sits (lane_sum below for groups reduced alone), so results do not depend on how
- * groups are chunked. float32 rewards are widened once per block into an L1-resident buffer
- * (conversions dominate the cost otherwise). Groups whose moments are not finite (NaN or Inf
- * among the rewards, or overflow) are redone by the exact scalar route.
+ * groups are chunked. float32 rewards bound for float64 advantages are widened once per block
+ * into an L1-resident buffer (conversions dominate the cost otherwise). float32 to float32 runs
+ * pass 2 in float on twice the lanes, the mean split into two floats (hi + lo) so that x - mean
+ * keeps double accuracy: four float roundings (2.4e-7 relative) from the float64 result, and
+ * no conversion.
+ * Groups whose moments are not finite (NaN or Inf among the rewards, or overflow) are redone by
+ * the exact scalar route.
  */
 
 typedef double ADV_NAME(vec) __attribute__((vector_size(ADV_W * sizeof(double))));
 typedef float ADV_NAME(vec32) __attribute__((vector_size(ADV_W * sizeof(float))));
+typedef float ADV_NAME(wide32) __attribute__((vector_size(2 * ADV_W * sizeof(float))));
 
 static inline __attribute__((always_inline)) ADV_NAME(vec) ADV_NAME(load)(const void *p, int64_t k,
                                                                           const int f32) {
@@ -121,6 +126,20 @@ ADV_NAME(write)(void *adv, int64_t k0, const void *src, int64_t k0_src, int64_t 
         advantage_put(adv, k0 + k, (reward_at(src, k0_src + k, src32) - centre) * inv, out32);
 }
 
+/* float32 pass 2 for one group: ((x - centre_hi) - centre_lo) * inv in float. */
+static inline __attribute__((always_inline)) void
+ADV_NAME(write_single)(float *adv, const float *x, int64_t k0, int64_t size, float centre_hi,
+                       float centre_lo, float inv) {
+    int64_t k = 0;
+    for (; k + 2 * ADV_W <= size; k += 2 * ADV_W) {
+        ADV_NAME(wide32) v;
+        memcpy(&v, x + k0 + k, sizeof v);
+        v = ((v - centre_hi) - centre_lo) * inv;
+        memcpy(adv + k0 + k, &v, sizeof v);
+    }
+    for (; k < size; k++) adv[k0 + k] = ((x[k0 + k] - centre_hi) - centre_lo) * inv;
+}
+
 /* Groups shorter than a vector: loops across the groups of a block (a lane per group) with the
  * size a constant, so each group's few rewards are read at fixed offsets. The additions run in
  * the order moments() uses for such sizes (all of them its tail), so the bits are the same. */
@@ -153,7 +172,16 @@ ADV_NAME(small_write)(void *adv, int64_t base, const void *src, int64_t src0, in
                           (reward_at(src, src0 + b * size + k, src32) - centre[b]) * inv[b], out32);
 }
 
-/* size as a compile-time constant for the sizes below ADV_W */
+static inline __attribute__((always_inline)) void
+ADV_NAME(small_write_single)(float *adv, const float *x, int64_t base, int64_t nb, const int size,
+                             const float *centre_hi, const float *centre_lo, const float *inv) {
+#pragma omp simd
+    for (int64_t b = 0; b < nb; b++)
+        for (int k = 0; k < size; k++)
+            adv[base + b * size + k] = ((x[base + b * size + k] - centre_hi[b]) - centre_lo[b]) * inv[b];
+}
+
+/* size as a compile-time constant for the sizes up to 8 */
 #define ADV_SMALL_SIZES(CALL)                                                                    \
     switch (size) {                                                                              \
     case 2: CALL(2); break;                                                                      \
@@ -174,8 +202,11 @@ ADV_NAME(groups)(void *adv, const void *rewards, int64_t g_begin, int64_t g_end,
     double wide[ADV_BLOCK_VALUES];
     double shift[ADV_BLOCK_GROUPS], s1[ADV_BLOCK_GROUPS], s2[ADV_BLOCK_GROUPS];
     double centre[ADV_BLOCK_GROUPS], m2[ADV_BLOCK_GROUPS], inv[ADV_BLOCK_GROUPS];
-    /* float32 blocks are widened once (ADV_W groups at least); longer groups are read twice */
-    const int widen = in32 && size * ADV_W <= ADV_BLOCK_VALUES;
+    float centre_hi[ADV_BLOCK_GROUPS], centre_lo[ADV_BLOCK_GROUPS], inv_single[ADV_BLOCK_GROUPS];
+    const int single = in32 && out32;
+    /* float32 blocks bound for float64 are widened once (ADV_W groups at least); longer groups
+     * are read twice */
+    const int widen = in32 && !out32 && size * ADV_W <= ADV_BLOCK_VALUES;
     int64_t per_block = ADV_BLOCK_VALUES / size / ADV_W * ADV_W;
     per_block = per_block < ADV_W ? ADV_W : per_block > ADV_BLOCK_GROUPS ? ADV_BLOCK_GROUPS : per_block;
     /* reciprocals: a vector division costs as much as the rest of a small group */
@@ -225,7 +256,19 @@ ADV_NAME(groups)(void *adv, const void *rewards, int64_t g_begin, int64_t g_end,
             const double std = sqrt(floor_mode ? (var > eps ? var : eps) : var);
             inv[j] = scaled ? 1.0 / (std + eps) : 1.0;
         }
-        if (small) {
+        if (single)
+#pragma omp simd
+            for (int64_t j = 0; j < nb; j++) {
+                centre_hi[j] = (float)centre[j];
+                centre_lo[j] = (float)(centre[j] - (double)centre_hi[j]);
+                inv_single[j] = (float)inv[j];
+            }
+        if (small && single) {
+#define ADV_SMALL_WRITE(k)                                                                       \
+    ADV_NAME(small_write_single)(adv, rewards, base, nb, k, centre_hi, centre_lo, inv_single)
+            ADV_SMALL_SIZES(ADV_SMALL_WRITE)
+#undef ADV_SMALL_WRITE
+        } else if (small) {
 #define ADV_SMALL_WRITE(k) ADV_NAME(small_write)(adv, base, src, src0, nb, k, centre, inv, src32, out32)
             ADV_SMALL_SIZES(ADV_SMALL_WRITE)
 #undef ADV_SMALL_WRITE
@@ -233,7 +276,12 @@ ADV_NAME(groups)(void *adv, const void *rewards, int64_t g_begin, int64_t g_end,
         for (int64_t j = 0; j < nb; j++) {
             if (!(isfinite(centre[j]) && isfinite(m2[j])))
                 careful_group(adv, rewards, base + j * size, size, opt, in32, out32);
-            else if (!small)
+            else if (small)
+                continue;
+            else if (single)
+                ADV_NAME(write_single)(adv, rewards, base + j * size, size, centre_hi[j],
+                                       centre_lo[j], inv_single[j]);
+            else
                 ADV_NAME(write)(adv, base + j * size, src, src0 + j * size, size, centre[j], inv[j],
                                 src32, out32);
         }

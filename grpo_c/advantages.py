@@ -270,7 +270,9 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
         default OPO lengths), ``whiten_ddof``, ``whiten_eps``, ``whiten_eps_mode`` ("add" or
         "floor"), ``stats`` (a merged :class:`GroupStats`, for distributed batches), ``dtype``
         (of the result: "float32" or "float64"; default float32 for float32 rewards, as torch
-        gives, float64 otherwise; statistics are computed in float64 either way).
+        gives, float64 otherwise). Statistics are computed in float64 either way; float32
+        advantages of float32 rewards take the last step, (r - mean) / (std + eps), in float on
+        a two-float mean (at most 2.4e-7 relative from the float64 result).
 
     Returns
     -------

@@ -104,6 +104,14 @@ static void test_contiguous_advantages(void) {
             CHECK(grpo_group_advantages_contiguous(got3, GRPO_F64, x32, GRPO_F32, n, size, &opt, 3) == GRPO_OK);
             CHECK(memcmp(got, got3, sizeof(double) * n) == 0);
             CHECK(grpo_group_advantages_contiguous(got32, GRPO_F32, x, GRPO_F64, n, size, &opt, 2) == GRPO_OK);
+            float *single = malloc(sizeof(float) * n);
+            CHECK(grpo_group_advantages_contiguous(single, GRPO_F32, x32, GRPO_F32, n, size, &opt, 2) == GRPO_OK);
+            int bad_single = 0;
+            for (int64_t i = 0; i < n; i++) /* float pass 2: four roundings at most */
+                bad_single += !(single[i] == (float)got[i] ||
+                                fabs(single[i] - got[i]) <= 2.4e-7 * fabs(got[i]) + 1e-12);
+            CHECK(bad_single == 0);
+            free(single);
             int bad = 0, bad32 = 0;
             for (int64_t i = 0; i < n; i++) {
                 /* group 11 sits near 1000 with deviations near 1e-3: any double evaluation of
