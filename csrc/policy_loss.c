@@ -483,7 +483,11 @@ static fast_row_fn fast_kernel(const loss_job *job) {
                    !opt->kl_ratio_weighted &&
                    (opt->kl_coef == 0.0 || opt->kl_estimator == GRPO_KL_K3);
     if (!eligible) return NULL;
-    const fast_row_fn(*table)[2][2] = table_generic;
+    const int simple = !(opt->delta > 0) && !(opt->dual_clip > 0) &&
+                       opt->log_ratio_min == -INFINITY && opt->log_ratio_max == INFINITY &&
+                       opt->kl_log_clamp == INFINITY && opt->kl_value_clamp == INFINITY &&
+                       !opt->kl_straight_through;
+    const fast_row_fn(*table)[2][2][2] = table_generic;
 #ifdef FAST_HAVE_X86_LEVELS
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
@@ -492,7 +496,7 @@ static fast_row_fn fast_kernel(const loss_job *job) {
              __builtin_cpu_supports("bmi2"))
         table = table_v3;
 #endif
-    return table[job->dtype == GRPO_F64][opt->kl_coef != 0.0][job->adv_per_token != 0];
+    return table[job->dtype == GRPO_F64][simple][opt->kl_coef != 0.0][job->adv_per_token != 0];
 }
 
 static void fast_score_row(const loss_job *job, int64_t r, fast_row_fn kernel) {

@@ -16,7 +16,7 @@
 
 static inline __attribute__((always_inline)) fast_sums
 FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const int use_kl,
-                    const int adv_tok) {
+                    const int adv_tok, const int simple) {
     const grpo_loss_options *opt = job->opt;
     const int64_t t = job->t, row = r * t;
     /* every pointer is hoisted into a restrict local: a store through job->grad could
@@ -48,9 +48,9 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             const double x = l[i0 + j] - o[i0 + j];
             double xc = x < xlo ? xlo : x;
             xc = xc > xhi ? xhi : xc;
-            const double rt = fast_exp(xc);
+            const double rt = fast_exp(simple ? x : xc);
             ratio[j] = rt;
-            dratio[j] = (x >= xlo) & (x <= xhi) ? rt : 0.0;
+            dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0;
             s_ppokl += mask[i0 + j] ? -xc : 0.0;
         }
         if (use_kl) {
@@ -59,8 +59,14 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
                 const double d = l[i0 + j] - ref[i0 + j];
                 double dc = d < -dlim ? -dlim : d;
                 dc = dc > dlim ? dlim : dc;
+                if (simple) dc = d;
                 const double e = fast_exp(-dc);
                 const double raw = e + dc - 1.0;
+                if (simple) {
+                    kl[j] = raw;
+                    dkl[j] = 1.0 - e;
+                    continue;
+                }
                 const double inside = (raw >= -klim) & (raw <= klim) & (d >= -dlim) & (d <= dlim) ? 1.0 : 0.0;
                 double k = raw > klim ? klim : raw;
                 kl[j] = k < -klim ? -klim : k;
@@ -75,17 +81,18 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             double c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
             const double dc2 = (rt >= lo) & (rt <= hi) ? 1.0 : 0.0;
-            const double c1 = rt > delta ? delta : rt;
-            const double dc1 = rt > delta ? 0.0 : 1.0;
+            const double c1 = simple ? rt : rt > delta ? delta : rt;
+            const double dc1 = simple ? 1.0 : rt > delta ? 0.0 : 1.0;
             const double v1 = c1 * a, v2 = c2 * a;
             const double w1 = v1 < v2 ? 1.0 : (v1 == v2 ? 0.5 : 0.0);
             const double base = -(v1 < v2 ? v1 : v2);
             const double cap = -a * dual;
-            const double dual_f = (dual > 0) & (a < 0) ? 1.0 : 0.0;
-            const double below = cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
-            const double tie = cap == base ? dual_f : 0.0;
+            const double dual_f = (!simple) & (dual > 0) & (a < 0) ? 1.0 : 0.0;
+            const double below = simple ? 0.0 : cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
+            const double tie = simple ? 0.0 : cap == base ? dual_f : 0.0;
             const double loss = below > 0.0 ? cap : base;
-            double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * (1.0 - below - 0.5 * tie) * dratio[j];
+            const double dual_factor = simple ? 1.0 : 1.0 - below - 0.5 * tie;
+            double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * dual_factor * dratio[j];
             const double k = use_kl ? kl[j] : 0.0;
             if (use_kl) g += klw * dkl[j];
             g = on > 0.0 ? g : 0.0;
@@ -95,7 +102,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             s_low += (rt < lo) & (a < 0) ? on : 0.0;
             s_high += (rt > hi) & (a > 0) ? on : 0.0;
             s_clip += v2 < v1 ? on : 0.0;
-            s_dual += base > cap ? dual_f * on : 0.0;
+            s_dual += (!simple) & (base > cap) ? dual_f * on : 0.0;
             s_ratio += on > 0.0 ? rt : 0.0;
         }
     }
@@ -112,7 +119,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
  * series, and every sum in double. */
 static inline __attribute__((always_inline)) fast_sums
 FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk, const int use_kl,
-                           const int adv_tok) {
+                           const int adv_tok, const int simple) {
     const grpo_loss_options *opt = job->opt;
     const int64_t t = job->t, row = r * t;
     const uint8_t *restrict mask = job->mask;
@@ -141,9 +148,9 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float x = l[i0 + j] - o[i0 + j];
             float xc = x < xlo ? xlo : x;
             xc = xc > xhi ? xhi : xc;
-            const float rt = fast_expf(xc);
+            const float rt = fast_expf(simple ? x : xc);
             ratio[j] = rt;
-            dratio[j] = (x >= xlo) & (x <= xhi) ? rt : 0.0f;
+            dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0f;
             s_ppokl += mask[i0 + j] ? -(double)xc : 0.0;
         }
         if (use_kl) {
@@ -153,7 +160,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
                  * there they come from their series (error < 1e-8 relative for |d| <= 1/2) */
                 const float d = l[i0 + j] - ref[i0 + j];
                 float dc = d < -dlimf ? -dlimf : d;
-                dc = dc > dlimf ? dlimf : dc;
+                dc = simple ? d : dc > dlimf ? dlimf : dc;
                 const float e = fast_expf(-dc);
                 float sk = 1.0f / 40320.0f;
                 sk = 1.0f / 5040.0f - dc * sk;
@@ -166,6 +173,11 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
                 const float raw = small ? dc * dc * sk : e + dc - 1.0f;
                 /* 1 - exp(-d) = d - k3: no cancellation, d dominates for small |d| */
                 const float grad_k = small ? dc - raw : 1.0f - e;
+                if (simple) {
+                    kl[j] = raw;
+                    dkl[j] = grad_k;
+                    continue;
+                }
                 const float inside = (raw >= -klimf) & (raw <= klimf) & (d >= -dlimf) & (d <= dlimf) ? 1.0f : 0.0f;
                 float k = raw > klimf ? klimf : raw;
                 kl[j] = k < -klimf ? -klimf : k;
@@ -180,17 +192,18 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             float c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
             const float dc2 = (rt >= lo) & (rt <= hi) ? 1.0f : 0.0f;
-            const float c1 = rt > delta ? delta : rt;
-            const float dc1 = rt > delta ? 0.0f : 1.0f;
+            const float c1 = simple ? rt : rt > delta ? delta : rt;
+            const float dc1 = simple ? 1.0f : rt > delta ? 0.0f : 1.0f;
             const float v1 = c1 * a, v2 = c2 * a;
             const float w1 = v1 < v2 ? 1.0f : (v1 == v2 ? 0.5f : 0.0f);
             const float base = -(v1 < v2 ? v1 : v2);
             const float cap = -a * dual;
-            const float dual_f = (dual > 0) & (a < 0) ? 1.0f : 0.0f;
-            const float below = cap < base ? dual_f : 0.0f; /* the dual-clip cap binds */
-            const float tie = cap == base ? dual_f : 0.0f;
+            const float dual_f = (!simple) & (dual > 0) & (a < 0) ? 1.0f : 0.0f;
+            const float below = simple ? 0.0f : cap < base ? dual_f : 0.0f; /* the dual-clip cap binds */
+            const float tie = simple ? 0.0f : cap == base ? dual_f : 0.0f;
             const float loss = below > 0.0f ? cap : base;
-            float g = -wpf * (w1 * dc1 + (1.0f - w1) * dc2) * a * (1.0f - below - 0.5f * tie) * dratio[j];
+            const float dual_factor = simple ? 1.0f : 1.0f - below - 0.5f * tie;
+            float g = -wpf * (w1 * dc1 + (1.0f - w1) * dc2) * a * dual_factor * dratio[j];
             const float k = use_kl ? kl[j] : 0.0f;
             if (use_kl) g += klw * dkl[j];
             grad[i0 + j] = on ? g : 0.0f;
@@ -199,7 +212,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             n_low += on & (rt < lo) & (a < 0);
             n_high += on & (rt > hi) & (a > 0);
             n_clip += on & (v2 < v1);
-            n_dual += on & (base > cap) & (dual_f > 0);
+            n_dual += (!simple) & on & (base > cap) & (dual_f > 0);
             s_ratio += on ? (double)rt : 0.0;
         }
     }
@@ -208,22 +221,30 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     return out;
 }
 
-/* One specialisation per (dtype, KL, per-token advantage); constant flags fold away. */
-#define FAST_VARIANT(NAME, ROW, KL, TOK)                                                         \
+/* One specialisation per (dtype, KL, per-token advantage, simple); constant flags fold away.
+ * "simple" is the plain PPO clip with an unclamped KL (no delta, dual clip, log-ratio or KL
+ * clamps, straight-through): TRL's defaults, a quarter fewer operations per token. */
+#define FAST_VARIANT(NAME, ROW, KL, TOK, SIMPLE)                                                 \
     static fast_sums FAST_NAME(NAME)(const loss_job *job, int64_t r, double wp, double wk) {     \
-        return FAST_NAME(ROW)(job, r, wp, wk, KL, TOK);                                          \
+        return FAST_NAME(ROW)(job, r, wp, wk, KL, TOK, SIMPLE);                                  \
     }
-FAST_VARIANT(f32_plain, fast_row_single, 0, 0)
-FAST_VARIANT(f32_kl, fast_row_single, 1, 0)
-FAST_VARIANT(f32_tok, fast_row_single, 0, 1)
-FAST_VARIANT(f32_kl_tok, fast_row_single, 1, 1)
-FAST_VARIANT(f64_plain, fast_row, 0, 0)
-FAST_VARIANT(f64_kl, fast_row, 1, 0)
-FAST_VARIANT(f64_tok, fast_row, 0, 1)
-FAST_VARIANT(f64_kl_tok, fast_row, 1, 1)
+#define FAST_VARIANTS(DT, ROW, SIMPLE, S)                                                        \
+    FAST_VARIANT(DT##_plain##S, ROW, 0, 0, SIMPLE)                                               \
+    FAST_VARIANT(DT##_kl##S, ROW, 1, 0, SIMPLE)                                                  \
+    FAST_VARIANT(DT##_tok##S, ROW, 0, 1, SIMPLE)                                                 \
+    FAST_VARIANT(DT##_kl_tok##S, ROW, 1, 1, SIMPLE)
+FAST_VARIANTS(f32, fast_row_single, 0, )
+FAST_VARIANTS(f32, fast_row_single, 1, _simple)
+FAST_VARIANTS(f64, fast_row, 0, )
+FAST_VARIANTS(f64, fast_row, 1, _simple)
+#undef FAST_VARIANTS
 #undef FAST_VARIANT
 
-static const fast_row_fn FAST_NAME(table)[2][2][2] = {
-    {{FAST_NAME(f32_plain), FAST_NAME(f32_tok)}, {FAST_NAME(f32_kl), FAST_NAME(f32_kl_tok)}},
-    {{FAST_NAME(f64_plain), FAST_NAME(f64_tok)}, {FAST_NAME(f64_kl), FAST_NAME(f64_kl_tok)}}};
-
+/* [dtype][simple][kl][per-token advantage] */
+static const fast_row_fn FAST_NAME(table)[2][2][2][2] = {
+    {{{FAST_NAME(f32_plain), FAST_NAME(f32_tok)}, {FAST_NAME(f32_kl), FAST_NAME(f32_kl_tok)}},
+     {{FAST_NAME(f32_plain_simple), FAST_NAME(f32_tok_simple)},
+      {FAST_NAME(f32_kl_simple), FAST_NAME(f32_kl_tok_simple)}}},
+    {{{FAST_NAME(f64_plain), FAST_NAME(f64_tok)}, {FAST_NAME(f64_kl), FAST_NAME(f64_kl_tok)}},
+     {{FAST_NAME(f64_plain_simple), FAST_NAME(f64_tok_simple)},
+      {FAST_NAME(f64_kl_simple), FAST_NAME(f64_kl_tok_simple)}}}};

@@ -462,10 +462,9 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     if plan["surrogate"] == "vespo" and adv.ndim != 1:
         raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
     raw, grad, per_tok = _core.policy_loss(
-        logp=logp_arr, old_logp=old_logp, ref_logp=ref_logp if kl_coef != 0 else None,
-        rollout_logp=rollout_logp, advantages=adv, mask=mask_arr, is_weights=is_weights,
-        policy_mask=policy_mask, grad_out=grad_out, per_token=per_token, policy_agg=policy_agg,
-        kl_agg=kl_agg, num_threads=threads, plain=plain, **plan["core"])
+        logp_arr, old_logp, ref_logp if kl_coef != 0 else None, rollout_logp, adv, mask_arr,
+        is_weights, policy_mask, grad_out, per_token, plan["packed"], policy_agg, kl_agg, threads,
+        plain)
     metrics = _metrics(raw, preset, plan["surrogate"], kl_coef, plan["metric_scale"])
     if preset == "trl" and entropies is not None:
         ent = np.asarray(entropies, dtype=np.float64)
@@ -492,6 +491,15 @@ def _plan_for(preset: str | None, options: dict, has_rollout: bool) -> dict:
 def _cached_plan(key: tuple) -> dict:
     preset, items, has_rollout = key
     return _plan(preset, {k: v for k, _, v in items}, has_rollout)
+
+
+def core_policy_loss(*, logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights,
+                     policy_mask, grad_out, per_token, policy_agg, kl_agg, num_threads, plain,
+                     **options):
+    """_core.policy_loss by keyword, the scalar options packed here (the tests' entry)."""
+    return _core.policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights,
+                             policy_mask, grad_out, per_token, _core.loss_options(**options),
+                             policy_agg, kl_agg, num_threads, plain)
 
 
 def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
@@ -558,7 +566,7 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
         kl_log_clamp=_clamp_pair("kl_log_clamp", opts["kl_log_clamp"])[1],
         kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1])
     return {
-        "core": core, "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
+        "core": core, "packed": _core.loss_options(**core), "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
         "quantile": quantile, "needs_rollout": is_level is not None or ratio_against_rollout,
         "ratio_against_rollout": ratio_against_rollout, "metric_scale": metric_scale,
         "policy_agg": (opts["aggregation"], opts["denominator"], opts["scale"]), "kl_agg": kl_agg,

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import grpo_c
-from grpo_c import _core, reference
-from grpo_c.loss import _policy_loss
+from grpo_c import reference
+from grpo_c.loss import _policy_loss, core_policy_loss
 
 INF = math.inf
 
@@ -66,7 +66,7 @@ def _core_call(data, opts, plain=False, **extra):
     kw["mask"] = data["mask"].view(np.uint8)
     if kw["policy_mask"] is not None:
         kw["policy_mask"] = kw["policy_mask"].view(np.uint8)
-    return _core.policy_loss(**kw, grad_out=None, per_token=True, num_threads=extra.pop("num_threads", 1),
+    return core_policy_loss(**kw, grad_out=None, per_token=True, num_threads=extra.pop("num_threads", 1),
                              plain=plain, **opts, **extra)
 
 
@@ -102,8 +102,8 @@ def test_fast_path_equals_plain_path(data, opts, f32):
                 for k, v in data.items()}
     kw = dict(data)
     kw["mask"] = data["mask"].view(np.uint8)
-    fast = _core.policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=False, **opts)
-    plain = _core.policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=True, **opts)
+    fast = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=False, **opts)
+    plain = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=True, **opts)
     # float32 inputs: the fast path computes each token in float (the inputs' precision), the
     # plain path in double; sums are double in both
     scale = max(float(np.abs(plain[1]).max()), 1e-30)

@@ -337,45 +337,71 @@ static int parse_agg(PyObject *obj, const char *name, grpo_aggregation *agg) {
     return 0;
 }
 
+/* Metric names, created once: building them per call was a measurable share of a small call. */
+static const char *const metric_names[] = {
+    "loss", "policy_loss", "kl_loss", "tokens", "kl_mean", "clip_low", "clip_high", "clip_region",
+    "clip_low_min", "clip_high_max", "clipfrac", "clipfrac_lower", "cispo_clip", "ppo_kl",
+    "is_mean", "is_min", "is_max", "ratio_mean", "phi_mean"};
+enum { METRIC_COUNT = sizeof metric_names / sizeof metric_names[0] };
+static PyObject *metric_keys[METRIC_COUNT];
+
 static PyObject *metrics_dict(const grpo_loss_metrics *m) {
-    return Py_BuildValue(
-        "{s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "loss",
-        m->loss, "policy_loss", m->policy_loss, "kl_loss", m->kl_loss, "tokens", m->tokens,
-        "kl_mean", m->kl_mean, "clip_low", m->clip_low, "clip_high", m->clip_high, "clip_region",
-        m->clip_region, "clip_low_min", m->clip_low_min, "clip_high_max", m->clip_high_max,
-        "clipfrac", m->clipfrac, "clipfrac_lower", m->clipfrac_lower, "cispo_clip", m->cispo_clip,
-        "ppo_kl", m->ppo_kl, "is_mean", m->is_mean, "is_min", m->is_min, "is_max", m->is_max,
-        "ratio_mean", m->ratio_mean, "phi_mean", m->phi_mean);
+    const double values[METRIC_COUNT] = {
+        m->loss, m->policy_loss, m->kl_loss, m->tokens, m->kl_mean, m->clip_low, m->clip_high,
+        m->clip_region, m->clip_low_min, m->clip_high_max, m->clipfrac, m->clipfrac_lower,
+        m->cispo_clip, m->ppo_kl, m->is_mean, m->is_min, m->is_max, m->ratio_mean, m->phi_mean};
+    PyObject *d = PyDict_New();
+    for (int k = 0; d && k < METRIC_COUNT; k++) {
+        PyObject *v = PyFloat_FromDouble(values[k]);
+        if (!v || PyDict_SetItem(d, metric_keys[k], v) < 0) Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
 }
 
-static PyObject *py_policy_loss(PyObject *self, PyObject *args, PyObject *kwargs) {
+/* The scalar options of the loss packed once into a grpo_loss_options (as bytes): a training
+ * loop repeats the same options, and parsing ~40 keywords per call cost more than the kernel
+ * at small sizes. */
+static PyObject *py_loss_options(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {
-        "logp", "old_logp", "ref_logp", "rollout_logp", "advantages", "mask", "is_weights",
-        "policy_mask", "grad_out", "per_token", "ratio_level", "surrogate", "eps_low", "eps_high",
-        "dual_clip", "delta", "log_ratio_min", "log_ratio_max", "cispo_min", "cispo_max",
-        "sapo_tau_pos", "sapo_tau_neg", "vespo_k_pos", "vespo_lambda_pos", "vespo_k_neg",
-        "vespo_lambda_neg", "is_level", "is_mask", "is_min", "is_max", "is_log_clamp",
-        "opsm_threshold", "kl_coef", "kl_estimator", "kl_straight_through", "kl_ratio_weighted",
-        "kl_log_clamp", "kl_value_clamp", "policy_agg", "kl_agg", "num_threads", "plain", NULL};
-    PyObject *objs[9], *policy_agg, *kl_agg, *threads_obj;
-    int want_per_token, ratio_level, surrogate, is_level, kl_estimator, plain = 0;
+        "ratio_level", "surrogate", "eps_low", "eps_high", "dual_clip", "delta", "log_ratio_min",
+        "log_ratio_max", "cispo_min", "cispo_max", "sapo_tau_pos", "sapo_tau_neg", "vespo_k_pos",
+        "vespo_lambda_pos", "vespo_k_neg", "vespo_lambda_neg", "is_level", "is_mask", "is_min",
+        "is_max", "is_log_clamp", "opsm_threshold", "kl_coef", "kl_estimator",
+        "kl_straight_through", "kl_ratio_weighted", "kl_log_clamp", "kl_value_clamp", NULL};
+    int ratio_level, surrogate, is_level, kl_estimator;
     grpo_loss_options opt;
     grpo_loss_options_init(&opt);
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "$OOOOOOOOOpiiddddddddddddddipdddddippddOOOp", kwlist, &objs[0],
-            &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6], &objs[7], &objs[8],
-            &want_per_token, &ratio_level, &surrogate, &opt.eps_low, &opt.eps_high,
-            &opt.dual_clip, &opt.delta, &opt.log_ratio_min, &opt.log_ratio_max, &opt.cispo_min,
-            &opt.cispo_max, &opt.sapo_tau_pos, &opt.sapo_tau_neg, &opt.vespo_k_pos,
-            &opt.vespo_lambda_pos, &opt.vespo_k_neg, &opt.vespo_lambda_neg, &is_level,
-            &opt.is_mask, &opt.is_min, &opt.is_max, &opt.is_log_clamp, &opt.opsm_threshold,
-            &opt.kl_coef, &kl_estimator, &opt.kl_straight_through, &opt.kl_ratio_weighted,
-            &opt.kl_log_clamp, &opt.kl_value_clamp, &policy_agg, &kl_agg, &threads_obj, &plain))
+            args, kwargs, "$iiddddddddddddddipdddddippdd", kwlist, &ratio_level, &surrogate,
+            &opt.eps_low, &opt.eps_high, &opt.dual_clip, &opt.delta, &opt.log_ratio_min,
+            &opt.log_ratio_max, &opt.cispo_min, &opt.cispo_max, &opt.sapo_tau_pos,
+            &opt.sapo_tau_neg, &opt.vespo_k_pos, &opt.vespo_lambda_pos, &opt.vespo_k_neg,
+            &opt.vespo_lambda_neg, &is_level, &opt.is_mask, &opt.is_min, &opt.is_max,
+            &opt.is_log_clamp, &opt.opsm_threshold, &opt.kl_coef, &kl_estimator,
+            &opt.kl_straight_through, &opt.kl_ratio_weighted, &opt.kl_log_clamp,
+            &opt.kl_value_clamp))
         return NULL;
     opt.ratio_level = ratio_level;
     opt.surrogate = surrogate;
     opt.is_level = is_level;
     opt.kl_estimator = kl_estimator;
+    return PyBytes_FromStringAndSize((const char *)&opt, sizeof opt);
+}
+
+static PyObject *py_policy_loss(PyObject *self, PyObject *args) {
+    PyObject *objs[9], *packed, *policy_agg, *kl_agg, *threads_obj;
+    int want_per_token, plain;
+    grpo_loss_options opt;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpSOOOp:policy_loss", &objs[0], &objs[1], &objs[2],
+                          &objs[3], &objs[4], &objs[5], &objs[6], &objs[7], &objs[8],
+                          &want_per_token, &packed, &policy_agg, &kl_agg, &threads_obj, &plain))
+        return NULL;
+    if (PyBytes_GET_SIZE(packed) != (Py_ssize_t)sizeof opt) {
+        PyErr_SetString(PyExc_ValueError, "options: expected the bytes of _core.loss_options");
+        return NULL;
+    }
+    memcpy(&opt, PyBytes_AS_STRING(packed), sizeof opt);
     if (parse_agg(policy_agg, "policy_agg", &opt.policy_agg) < 0 ||
         parse_agg(kl_agg, "kl_agg", &opt.kl_agg) < 0 || binding_threads(threads_obj, &opt.num_threads) < 0)
         return NULL;
@@ -487,8 +513,10 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, "Advantages against given group statistics."},
     {"whiten_tokens", (PyCFunction)(void (*)(void))py_whiten_tokens, METH_VARARGS | METH_KEYWORDS,
      "Masked token whitening of per-row advantages."},
-    {"policy_loss", (PyCFunction)(void (*)(void))py_policy_loss, METH_VARARGS | METH_KEYWORDS,
-     "Policy loss, gradient and metrics; options fully resolved by grpo_c.policy_loss."},
+    {"loss_options", (PyCFunction)(void (*)(void))py_loss_options, METH_VARARGS | METH_KEYWORDS,
+     "The scalar loss options packed for policy_loss."},
+    {"policy_loss", (PyCFunction)(void (*)(void))py_policy_loss, METH_VARARGS,
+     "Policy loss, gradient and metrics (positional; options from loss_options)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -498,5 +526,8 @@ static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "grpo_c._core",
 
 PyMODINIT_FUNC PyInit__core(void) {
     import_array();
+    for (int k = 0; k < METRIC_COUNT; k++)
+        if (!metric_keys[k] && !(metric_keys[k] = PyUnicode_InternFromString(metric_names[k])))
+            return NULL;
     return PyModule_Create(&core_module);
 }
