@@ -22,6 +22,7 @@ import inspect
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -111,7 +112,8 @@ def time_interleaved(fns, repeats=15, min_sample_s=0.005, max_total_s=30.0):
     """Median seconds per call of each named function, sampled round-robin.
 
     Each sample loops enough calls to last >= min_sample_s. Interleaving puts the peer and grpo_c under the
-    same background load (the project box is shared), which keeps their ratio meaningful.
+    same background load (the project box is shared), which keeps their ratio meaningful; the order is
+    shuffled every round (seeded, so runs are repeatable).
     """
     numbers = {}
     per_round = 0.0
@@ -124,8 +126,14 @@ def time_interleaved(fns, repeats=15, min_sample_s=0.005, max_total_s=30.0):
         per_round += one * numbers[name]
     repeats = max(3, min(repeats, int(max_total_s / per_round)))
     samples = {name: [] for name in fns}
+    # a fixed order would always time the same function right after the peer (whose OpenMP
+    # threads keep spinning for milliseconds after it returns): each round is shuffled
+    order = list(fns)
+    rng = random.Random(0)
     for _ in range(repeats):
-        for name, fn in fns.items():
+        rng.shuffle(order)
+        for name in order:
+            fn = fns[name]
             start = time.perf_counter()
             for _ in range(numbers[name]):
                 fn()

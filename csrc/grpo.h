@@ -213,6 +213,7 @@ typedef struct grpo_loss_options {
     double kl_value_clamp;     /* bound on |k| after it (verl k3, OpenRLHF: 10); INFINITY: off */
     grpo_aggregation policy_agg, kl_agg;
     int num_threads;
+    int skip_ratio_metrics;    /* 1: ppo_kl and ratio_mean are not needed (NaN; saves two sums) */
 } grpo_loss_options;
 
 /* Fills options with neutral defaults: token PPO, eps 0.2/0.2, no dual clip, no clamps, no KL,

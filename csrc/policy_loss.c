@@ -487,7 +487,7 @@ static fast_row_fn fast_kernel(const loss_job *job) {
                        opt->log_ratio_min == -INFINITY && opt->log_ratio_max == INFINITY &&
                        opt->kl_log_clamp == INFINITY && opt->kl_value_clamp == INFINITY &&
                        !opt->kl_straight_through;
-    const fast_row_fn(*table)[2][2][2] = table_generic;
+    const fast_row_fn(*table)[3][2][2] = table_generic;
 #ifdef FAST_HAVE_X86_LEVELS
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
@@ -496,7 +496,9 @@ static fast_row_fn fast_kernel(const loss_job *job) {
              __builtin_cpu_supports("bmi2"))
         table = table_v3;
 #endif
-    return table[job->dtype == GRPO_F64][simple][opt->kl_coef != 0.0][job->adv_per_token != 0];
+    /* the lean copy (simple, without the ratio sums) where those metrics are not wanted */
+    const int variant = simple ? 1 + (opt->skip_ratio_metrics != 0) : 0;
+    return table[job->dtype == GRPO_F64][variant][opt->kl_coef != 0.0][job->adv_per_token != 0];
 }
 
 static void fast_score_row(const loss_job *job, int64_t r, fast_row_fn kernel) {
@@ -656,8 +658,8 @@ static grpo_status policy_loss(grpo_loss_metrics *out, void *grad, void *per_tok
     mt.clipfrac = clipped / den;
     mt.clipfrac_lower = dual / den;
     mt.cispo_clip = cispo / den;
-    mt.ppo_kl = ppo_kl / den;
-    mt.ratio_mean = ratio / den;
+    mt.ppo_kl = opt->skip_ratio_metrics ? NAN : ppo_kl / den;
+    mt.ratio_mean = opt->skip_ratio_metrics ? NAN : ratio / den;
     mt.is_mean = is_sum / den;
     if (mt.clip_low_min == INFINITY) mt.clip_low_min = NAN;
     if (mt.clip_high_max == -INFINITY) mt.clip_high_max = NAN;

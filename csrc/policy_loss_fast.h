@@ -51,7 +51,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             const double rt = fast_exp(simple ? x : xc);
             ratio[j] = rt;
             dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0;
-            s_ppokl += mask[i0 + j] ? -xc : 0.0;
+            if (simple != 2) s_ppokl += mask[i0 + j] ? -xc : 0.0;
         }
         if (use_kl) {
 #pragma omp simd
@@ -103,7 +103,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             s_high += (rt > hi) & (a > 0) ? on : 0.0;
             s_clip += v2 < v1 ? on : 0.0;
             s_dual += (!simple) & (base > cap) ? dual_f * on : 0.0;
-            s_ratio += on > 0.0 ? rt : 0.0;
+            if (simple != 2) s_ratio += on > 0.0 ? rt : 0.0;
         }
     }
     /* the row weights are constant along the row, so they multiply the sums once; low and high
@@ -151,7 +151,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float rt = fast_expf(simple ? x : xc);
             ratio[j] = rt;
             dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0f;
-            s_ppokl += mask[i0 + j] ? -(double)xc : 0.0;
+            if (simple != 2) s_ppokl += mask[i0 + j] ? -(double)xc : 0.0;
         }
         if (use_kl) {
 #pragma omp simd simdlen(16)
@@ -213,7 +213,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             n_high += on & (rt > hi) & (a > 0);
             n_clip += on & (v2 < v1);
             n_dual += (!simple) & on & (base > cap) & (dual_f > 0);
-            s_ratio += on ? (double)rt : 0.0;
+            if (simple != 2) s_ratio += on ? (double)rt : 0.0;
         }
     }
     fast_sums out = {wp * s_loss, wk * s_klsum, s_klsum, n_low, n_high, n_low + n_high, n_clip,
@@ -222,8 +222,9 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
 }
 
 /* One specialisation per (dtype, KL, per-token advantage, simple); constant flags fold away.
- * "simple" is the plain PPO clip with an unclamped KL (no delta, dual clip, log-ratio or KL
- * clamps, straight-through): TRL's defaults, a quarter fewer operations per token. */
+ * "simple" (1) is the plain PPO clip with an unclamped KL (no delta, dual clip, log-ratio or KL
+ * clamps, straight-through): TRL's defaults, a quarter fewer operations per token; 2 is the same
+ * without the ppo_kl and ratio_mean sums, for callers that do not report them (TRL). */
 #define FAST_VARIANT(NAME, ROW, KL, TOK, SIMPLE)                                                 \
     static fast_sums FAST_NAME(NAME)(const loss_job *job, int64_t r, double wp, double wk) {     \
         return FAST_NAME(ROW)(job, r, wp, wk, KL, TOK, SIMPLE);                                  \
@@ -235,16 +236,17 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     FAST_VARIANT(DT##_kl_tok##S, ROW, 1, 1, SIMPLE)
 FAST_VARIANTS(f32, fast_row_single, 0, )
 FAST_VARIANTS(f32, fast_row_single, 1, _simple)
+FAST_VARIANTS(f32, fast_row_single, 2, _lean)
 FAST_VARIANTS(f64, fast_row, 0, )
 FAST_VARIANTS(f64, fast_row, 1, _simple)
+FAST_VARIANTS(f64, fast_row, 2, _lean)
 #undef FAST_VARIANTS
 #undef FAST_VARIANT
 
-/* [dtype][simple][kl][per-token advantage] */
-static const fast_row_fn FAST_NAME(table)[2][2][2][2] = {
-    {{{FAST_NAME(f32_plain), FAST_NAME(f32_tok)}, {FAST_NAME(f32_kl), FAST_NAME(f32_kl_tok)}},
-     {{FAST_NAME(f32_plain_simple), FAST_NAME(f32_tok_simple)},
-      {FAST_NAME(f32_kl_simple), FAST_NAME(f32_kl_tok_simple)}}},
-    {{{FAST_NAME(f64_plain), FAST_NAME(f64_tok)}, {FAST_NAME(f64_kl), FAST_NAME(f64_kl_tok)}},
-     {{FAST_NAME(f64_plain_simple), FAST_NAME(f64_tok_simple)},
-      {FAST_NAME(f64_kl_simple), FAST_NAME(f64_kl_tok_simple)}}}};
+#define FAST_ROW_TABLE(DT, S)                                                                    \
+    {{FAST_NAME(DT##_plain##S), FAST_NAME(DT##_tok##S)}, {FAST_NAME(DT##_kl##S), FAST_NAME(DT##_kl_tok##S)}}
+/* [dtype][general, simple, lean][kl][per-token advantage] */
+static const fast_row_fn FAST_NAME(table)[2][3][2][2] = {
+    {FAST_ROW_TABLE(f32, ), FAST_ROW_TABLE(f32, _simple), FAST_ROW_TABLE(f32, _lean)},
+    {FAST_ROW_TABLE(f64, ), FAST_ROW_TABLE(f64, _simple), FAST_ROW_TABLE(f64, _lean)}};
+#undef FAST_ROW_TABLE

@@ -566,7 +566,10 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
         kl_log_clamp=_clamp_pair("kl_log_clamp", opts["kl_log_clamp"])[1],
         kl_value_clamp=_clamp_pair("kl_value_clamp", opts["kl_value_clamp"])[1])
     return {
-        "core": core, "packed": _core.loss_options(**core), "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
+        "core": core,
+        # TRL reports neither ppo_kl nor the mean ratio: the kernel may skip those two sums
+        "packed": _core.loss_options(**core, skip_ratio_metrics=preset == "trl"),
+        "surrogate": surrogate, "ratio_level": ratio_level, "clip": (clip_low, clip_high),
         "quantile": quantile, "needs_rollout": is_level is not None or ratio_against_rollout,
         "ratio_against_rollout": ratio_against_rollout, "metric_scale": metric_scale,
         "policy_agg": (opts["aggregation"], opts["denominator"], opts["scale"]), "kl_agg": kl_agg,

@@ -251,3 +251,29 @@ def test_extreme_ratios_give_finite_clipped_gradients():
     out = grpo_c.policy_loss(logp, old, np.array([1.0]), np.ones((1, 3), bool), preset="verl")
     assert np.isfinite(out.loss) and np.all(np.isfinite(out.grad))
     assert out.grad[0, 0] == 0.0 and out.grad[0, 1] == 0.0  # clipped or clamped: no gradient
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=inputs(), opts=core_options(), f32=st.booleans(), kl=st.booleans(), skip=st.booleans())
+def test_simple_and_lean_fast_copies_equal_the_plain_path(data, opts, f32, kl, skip):
+    """The plain-PPO-clip copies of the fast path (TRL's defaults: no delta, dual clip or clamps)
+    against the plain path; the lean copy (no ppo_kl / ratio_mean sums) changes nothing else."""
+    opts.update(ratio_level=0, surrogate=0, is_level=0, opsm_threshold=math.nan, kl_ratio_weighted=False,
+                kl_estimator=3, dual_clip=0.0, delta=0.0, log_ratio_min=-INF, log_ratio_max=INF,
+                kl_log_clamp=INF, kl_value_clamp=INF, kl_straight_through=False, kl_coef=0.04 if kl else 0.0)
+    data.update(is_weights=None, policy_mask=None)
+    if f32:
+        data = {k: (v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float64 else v)
+                for k, v in data.items()}
+    kw = dict(data, mask=data["mask"].view(np.uint8))
+    fast = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=False,
+                            skip_ratio_metrics=skip, **opts)
+    plain = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=True, **opts)
+    scale = max(float(np.abs(plain[1]).max()), 1e-30)
+    np.testing.assert_allclose(fast[1], plain[1], rtol=1e-5 if f32 else 1e-12, atol=1e-6 * scale if f32 else 1e-12)
+    for name, want in plain[0].items():
+        if skip and name in ("ppo_kl", "ratio_mean"):
+            assert math.isnan(fast[0][name])
+            continue
+        assert _close(fast[0][name], want, rtol=1e-5 if f32 else 1e-12, atol=1e-7 if f32 else 1e-12), \
+            (name, fast[0][name], want)

@@ -9,6 +9,8 @@
 
 #include "binding.h"
 
+#include <stdatomic.h>
+
 static PyObject *py_build_info(PyObject *self, PyObject *noargs) {
     return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s}", "compiler", GRPO_BUILD_CC " " __VERSION__,
                          "cflags", GRPO_BUILD_CFLAGS, "threading",
@@ -269,9 +271,59 @@ fail:
 
 /* ------------------------------------------------------------------ policy loss */
 
-/* A 0/1 mask of the shape of `like` as uint8: bool and 0/1 integer or float arrays are accepted
- * (converted and checked in one pass here rather than in several NumPy passes). */
-static PyArrayObject *mask_array(PyObject *obj, const char *name, PyArrayObject *like) {
+typedef struct mask_job {
+    const void *values;
+    uint8_t *out; /* NULL: check only (the values are uint8 already) */
+    int typenum;
+    atomic_llong bad;
+} mask_job;
+
+/* branch-free loops, so they vectorise */
+static void mask_range(void *ctx, int64_t begin, int64_t end, int worker) {
+    mask_job *job = ctx;
+    long long bad = 0;
+    uint8_t *restrict out = job->out;
+    if (job->typenum == NPY_UINT8) {
+        const uint8_t *restrict v = job->values;
+#pragma omp simd reduction(+ : bad)
+        for (int64_t i = begin; i < end; i++) bad += v[i] > 1;
+    } else if (job->typenum == NPY_FLOAT32) {
+        const float *restrict v = job->values;
+#pragma omp simd reduction(+ : bad)
+        for (int64_t i = begin; i < end; i++) {
+            out[i] = v[i] == 1.0f;
+            bad += (v[i] != 0.0f) & (v[i] != 1.0f);
+        }
+    } else if (job->typenum == NPY_INT32) {
+        const int32_t *restrict v = job->values;
+#pragma omp simd reduction(+ : bad)
+        for (int64_t i = begin; i < end; i++) {
+            out[i] = v[i] == 1;
+            bad += (v[i] != 0) & (v[i] != 1);
+        }
+    } else if (job->typenum == NPY_INT64) {
+        const int64_t *restrict v = job->values;
+#pragma omp simd reduction(+ : bad)
+        for (int64_t i = begin; i < end; i++) {
+            out[i] = v[i] == 1;
+            bad += (v[i] != 0) & (v[i] != 1);
+        }
+    } else {
+        const double *restrict v = job->values;
+#pragma omp simd reduction(+ : bad)
+        for (int64_t i = begin; i < end; i++) {
+            out[i] = v[i] == 1.0;
+            bad += (v[i] != 0.0) & (v[i] != 1.0);
+        }
+    }
+    atomic_fetch_add(&job->bad, bad);
+}
+
+/* A 0/1 mask of the shape of `like` as uint8. bool arrays are used as they are (viewed as
+ * uint8), uint8 ones after a check; int32, int64, float32 (and, through float64, anything else)
+ * are converted and checked in one pass on `threads` threads rather than in several NumPy
+ * passes. */
+static PyArrayObject *mask_array(PyObject *obj, const char *name, PyArrayObject *like, int threads) {
     PyArrayObject *probe = (PyArrayObject *)PyArray_FROM_O(obj);
     PyArrayObject *values = NULL, *out = NULL;
     if (!probe) {
@@ -285,37 +337,37 @@ static PyArrayObject *mask_array(PyObject *obj, const char *name, PyArrayObject 
         goto done;
     }
     if (same_shape(probe, like, name, "logp") < 0) goto done;
-    /* bool, uint8 and float32 masks are read as they are; anything else through float64 */
     int typenum = PyArray_TYPE(probe);
+    if (typenum == NPY_BOOL && PyArray_IS_C_CONTIGUOUS(probe)) {
+        out = (PyArrayObject *)PyArray_View(probe, PyArray_DescrFromType(NPY_UINT8), NULL);
+        goto done;
+    }
     if (typenum == NPY_BOOL) typenum = NPY_UINT8;
-    if (typenum != NPY_UINT8 && typenum != NPY_FLOAT32) typenum = NPY_FLOAT64;
+    /* read as they are: uint8, int32 and int64 (torch's int/long masks) and float32 */
+    if (typenum == NPY_INT && sizeof(int) == 4) typenum = NPY_INT32;
+    if ((typenum == NPY_LONG || typenum == NPY_LONGLONG) && PyArray_ITEMSIZE(probe) == 8) typenum = NPY_INT64;
+    if (typenum != NPY_UINT8 && typenum != NPY_INT32 && typenum != NPY_INT64 && typenum != NPY_FLOAT32)
+        typenum = NPY_FLOAT64;
     values = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)probe, typenum,
                                                NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
     if (!values) goto done;
-    out = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(like), PyArray_DIMS(like), NPY_UINT8);
-    if (!out) goto done;
-    uint8_t *m = PyArray_DATA(out);
-    npy_intp n = PyArray_SIZE(values), bad = 0;
     if (typenum == NPY_UINT8) {
-        const uint8_t *v = PyArray_DATA(values);
-        for (npy_intp i = 0; i < n; i++) {
-            m[i] = v[i] == 1;
-            bad += v[i] > 1;
-        }
-    } else if (typenum == NPY_FLOAT32) {
-        const float *v = PyArray_DATA(values);
-        for (npy_intp i = 0; i < n; i++) {
-            m[i] = v[i] == 1.0f;
-            bad += v[i] != 0.0f && v[i] != 1.0f;
-        }
+        out = values;
+        Py_INCREF(out);
     } else {
-        const double *v = PyArray_DATA(values);
-        for (npy_intp i = 0; i < n; i++) {
-            m[i] = v[i] == 1.0;
-            bad += v[i] != 0.0 && v[i] != 1.0;
-        }
+        out = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(like), PyArray_DIMS(like), NPY_UINT8);
+        if (!out) goto done;
     }
-    if (bad) {
+    mask_job job = {PyArray_DATA(values), typenum == NPY_UINT8 ? NULL : PyArray_DATA(out), typenum, 0};
+    atomic_init(&job.bad, 0);
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = grpo_parallel_for(PyArray_SIZE(values), 1 << 16, threads, mask_range, &job);
+    Py_END_ALLOW_THREADS
+    if (st != GRPO_OK) {
+        binding_raise(st, name);
+        Py_CLEAR(out);
+    } else if (atomic_load(&job.bad)) {
         PyErr_Format(PyExc_ValueError, "%s: expected only 0 and 1 values", name);
         Py_CLEAR(out);
     }
@@ -368,19 +420,22 @@ static PyObject *py_loss_options(PyObject *self, PyObject *args, PyObject *kwarg
         "log_ratio_max", "cispo_min", "cispo_max", "sapo_tau_pos", "sapo_tau_neg", "vespo_k_pos",
         "vespo_lambda_pos", "vespo_k_neg", "vespo_lambda_neg", "is_level", "is_mask", "is_min",
         "is_max", "is_log_clamp", "opsm_threshold", "kl_coef", "kl_estimator",
-        "kl_straight_through", "kl_ratio_weighted", "kl_log_clamp", "kl_value_clamp", NULL};
-    int ratio_level, surrogate, is_level, kl_estimator;
+        "kl_straight_through", "kl_ratio_weighted", "kl_log_clamp", "kl_value_clamp",
+        "skip_ratio_metrics", NULL};
     grpo_loss_options opt;
     grpo_loss_options_init(&opt);
+    /* every option is keyword-only and defaults to grpo_loss_options_init's value */
+    int ratio_level = opt.ratio_level, surrogate = opt.surrogate, is_level = opt.is_level,
+        kl_estimator = opt.kl_estimator;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "$iiddddddddddddddipdddddippdd", kwlist, &ratio_level, &surrogate,
+            args, kwargs, "|$iiddddddddddddddipdddddippddp", kwlist, &ratio_level, &surrogate,
             &opt.eps_low, &opt.eps_high, &opt.dual_clip, &opt.delta, &opt.log_ratio_min,
             &opt.log_ratio_max, &opt.cispo_min, &opt.cispo_max, &opt.sapo_tau_pos,
             &opt.sapo_tau_neg, &opt.vespo_k_pos, &opt.vespo_lambda_pos, &opt.vespo_k_neg,
             &opt.vespo_lambda_neg, &is_level, &opt.is_mask, &opt.is_min, &opt.is_max,
             &opt.is_log_clamp, &opt.opsm_threshold, &opt.kl_coef, &kl_estimator,
             &opt.kl_straight_through, &opt.kl_ratio_weighted, &opt.kl_log_clamp,
-            &opt.kl_value_clamp))
+            &opt.kl_value_clamp, &opt.skip_ratio_metrics))
         return NULL;
     opt.ratio_level = ratio_level;
     opt.surrogate = surrogate;
@@ -441,7 +496,7 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args) {
                          (Py_ssize_t)b, (Py_ssize_t)b, (Py_ssize_t)t, (Py_ssize_t)PyArray_DIM(adv, 0));
         goto fail;
     }
-    mask = mask_array(objs[5], "mask", logp);
+    mask = mask_array(objs[5], "mask", logp, opt.num_threads);
     if (!mask) goto fail;
     if (optional_array(objs[6], "is_weights", typenum, "biuf", 1, 2, &isw) < 0) goto fail;
     int isw_per_token = isw && PyArray_NDIM(isw) == 2;
