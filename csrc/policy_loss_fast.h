@@ -9,9 +9,11 @@
  * score_row() in policy_loss.c computes the same formula token by token and is its oracle.
  */
 
-/* Tokens are processed in chunks of FAST_CHUNK through three short loops (ratio, KL, surrogate),
- * each with few live values, so the compiler vectorises them without spilling. Comparisons are
- * combined with & and every choice is a plain select: the loops have no control flow. */
+/* In general, tokens are processed in chunks of FAST_CHUNK through three short loops (ratio,
+ * KL, surrogate), each with few live values, so the compiler vectorises them without spilling.
+ * The "simple" configuration (no clamps, delta or dual clip) has few enough live values for a
+ * single loop, which saves storing and reloading the chunk buffers (a third of the time).
+ * Comparisons are combined with & and every choice is a plain select: no control flow. */
 #define FAST_CHUNK 2048
 
 static inline __attribute__((always_inline)) fast_sums
@@ -39,7 +41,45 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
     double s_loss = 0, s_klsum = 0, s_low = 0, s_high = 0, s_clip = 0, s_dual = 0, s_ppokl = 0;
     double s_ratio = 0;
 
-    for (int64_t c0 = 0; c0 < t; c0 += FAST_CHUNK) {
+    if (simple) {
+        /* few enough live values for one loop over the row: no chunk buffers to store and
+         * reload (the arithmetic of the three loops below with the clamps, delta and dual
+         * clip absent) */
+#pragma omp simd simdlen(8) reduction(+ : s_loss, s_klsum, s_low, s_high, s_clip, s_ppokl, s_ratio)
+        for (int64_t j = 0; j < t; j++) {
+            const double on = mask[row + j] ? 1.0 : 0.0;
+            const double x = l[row + j] - o[row + j];
+            const double rt = fast_exp(x);
+            double raw = 0.0, grad_k = 0.0;
+            if (use_kl) {
+                const double d = l[row + j] - ref[row + j];
+                const double e = fast_exp(-d);
+                raw = e + d - 1.0;
+                grad_k = 1.0 - e;
+            }
+            const double a = adv_tok ? adv[row + j] : a_row;
+            double c2 = rt < lo ? lo : rt;
+            c2 = c2 > hi ? hi : c2;
+            const double dc2 = (rt >= lo) & (rt <= hi) ? 1.0 : 0.0;
+            const double v1 = rt * a, v2 = c2 * a;
+            const double w1 = v1 < v2 ? 1.0 : (v1 == v2 ? 0.5 : 0.0);
+            const double base = -(v1 < v2 ? v1 : v2);
+            double g = -wp * (w1 + (1.0 - w1) * dc2) * a * rt;
+            if (use_kl) g += klw * grad_k;
+            grad[row + j] = on > 0.0 ? g : 0.0;
+            s_loss += on > 0.0 ? base : 0.0;
+            if (use_kl) s_klsum += on > 0.0 ? raw : 0.0;
+            s_low += (rt < lo) & (a < 0) ? on : 0.0;
+            s_high += (rt > hi) & (a > 0) ? on : 0.0;
+            s_clip += v2 < v1 ? on : 0.0;
+            if (simple != 2) {
+                s_ppokl += on > 0.0 ? -x : 0.0;
+                s_ratio += on > 0.0 ? rt : 0.0;
+            }
+        }
+    }
+    /* the general case, chunk by chunk (a simple row was done above) */
+    for (int64_t c0 = 0; c0 < (simple ? 0 : t); c0 += FAST_CHUNK) {
         const int64_t n = t - c0 < FAST_CHUNK ? t - c0 : FAST_CHUNK;
         const int64_t i0 = row + c0;
         /* the ratio and d ratio / d l through the log-ratio clamp */
@@ -48,10 +88,10 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             const double x = l[i0 + j] - o[i0 + j];
             double xc = x < xlo ? xlo : x;
             xc = xc > xhi ? xhi : xc;
-            const double rt = fast_exp(simple ? x : xc);
+            const double rt = fast_exp(xc);
             ratio[j] = rt;
-            dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0;
-            if (simple != 2) s_ppokl += mask[i0 + j] ? -xc : 0.0;
+            dratio[j] = (x >= xlo) & (x <= xhi) ? rt : 0.0;
+            s_ppokl += mask[i0 + j] ? -xc : 0.0;
         }
         if (use_kl) {
 #pragma omp simd
@@ -59,14 +99,8 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
                 const double d = l[i0 + j] - ref[i0 + j];
                 double dc = d < -dlim ? -dlim : d;
                 dc = dc > dlim ? dlim : dc;
-                if (simple) dc = d;
                 const double e = fast_exp(-dc);
                 const double raw = e + dc - 1.0;
-                if (simple) {
-                    kl[j] = raw;
-                    dkl[j] = 1.0 - e;
-                    continue;
-                }
                 const double inside = (raw >= -klim) & (raw <= klim) & (d >= -dlim) & (d <= dlim) ? 1.0 : 0.0;
                 double k = raw > klim ? klim : raw;
                 kl[j] = k < -klim ? -klim : k;
@@ -81,18 +115,17 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             double c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
             const double dc2 = (rt >= lo) & (rt <= hi) ? 1.0 : 0.0;
-            const double c1 = simple ? rt : rt > delta ? delta : rt;
-            const double dc1 = simple ? 1.0 : rt > delta ? 0.0 : 1.0;
+            const double c1 = rt > delta ? delta : rt;
+            const double dc1 = rt > delta ? 0.0 : 1.0;
             const double v1 = c1 * a, v2 = c2 * a;
             const double w1 = v1 < v2 ? 1.0 : (v1 == v2 ? 0.5 : 0.0);
             const double base = -(v1 < v2 ? v1 : v2);
             const double cap = -a * dual;
-            const double dual_f = (!simple) & (dual > 0) & (a < 0) ? 1.0 : 0.0;
-            const double below = simple ? 0.0 : cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
-            const double tie = simple ? 0.0 : cap == base ? dual_f : 0.0;
+            const double dual_f = (dual > 0) & (a < 0) ? 1.0 : 0.0;
+            const double below = cap < base ? dual_f : 0.0; /* the dual-clip cap binds */
+            const double tie = cap == base ? dual_f : 0.0;
             const double loss = below > 0.0 ? cap : base;
-            const double dual_factor = simple ? 1.0 : 1.0 - below - 0.5 * tie;
-            double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * dual_factor * dratio[j];
+            double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * (1.0 - below - 0.5 * tie) * dratio[j];
             const double k = use_kl ? kl[j] : 0.0;
             if (use_kl) g += klw * dkl[j];
             g = on > 0.0 ? g : 0.0;
@@ -102,8 +135,8 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
             s_low += (rt < lo) & (a < 0) ? on : 0.0;
             s_high += (rt > hi) & (a > 0) ? on : 0.0;
             s_clip += v2 < v1 ? on : 0.0;
-            s_dual += (!simple) & (base > cap) ? dual_f * on : 0.0;
-            if (simple != 2) s_ratio += on > 0.0 ? rt : 0.0;
+            s_dual += base > cap ? dual_f * on : 0.0;
+            s_ratio += on > 0.0 ? rt : 0.0;
         }
     }
     /* the row weights are constant along the row, so they multiply the sums once; low and high
@@ -140,7 +173,51 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     double s_loss = 0, s_klsum = 0, s_ppokl = 0, s_ratio = 0;
     int32_t n_low = 0, n_high = 0, n_clip = 0, n_dual = 0; /* counts: exact in int, cheaper */
 
-    for (int64_t c0 = 0; c0 < t; c0 += FAST_CHUNK) {
+    if (simple) {
+        /* one loop over the row, as in fast_row */
+#pragma omp simd simdlen(16) reduction(+ : s_loss, s_klsum, s_ppokl, s_ratio, n_low, n_high, n_clip)
+        for (int64_t j = 0; j < t; j++) {
+            const int on = mask[row + j] != 0;
+            const float x = l[row + j] - o[row + j];
+            const float rt = fast_expf(x);
+            float raw = 0.0f, grad_k = 0.0f;
+            if (use_kl) {
+                const float d = l[row + j] - ref[row + j];
+                const float e = fast_expf(-d);
+                float sk = 1.0f / 40320.0f;
+                sk = 1.0f / 5040.0f - d * sk;
+                sk = 1.0f / 720.0f - d * sk;
+                sk = 1.0f / 120.0f - d * sk;
+                sk = 1.0f / 24.0f - d * sk;
+                sk = 1.0f / 6.0f - d * sk;
+                sk = 0.5f - d * sk;
+                const int small = (d > -0.5f) & (d < 0.5f);
+                raw = small ? d * d * sk : e + d - 1.0f;
+                grad_k = small ? d - raw : 1.0f - e;
+            }
+            const float a = adv_tok ? adv[row + j] : a_row;
+            float c2 = rt < lo ? lo : rt;
+            c2 = c2 > hi ? hi : c2;
+            const float dc2 = (rt >= lo) & (rt <= hi) ? 1.0f : 0.0f;
+            const float v1 = rt * a, v2 = c2 * a;
+            const float w1 = v1 < v2 ? 1.0f : (v1 == v2 ? 0.5f : 0.0f);
+            const float base = -(v1 < v2 ? v1 : v2);
+            float g = -wpf * (w1 + (1.0f - w1) * dc2) * a * rt;
+            if (use_kl) g += klw * grad_k;
+            grad[row + j] = on ? g : 0.0f;
+            s_loss += on ? (double)base : 0.0;
+            if (use_kl) s_klsum += on ? (double)raw : 0.0;
+            n_low += on & (rt < lo) & (a < 0);
+            n_high += on & (rt > hi) & (a > 0);
+            n_clip += on & (v2 < v1);
+            if (simple != 2) {
+                s_ppokl += on ? -(double)x : 0.0;
+                s_ratio += on ? (double)rt : 0.0;
+            }
+        }
+    }
+    /* the general case, chunk by chunk (a simple row was done above) */
+    for (int64_t c0 = 0; c0 < (simple ? 0 : t); c0 += FAST_CHUNK) {
         const int64_t n = t - c0 < FAST_CHUNK ? t - c0 : FAST_CHUNK;
         const int64_t i0 = row + c0;
 #pragma omp simd simdlen(16) reduction(+ : s_ppokl)
@@ -148,10 +225,10 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float x = l[i0 + j] - o[i0 + j];
             float xc = x < xlo ? xlo : x;
             xc = xc > xhi ? xhi : xc;
-            const float rt = fast_expf(simple ? x : xc);
+            const float rt = fast_expf(xc);
             ratio[j] = rt;
-            dratio[j] = simple ? rt : (x >= xlo) & (x <= xhi) ? rt : 0.0f;
-            if (simple != 2) s_ppokl += mask[i0 + j] ? -(double)xc : 0.0;
+            dratio[j] = (x >= xlo) & (x <= xhi) ? rt : 0.0f;
+            s_ppokl += mask[i0 + j] ? -(double)xc : 0.0;
         }
         if (use_kl) {
 #pragma omp simd simdlen(16)
@@ -160,7 +237,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
                  * there they come from their series (error < 1e-8 relative for |d| <= 1/2) */
                 const float d = l[i0 + j] - ref[i0 + j];
                 float dc = d < -dlimf ? -dlimf : d;
-                dc = simple ? d : dc > dlimf ? dlimf : dc;
+                dc = dc > dlimf ? dlimf : dc;
                 const float e = fast_expf(-dc);
                 float sk = 1.0f / 40320.0f;
                 sk = 1.0f / 5040.0f - dc * sk;
@@ -173,11 +250,6 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
                 const float raw = small ? dc * dc * sk : e + dc - 1.0f;
                 /* 1 - exp(-d) = d - k3: no cancellation, d dominates for small |d| */
                 const float grad_k = small ? dc - raw : 1.0f - e;
-                if (simple) {
-                    kl[j] = raw;
-                    dkl[j] = grad_k;
-                    continue;
-                }
                 const float inside = (raw >= -klimf) & (raw <= klimf) & (d >= -dlimf) & (d <= dlimf) ? 1.0f : 0.0f;
                 float k = raw > klimf ? klimf : raw;
                 kl[j] = k < -klimf ? -klimf : k;
@@ -192,18 +264,17 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             float c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
             const float dc2 = (rt >= lo) & (rt <= hi) ? 1.0f : 0.0f;
-            const float c1 = simple ? rt : rt > delta ? delta : rt;
-            const float dc1 = simple ? 1.0f : rt > delta ? 0.0f : 1.0f;
+            const float c1 = rt > delta ? delta : rt;
+            const float dc1 = rt > delta ? 0.0f : 1.0f;
             const float v1 = c1 * a, v2 = c2 * a;
             const float w1 = v1 < v2 ? 1.0f : (v1 == v2 ? 0.5f : 0.0f);
             const float base = -(v1 < v2 ? v1 : v2);
             const float cap = -a * dual;
-            const float dual_f = (!simple) & (dual > 0) & (a < 0) ? 1.0f : 0.0f;
-            const float below = simple ? 0.0f : cap < base ? dual_f : 0.0f; /* the dual-clip cap binds */
-            const float tie = simple ? 0.0f : cap == base ? dual_f : 0.0f;
+            const float dual_f = (dual > 0) & (a < 0) ? 1.0f : 0.0f;
+            const float below = cap < base ? dual_f : 0.0f; /* the dual-clip cap binds */
+            const float tie = cap == base ? dual_f : 0.0f;
             const float loss = below > 0.0f ? cap : base;
-            const float dual_factor = simple ? 1.0f : 1.0f - below - 0.5f * tie;
-            float g = -wpf * (w1 * dc1 + (1.0f - w1) * dc2) * a * dual_factor * dratio[j];
+            float g = -wpf * (w1 * dc1 + (1.0f - w1) * dc2) * a * (1.0f - below - 0.5f * tie) * dratio[j];
             const float k = use_kl ? kl[j] : 0.0f;
             if (use_kl) g += klw * dkl[j];
             grad[i0 + j] = on ? g : 0.0f;
@@ -212,8 +283,8 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             n_low += on & (rt < lo) & (a < 0);
             n_high += on & (rt > hi) & (a > 0);
             n_clip += on & (v2 < v1);
-            n_dual += (!simple) & on & (base > cap) & (dual_f > 0);
-            if (simple != 2) s_ratio += on ? (double)rt : 0.0;
+            n_dual += on & (base > cap) & (dual_f > 0);
+            s_ratio += on ? (double)rt : 0.0;
         }
     }
     fast_sums out = {wp * s_loss, wk * s_klsum, s_klsum, n_low, n_high, n_low + n_high, n_clip,
