@@ -45,7 +45,10 @@ typedef void (*grpo_range_fn)(void *ctx, int64_t begin, int64_t end, int worker)
 /* Runs fn over [0, n) in chunks of `grain` indices claimed dynamically by up to num_threads
  * threads (the caller's thread is one of them). Callbacks must make each index's result
  * independent of which thread ran it; that is what keeps results identical for any thread
- * count. num_threads <= 1, or n <= grain, runs inline with no thread created. */
+ * count. num_threads <= 1, or n <= grain, runs inline with no thread created. Workers come
+ * from a process-wide pool started on first use (idle workers spin ~50 us, then sleep); a call
+ * made while another call holds the pool starts threads of its own; a forked child starts with
+ * an empty pool. */
 grpo_status grpo_parallel_for(int64_t n, int64_t grain, int num_threads, grpo_range_fn fn,
                               void *ctx);
 
