@@ -50,15 +50,20 @@ class _PolicyLoss(torch.autograd.Function):
         holder.append(out)
         ctx.save_for_backward(grad)
         ctx.target = (logp.dtype, logp.device)
-        return torch.tensor(out.loss, dtype=compute).to(dtype=logp.dtype, device=logp.device)
+        return torch.tensor(out.loss, dtype=logp.dtype, device=logp.device)
 
     @staticmethod
     def backward(ctx, grad_output):
         (grad,) = ctx.saved_tensors
         dtype, device = ctx.target
-        # the saved gradient is ours alone (backward runs once), so it is scaled in place
-        grad = grad.mul_(grad_output.to(device="cpu", dtype=grad.dtype))
-        return grad.to(device=device, dtype=dtype), None, None
+        # the saved gradient is ours alone (backward runs once), so it is scaled in place; the
+        # usual loss.backward() passes 1, which needs no pass over it
+        scale = grad_output.item()
+        if scale != 1.0:
+            grad.mul_(scale)
+        if grad.dtype != dtype or grad.device != device:
+            grad = grad.to(device=device, dtype=dtype)
+        return grad, None, None
 
 
 def grpo_loss(logp: torch.Tensor, old_logp: torch.Tensor | None, advantages: torch.Tensor,
