@@ -174,9 +174,13 @@ def test_inputs_are_not_modified_and_layouts_agree():
     for out in (fortran, strided, readonly):
         assert out.loss == base.loss
         np.testing.assert_array_equal(out.grad, base.grad)
-    ints = grpo_c.policy_loss(logp, old, adv, mask.astype(np.int64), ref_logp=logp - 0.2, beta=0.1)
-    floats = grpo_c.policy_loss(logp, old, adv, mask.astype(np.float32), ref_logp=logp - 0.2, beta=0.1)
-    assert ints.loss == floats.loss == base.loss
+    # every mask dtype read in place or converted in one pass gives the same result
+    for dtype in (np.int64, np.int32, np.int16, np.uint8, np.float32, np.float64):
+        other = grpo_c.policy_loss(logp, old, adv, mask.astype(dtype), ref_logp=logp - 0.2, beta=0.1)
+        assert other.loss == base.loss, dtype
+        np.testing.assert_array_equal(other.grad, base.grad)
+    sliced = np.repeat(mask, 2, axis=1)[:, ::2]   # a non-contiguous bool mask
+    assert grpo_c.policy_loss(logp, old, adv, sliced, ref_logp=logp - 0.2, beta=0.1).loss == base.loss
 
 
 def test_float32_and_float16_inputs():
@@ -207,6 +211,10 @@ def test_grad_out_is_filled_in_place():
     (dict(advantages=np.zeros((2, 4))), ValueError, "advantages"),
     (dict(mask=np.zeros((2, 4))), ValueError, "mask"),
     (dict(mask=np.full((2, 3), 0.5)), ValueError, "mask.*0 and 1"),
+    (dict(mask=np.full((2, 3), 2, np.int32)), ValueError, "mask.*0 and 1"),
+    (dict(mask=np.full((2, 3), -1, np.int64)), ValueError, "mask.*0 and 1"),
+    (dict(mask=np.full((2, 3), 3, np.uint8)), ValueError, "mask.*0 and 1"),
+    (dict(mask=np.full((2, 3), np.nan, np.float32)), ValueError, "mask.*0 and 1"),
     (dict(mask=np.full((2, 3), "x")), TypeError, "mask"),
     (dict(beta=0.1), ValueError, "ref_logp"),
     (dict(epsilon=1.5), ValueError, "clip_low"),
