@@ -262,8 +262,10 @@ grpo_status grpo_group_advantages_contiguous(void *adv, grpo_dtype adv_dtype, co
     if (opt->estimator != GRPO_ADV_GRPO || opt->scale == GRPO_SCALE_BATCH)
         return GRPO_ERR_UNSUPPORTED;
     adv_job job = {adv_kernel(), adv, adv_dtype, rewards_dtype, rewards, group_size, opt};
-    /* a chunk of at least 16k rewards: below that a second thread costs more than it saves */
-    const int64_t grain = (16384 + group_size - 1) / group_size;
+    /* below 32k rewards a second thread costs more than it saves; above, chunks of 4k rewards
+     * let a worker that starts late still take a share */
+    if (n < 32768) num_threads = 1;
+    const int64_t grain = (4096 + group_size - 1) / group_size;
     return grpo_parallel_for(n / group_size, grain, num_threads, adv_range, &job);
 }
 
