@@ -14,7 +14,7 @@
 static PyObject *py_build_info(PyObject *self, PyObject *noargs) {
     return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s}", "compiler", GRPO_BUILD_CC " " __VERSION__,
                          "cflags", GRPO_BUILD_CFLAGS, "threading",
-                         "pthreads, created per call, deterministic chunking", "blas", "none",
+                         "pthreads, a persistent pool (per-call threads when it is busy), deterministic chunking", "blas", "none",
                          "numpy_build", NPY_FEATURE_VERSION_STRING);
 }
 
