@@ -190,6 +190,15 @@ static void careful_group(void *adv, const void *rewards, int64_t k0, int64_t si
 /* Blocks of the vectorised path: at most this many rewards (8 kB as float32) or groups. */
 enum { ADV_BLOCK_VALUES = 2048, ADV_BLOCK_GROUPS = 256 };
 
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define ADV_HAVE_SHUFFLE 1
+#endif
+#endif
+#ifndef ADV_HAVE_SHUFFLE
+#define ADV_HAVE_SHUFFLE 0
+#endif
+
 typedef void (*adv_groups_fn)(void *, grpo_dtype, const void *, grpo_dtype, int64_t, int64_t,
                               int64_t, const grpo_adv_options *);
 

@@ -56,7 +56,11 @@ static inline __attribute__((always_inline)) double ADV_NAME(lane_sum)(ADV_NAME(
 
 /* lane j of the result = lane_sum(a[j]) */
 static inline __attribute__((always_inline)) ADV_NAME(vec) ADV_NAME(transpose_sum)(ADV_NAME(vec) *a) {
-#if ADV_W == 8
+#if !ADV_HAVE_SHUFFLE /* compilers without __builtin_shufflevector (GCC < 12): the same sums */
+    ADV_NAME(vec) r;
+    for (int j = 0; j < ADV_W; j++) r[j] = ADV_NAME(lane_sum)(a[j]);
+    return r;
+#elif ADV_W == 8
     ADV_NAME(vec) p[4], q[2];
     for (int j = 0; j < 4; j++)
         p[j] = __builtin_shufflevector(a[2 * j], a[2 * j + 1], 0, 8, 2, 10, 4, 12, 6, 14) +
