@@ -144,9 +144,10 @@ ADV_NAME(write_single)(float *adv, const float *x, int64_t k0, int64_t size, flo
     for (; k < size; k++) adv[k0 + k] = ((x[k0 + k] - centre_hi) - centre_lo) * inv;
 }
 
-/* Groups shorter than a vector: loops across the groups of a block (a lane per group) with the
- * size a constant, so each group's few rewards are read at fixed offsets. The additions run in
- * the order moments() uses for such sizes (all of them its tail), so the bits are the same. */
+/* Groups of up to 8 rewards: loops across the groups of a block (a lane per group) with the
+ * size a constant, so each group's few rewards are read at fixed offsets and each group's sums
+ * run in index order. Which route a size takes depends on the size alone, never on where a
+ * group falls in the batch, so the bits do not depend on the chunking either. */
 static inline __attribute__((always_inline)) void
 ADV_NAME(small_moments)(const void *src, int64_t src0, int64_t nb, const int size, const int src32,
                         double *shift, double *s1, double *s2) {

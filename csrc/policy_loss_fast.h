@@ -101,6 +101,24 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
 }
 
 
+/* k3 = exp(-d) + d - 1 and its derivative 1 - exp(-d), in float. Both cancel for small |d|:
+ * there k3 comes from its series (error < 1e-8 relative for |d| <= 1/2) and the derivative as
+ * d - k3, where d dominates. */
+static inline __attribute__((always_inline)) void FAST_NAME(k3_single)(float d, float *k3,
+                                                                        float *grad_k3) {
+    const float e = fast_expf(-d);
+    float sk = 1.0f / 40320.0f;
+    sk = 1.0f / 5040.0f - d * sk;
+    sk = 1.0f / 720.0f - d * sk;
+    sk = 1.0f / 120.0f - d * sk;
+    sk = 1.0f / 24.0f - d * sk;
+    sk = 1.0f / 6.0f - d * sk;
+    sk = 0.5f - d * sk; /* k3 / d^2 */
+    const int small = (d > -0.5f) & (d < 0.5f);
+    *k3 = small ? d * d * sk : e + d - 1.0f;
+    *grad_k3 = small ? d - *k3 : 1.0f - e;
+}
+
 /* float32 inputs compute per token in float (twice the vector width; float32 is the
  * precision the inputs carry), with the k3 term's cancellation near d = 0 avoided by its
  * series, and every sum in double. */
@@ -135,20 +153,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float x = l[row + j] - o[row + j];
             const float rt = fast_expf(x);
             float raw = 0.0f, grad_k = 0.0f;
-            if (use_kl) {
-                const float d = l[row + j] - ref[row + j];
-                const float e = fast_expf(-d);
-                float sk = 1.0f / 40320.0f;
-                sk = 1.0f / 5040.0f - d * sk;
-                sk = 1.0f / 720.0f - d * sk;
-                sk = 1.0f / 120.0f - d * sk;
-                sk = 1.0f / 24.0f - d * sk;
-                sk = 1.0f / 6.0f - d * sk;
-                sk = 0.5f - d * sk;
-                const int small = (d > -0.5f) & (d < 0.5f);
-                raw = small ? d * d * sk : e + d - 1.0f;
-                grad_k = small ? d - raw : 1.0f - e;
-            }
+            if (use_kl) FAST_NAME(k3_single)(l[row + j] - ref[row + j], &raw, &grad_k);
             const float a = adv_tok ? adv[row + j] : a_row;
             float c2 = rt < lo ? lo : rt;
             c2 = c2 > hi ? hi : c2;
@@ -180,23 +185,11 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float drt = (x >= xlo) & (x <= xhi) ? rt : 0.0f;
             float k = 0.0f, dk = 0.0f;
             if (use_kl) {
-                /* k3 = exp(-d) + d - 1 and its derivative 1 - exp(-d) cancel for small |d|: there
-                 * they come from their series (error < 1e-8 relative for |d| <= 1/2) */
                 const float d = l[row + j] - ref[row + j];
                 float dc = d < -dlimf ? -dlimf : d;
                 dc = dc > dlimf ? dlimf : dc;
-                const float e = fast_expf(-dc);
-                float sk = 1.0f / 40320.0f;
-                sk = 1.0f / 5040.0f - dc * sk;
-                sk = 1.0f / 720.0f - dc * sk;
-                sk = 1.0f / 120.0f - dc * sk;
-                sk = 1.0f / 24.0f - dc * sk;
-                sk = 1.0f / 6.0f - dc * sk;
-                sk = 0.5f - dc * sk;            /* k3 / d^2 */
-                const int small = (dc > -0.5f) & (dc < 0.5f);
-                const float raw = small ? dc * dc * sk : e + dc - 1.0f;
-                /* 1 - exp(-d) = d - k3: no cancellation, d dominates for small |d| */
-                const float grad_k = small ? dc - raw : 1.0f - e;
+                float raw, grad_k;
+                FAST_NAME(k3_single)(dc, &raw, &grad_k);
                 const float inside = (raw >= -klimf) & (raw <= klimf) & (d >= -dlimf) & (d <= dlimf) ? 1.0f : 0.0f;
                 k = raw > klimf ? klimf : raw;
                 k = k < -klimf ? -klimf : k;

@@ -8,8 +8,11 @@ the neutral name it sets, is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
+
+_Plan = TypeVar("_Plan")
 
 PRESETS = ("trl", "verl", "openrlhf")
 
@@ -44,6 +47,28 @@ def resolve(
     resolved.update(translated)
     resolved.update(neutral)
     return resolved
+
+
+def plan_cache(build: Callable[..., _Plan]) -> Callable[..., _Plan]:
+    """Memoises ``build(preset, options, *extra)``, since a training loop repeats the same
+    options. Each value's type is part of the key (True == 1 must not reuse a plan validated for
+    1); options holding unhashable values (arrays, lists) are resolved on every call. ``build``
+    always gets a dict of its own."""
+
+    @functools.lru_cache(maxsize=128)
+    def cached(preset: str | None, items: tuple, *extra: Any) -> _Plan:
+        return build(preset, {k: v for k, _, v in items}, *extra)
+
+    @functools.wraps(build)
+    def plan_for(preset: str | None, options: Mapping[str, Any], *extra: Any) -> _Plan:
+        items = tuple(sorted((k, type(v), v) for k, v in options.items()))
+        try:
+            hash(items)
+        except TypeError:
+            return build(preset, dict(options), *extra)
+        return cached(preset, items, *extra)
+
+    return plan_for
 
 
 def take(framework: dict, name: str, default: Any, neutral: Mapping[str, Any], *sets: str) -> Any:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from grpo_c import _core
-from grpo_c._options import check_preset, choice, positive, positive_int, resolve, take
+from grpo_c._options import check_preset, choice, plan_cache, positive, positive_int, resolve, take
 from grpo_c._threads import resolve_threads
 
 __all__ = ["GroupStats", "group_stats", "group_advantages"]
@@ -388,26 +387,6 @@ class _Plan:
     direct: tuple | None
 
 
-def _plan_for(preset: str | None, options: dict) -> _Plan:
-    """Cached, since a training loop repeats the same options; array-valued options (lengths,
-    mask, stats, weights arrays) are not hashable and are resolved on every call."""
-    if not options:
-        return _cached_plan((preset, ()))
-    try:
-        # the type is part of the key: True == 1 must not reuse a plan validated for 1
-        key = (preset, tuple(sorted((k, type(v), v) for k, v in options.items())))
-        hash(key)
-    except TypeError:
-        return _plan(preset, dict(options))
-    return _cached_plan(key)
-
-
-@functools.lru_cache(maxsize=128)
-def _cached_plan(key: tuple) -> _Plan:
-    preset, items = key
-    return _plan(preset, {k: v for k, _, v in items})
-
-
 def _plan(preset: str | None, options: dict) -> _Plan:
     group_size = None
     if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
@@ -425,6 +404,10 @@ def _plan(preset: str | None, options: dict) -> _Plan:
         direct = (_ESTIMATORS[estimator], _SCALES[scale], _STD_MODES[std_mode], _SINGLETONS[singleton], eps, ddof)
     return _Plan(opts=opts, estimator=estimator, scale=scale, std_mode=std_mode, singleton=singleton,
                  eps=eps, ddof=ddof, group_size=group_size, direct=direct)
+
+
+# the resolved, validated options of a call (array-valued options are resolved every time)
+_plan_for = plan_cache(_plan)
 
 
 def _out_is_f32(dtype: Any, rewards_dtype: np.dtype) -> bool:

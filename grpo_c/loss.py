@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from grpo_c import _core
-from grpo_c._options import (check_preset, choice, nonnegative, positive, positive_int, resolve,
-                             take)
+from grpo_c._options import (check_preset, choice, nonnegative, plan_cache, positive, positive_int,
+                             resolve, take)
 from grpo_c._threads import resolve_threads
 
 __all__ = ["PolicyLossOutput", "policy_loss"]
@@ -476,23 +475,6 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
 
 
-def _plan_for(preset: str | None, options: dict, has_rollout: bool) -> dict:
-    """The resolved, validated options; cached, since a training loop repeats the same ones."""
-    try:
-        # the type is part of the key: True == 1 must not reuse a plan validated for 1
-        key = (preset, tuple(sorted((k, type(v), v) for k, v in options.items())), has_rollout)
-        hash(key)
-    except TypeError:   # an unhashable option value (a list): resolve without the cache
-        return _plan(preset, options, has_rollout)
-    return _cached_plan(key)
-
-
-@functools.lru_cache(maxsize=128)
-def _cached_plan(key: tuple) -> dict:
-    preset, items, has_rollout = key
-    return _plan(preset, {k: v for k, _, v in items}, has_rollout)
-
-
 def core_policy_loss(*, logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights,
                      policy_mask, grad_out, per_token, policy_agg, kl_agg, num_threads, plain,
                      **options):
@@ -576,6 +558,10 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
         "luspo_sequence": ratio_level == "sequence" and kl_coef == 0 and quantile == 1.0
                           and is_level in (None, "sequence"),
     }
+
+
+# the resolved, validated options of a call
+_plan_for = plan_cache(_plan)
 
 
 def _trl_sequence_clip_metrics(logp, old, adv, mask, clip_low, clip_high) -> dict:
