@@ -292,11 +292,25 @@ enum { GRPO_SANDBOX_NS_AUTO = 0, GRPO_SANDBOX_NS_REQUIRE = 1, GRPO_SANDBOX_NS_OF
                                                threads; everything in it is killed after */
 #define GRPO_SANDBOX_ISO_TMPFS 0x200u  /* run dir is a private size-limited tmpfs: total writes
                                            are bounded and vanish with the run */
+#define GRPO_SANDBOX_ISO_IPCNS 0x800u  /* own IPC namespace: no host SysV/POSIX IPC objects */
+#define GRPO_SANDBOX_ISO_ROOT_VIEW 0x1000u /* pivot_root into a read-only tree of the system
+                                              paths: no other host path (socket) is nameable */
+#define GRPO_SANDBOX_ISO_MEMORY_CGROUP 0x2000u /* own memory cgroup: every page the run pins
+                                                  (anon, memfd, shm, tmpfs) is bounded */
+#define GRPO_SANDBOX_ISO_UNPRIVILEGED 0x4000u /* the program's host uid/gid is not 0: a root
+                                                 caller's program runs as a sandbox uid */
+
+/* A root caller's program runs as uid = gid = GRPO_SANDBOX_UID_BASE + (a per-run counter mod
+ * GRPO_SANDBOX_UID_COUNT): ids nothing on the host owns, and never two live runs the same. */
+#define GRPO_SANDBOX_UID_BASE 2000000000u
+#define GRPO_SANDBOX_UID_COUNT 65536u
 
 typedef struct grpo_sandbox_limits {
     double wall_seconds;      /* deadline from start, CLOCK_MONOTONIC; > 0 */
     double cpu_seconds;       /* CPU time (RLIMIT_CPU, whole seconds, rounded up); > 0 */
-    int64_t memory_bytes;     /* RLIMIT_AS of the program; 0 = unlimited */
+    int64_t memory_bytes;     /* RLIMIT_AS of the program and, where a memory cgroup can be
+                                 made, the run's memory: memory_bytes + the run's tmpfs sizes
+                                 + 16 MiB; 0 = unlimited */
     int64_t file_bytes;       /* RLIMIT_FSIZE: largest file the program may write */
     int64_t stdout_bytes;     /* capture cap; passing it is GRPO_SANDBOX_OUTPUT_LIMIT */
     int64_t stderr_bytes;     /* capture cap, likewise */
@@ -338,6 +352,8 @@ typedef struct grpo_sandbox_result {
     double wall_seconds;
     double cpu_seconds;       /* user + system of the program and its reaped children */
     int64_t max_rss_bytes;    /* peak RSS; includes the caller's own at spawn (vfork-style) */
+    int64_t memory_peak_bytes; /* peak of the run's memory cgroup (every page), or 0: none */
+    int64_t oom_kills;        /* processes the memory cgroup's limit killed */
     char *out, *err, *channel, *collected; /* owned; free with grpo_sandbox_result_free */
     size_t out_len, err_len, channel_len, collected_len;
     unsigned isolation;       /* GRPO_SANDBOX_ISO_* bits that were active for this run */

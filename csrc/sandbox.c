@@ -49,6 +49,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -110,30 +111,116 @@ static int valid_file_name(const char *name) {
     return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
-/* Removes `name` under dir_fd and everything in it. Symlinks are unlinked, never followed;
- * directories are made 0700 first because the program may have chmod-ed them to 000. */
-static void remove_tree_at(int dir_fd, const char *name, int depth) {
-    if (unlinkat(dir_fd, name, 0) == 0) return;
-    if (errno != EISDIR && errno != EPERM) return;
+/* One directory on the way down a tree being removed: its identity (to check ".." on the way
+ * back) and the name it has in its parent. */
+typedef struct tree_level {
+    dev_t dev;
+    ino_t ino;
+    char *name;
+} tree_level;
+
+/* Opens `name` under dir_fd as a directory we may empty: made 0700 first, since the program
+ * may have chmod-ed it to 000. */
+static int open_subdir(int dir_fd, const char *name) {
     fchmodat(dir_fd, name, 0700, 0);
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return;
-    if (depth < 256) {
-        DIR *dir = fdopendir(fd);
+    return openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Removes `name` under top_fd and everything below it, at any depth, without recursion and
+ * never following a symlink: descend into each directory that will not go, come back up
+ * through "..", checked against the directory we went down from, and remove the emptied one
+ * by name. A directory that still will not go is skipped from then on, so this ends. */
+static int remove_tree(int top_fd, const char *name) {
+    if (unlinkat(top_fd, name, 0) == 0 || (errno != EISDIR && errno != EPERM)) return 0;
+    int fd = open_subdir(top_fd, name);
+    if (fd < 0) return unlinkat(top_fd, name, AT_REMOVEDIR);
+    tree_level *levels = NULL, *stuck = NULL;
+    size_t depth = 0, levels_cap = 0, n_stuck = 0, stuck_cap = 0;
+    int rc = 0;
+    struct stat st;
+    for (;;) {
+        int scan = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dir = scan >= 0 ? fdopendir(scan) : NULL;
         if (!dir) {
-            close(fd);
-            return;
+            if (scan >= 0) close(scan);
+            rc = -1;
+            break;
         }
+        int child = -1;
+        const char *child_name = NULL;
         struct dirent *entry;
         while ((entry = readdir(dir)) != NULL) {
-            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-            remove_tree_at(dirfd(dir), entry->d_name, depth + 1);
+            const char *n = entry->d_name;
+            if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0) continue;
+            if (unlinkat(fd, n, 0) == 0 || (errno != EISDIR && errno != EPERM)) continue;
+            int sub = open_subdir(fd, n);
+            if (sub < 0) continue;
+            int skip = fstat(sub, &st) != 0;
+            for (size_t i = 0; !skip && i < n_stuck; i++)
+                skip = stuck[i].dev == st.st_dev && stuck[i].ino == st.st_ino;
+            if (skip) {
+                close(sub);
+                continue;
+            }
+            child = sub;
+            child_name = n;
+            break;
+        }
+        if (child >= 0) {
+            char *copy = strdup(child_name);
+            if (depth == levels_cap) {
+                size_t want = levels_cap ? 2 * levels_cap : 16;
+                tree_level *grown = realloc(levels, want * sizeof *grown);
+                if (grown) levels = grown, levels_cap = want;
+            }
+            closedir(dir);
+            if (!copy || depth == levels_cap || fstat(fd, &st) != 0) {
+                free(copy);
+                close(child);
+                rc = -1;
+                break;
+            }
+            levels[depth++] = (tree_level){st.st_dev, st.st_ino, copy};
+            close(fd);
+            fd = child;
+            continue;
         }
         closedir(dir);
-    } else {
+        if (depth == 0) break;
+        tree_level up_level = levels[--depth];
+        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (up < 0 || fstat(up, &st) != 0 || st.st_dev != up_level.dev ||
+            st.st_ino != up_level.ino) {
+            if (up >= 0) close(up);
+            free(up_level.name);
+            rc = -1;
+            break;
+        }
+        struct stat left;
+        int have_left = fstat(fd, &left) == 0;
         close(fd);
+        fd = up;
+        if (unlinkat(fd, up_level.name, AT_REMOVEDIR) != 0 && have_left) {
+            if (n_stuck == stuck_cap) {
+                size_t want = stuck_cap ? 2 * stuck_cap : 8;
+                tree_level *grown = realloc(stuck, want * sizeof *grown);
+                if (grown) stuck = grown, stuck_cap = want;
+            }
+            if (n_stuck == stuck_cap) {
+                free(up_level.name);
+                rc = -1;
+                break;
+            }
+            stuck[n_stuck++] = (tree_level){left.st_dev, left.st_ino, NULL};
+        }
+        free(up_level.name);
     }
-    unlinkat(dir_fd, name, AT_REMOVEDIR);
+    close(fd);
+    while (depth > 0) free(levels[--depth].name);
+    free(levels);
+    free(stuck);
+    if (unlinkat(top_fd, name, AT_REMOVEDIR) != 0) rc = -1;
+    return rc;
 }
 
 static void remove_run_dir(const char *path) {
@@ -146,7 +233,7 @@ static void remove_run_dir(const char *path) {
     parent[parent_len] = 0;
     int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (parent_fd < 0) return;
-    remove_tree_at(parent_fd, slash + 1, 0);
+    remove_tree(parent_fd, slash + 1);
     close(parent_fd);
 }
 
@@ -281,7 +368,7 @@ static int landlock_build(const char *run_dir, const char *const *extra, int use
 #define SBX_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-#define SBX_FILTER_MAX 256
+#define SBX_FILTER_MAX 512
 
 typedef struct seccomp_plan {
     struct sock_filter insns[SBX_FILTER_MAX];
@@ -319,10 +406,22 @@ static void self_only(seccomp_plan *p, long nr, int allow_zero) {
     emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 
+/* What the filter must add to the namespaces a run got. */
+typedef struct seccomp_needs {
+    int no_fork;         /* refuse new processes (threads allowed) */
+    int confine_signals; /* no PID namespace: signals, priorities, ... only on the program */
+    int host_ipc;        /* no IPC namespace: SysV and POSIX message queues refused */
+    int unbounded_pages; /* no memory cgroup: refuse memfd and SysV shm, which RLIMIT_AS misses */
+} seccomp_needs;
+
+#define CLONE_NEW_ANY                                                                          \
+    (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+     CLONE_NEWCGROUP)
+
 /* Returns 0 and fills `p`, or -1 when this architecture has no filter of ours. */
-static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
+static int seccomp_build(seccomp_plan *p, seccomp_needs needs) {
 #ifndef SBX_AUDIT_ARCH
-    (void)p; (void)no_fork; (void)confine_signals;
+    (void)p; (void)needs;
     return -1;
 #else
     memset(p, 0, sizeof *p);
@@ -336,13 +435,15 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1));
     emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 #endif
-    /* Sockets: AF_UNIX only (socketpair, local IPC); no inet, netlink, packet or raw. */
-    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4));
-    emit(p, (struct sock_filter)LD_ARG0);
-    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
-    emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
-    emit(p, (struct sock_filter)RET(ERRNO(EACCES)));
+    /* No socket(): a pathname unix socket is a door to whatever host process listens on it
+     * (Landlock does not cover connect), and inet/netlink/raw ones reach the network.
+     * socketpair() still gives local IPC. inotify watches host directories. */
+    deny_nr(p, SYS_socket, EACCES);
     static const long denied[] = {
+        SYS_inotify_init1, SYS_inotify_add_watch, SYS_fanotify_mark,
+#ifdef SYS_inotify_init
+        SYS_inotify_init,
+#endif
         SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_mount, SYS_umount2,
         SYS_pivot_root, SYS_chroot, SYS_bpf, SYS_perf_event_open, SYS_keyctl, SYS_add_key,
         SYS_request_key, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
@@ -357,7 +458,18 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
 #endif
     };
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) deny_nr(p, denied[i], EPERM);
-    if (no_fork) {
+    if (needs.host_ipc) {
+        static const long ipc[] = {SYS_shmget, SYS_shmat, SYS_shmctl, SYS_msgget, SYS_msgsnd,
+                                   SYS_msgrcv, SYS_msgctl, SYS_semget, SYS_semop,
+                                   SYS_semtimedop, SYS_semctl, SYS_mq_open, SYS_mq_unlink,
+                                   SYS_mq_timedsend, SYS_mq_timedreceive, SYS_mq_notify,
+                                   SYS_mq_getsetattr};
+        for (size_t i = 0; i < sizeof ipc / sizeof ipc[0]; i++) deny_nr(p, ipc[i], EPERM);
+    } else if (needs.unbounded_pages) {
+        deny_nr(p, SYS_shmget, ENOMEM);
+    }
+    if (needs.unbounded_pages) deny_nr(p, SYS_memfd_create, ENOMEM);
+    if (needs.no_fork) {
 #ifdef SYS_fork
         deny_nr(p, SYS_fork, EAGAIN);
         deny_nr(p, SYS_vfork, EAGAIN);
@@ -370,17 +482,30 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
         emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
         emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
         emit(p, (struct sock_filter)RET(ERRNO(EAGAIN)));
+    } else {
+        /* Processes allowed (compilers): still no namespace of their own. clone3 hides its
+         * flags, so it gets ENOSYS and libc falls back to clone. */
+        deny_nr(p, SYS_clone3, ENOSYS);
+        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3));
+        emit(p, (struct sock_filter)LD_ARG0);
+        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_ANY, 0, 1));
+        emit(p, (struct sock_filter)RET(ERRNO(EPERM)));
+        emit(p, (struct sock_filter)LD_NR);
     }
-    if (confine_signals) {
+    if (needs.confine_signals) {
         self_only(p, SYS_kill, 0);
         self_only(p, SYS_tgkill, 0);
         self_only(p, SYS_tkill, 0);
         self_only(p, SYS_prlimit64, 1);
+        self_only(p, SYS_rt_sigqueueinfo, 0);
+        self_only(p, SYS_rt_tgsigqueueinfo, 0);
         deny_nr(p, SYS_pidfd_send_signal, EPERM);
         deny_nr(p, SYS_pidfd_open, EPERM);
         /* Without a PID namespace these reach every process of the same uid on the host. */
         static const long host_wide[] = {SYS_setpriority, SYS_sched_setscheduler,
                                          SYS_sched_setparam, SYS_sched_setaffinity,
+                                         SYS_sched_setattr, SYS_migrate_pages, SYS_move_pages,
+                                         SYS_kcmp, SYS_process_madvise,
                                          SYS_ioprio_set, SYS_sethostname,
                                          SYS_setdomainname, SYS_settimeofday,
                                          SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex,
@@ -404,21 +529,38 @@ static int seccomp_build(seccomp_plan *p, int no_fork, int confine_signals) {
 static const char *const setup_steps[] = {"user namespace map", "process group", "fd wiring",
                                           "chdir", "rlimits", "no_new_privs", "landlock",
                                           "seccomp", "execve", "private tmpfs",
-                                          "drop capabilities", "pids cgroup"};
+                                          "drop capabilities", "cgroup", "root view",
+                                          "sandbox identity"};
 enum { STEP_IDMAP, STEP_PGROUP, STEP_FDS, STEP_CHDIR, STEP_RLIMIT, STEP_NNP, STEP_LANDLOCK,
-       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_CGROUP, STEP_COUNT };
+       STEP_SECCOMP, STEP_EXEC, STEP_TMPFS, STEP_CAPS, STEP_CGROUP, STEP_VIEW, STEP_IDENTITY,
+       STEP_COUNT };
+
+/* One path of the read-only tree the program sees (the root view), prepared by the parent. */
+enum { VIEW_DIR, VIEW_FILE, VIEW_DEVICE, VIEW_LINK };
+typedef struct view_entry {
+    int kind;
+    unsigned long lock_flags; /* the source mount's nosuid/nodev/noexec/atime flags, which a
+                                 bind remount inside a user namespace must keep */
+    char *path;               /* absolute, the same inside as outside */
+    char *link;               /* VIEW_LINK: the symlink's text */
+} view_entry;
 
 typedef struct child_plan {
     int status_w, stdin_r, out_w, err_w, chan_w; /* chan_w < 0: no channel */
     int landlock_fd;                              /* < 0: none */
     int use_seccomp, in_userns, drop_caps;
+    long sandbox_id;                /* >= 0: setresuid/setresgid to it (a root caller) */
     uint64_t landlock_handled;
     const grpo_sandbox_file *files; /* inputs to copy into the private tmpfs */
     int64_t n_files;
-    const char *tmpfs_options;      /* non-NULL: mount a private tmpfs over the run directory */
-    const char *cgroup_procs;       /* non-NULL: join this pids cgroup first */
+    const char *tmpfs_options;      /* non-NULL: the workspace is a private tmpfs */
+    const char *shm_options;        /* the root view's /dev/shm tmpfs */
+    const view_entry *view;         /* non-NULL: pivot_root into this tree (at view_dir) */
+    size_t n_view;
+    const char *view_dir;
+    const char *cgroup_procs[2];    /* non-NULL: join these cgroups first */
     seccomp_plan *filter;
-    const char *run_dir;
+    const char *work_dir;
     char *const *argv;
     char *const *envp;
     char uid_map[32], gid_map[32];
@@ -445,22 +587,47 @@ static int write_self_file(const char *path, const char *text) {
 /* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
 static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
 
-/* Mounts a size- and inode-limited tmpfs over the run directory (visible only in the child's
- * mount namespace), copies the inputs into it, and lets Landlock grant the new mount. Whatever
- * the program writes is then bounded in total and vanishes with the namespace. */
-static void private_tmpfs(child_plan *p) {
-    int old_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (old_dir < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("tmpfs", p->run_dir, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
-        child_fail(p, STEP_TMPFS);
-    int new_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (new_dir < 0) child_fail(p, STEP_TMPFS);
+/* Creates every missing directory of `path` (a buffer we may write to), 0755. */
+static int make_dirs(char *path) {
+    for (char *c = path + 1; *c; c++) {
+        if (*c != '/') continue;
+        *c = 0;
+        int rc = mkdir(path, 0755);
+        *c = '/';
+        if (rc != 0 && errno != EEXIST) return -1;
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* view_dir + path into `out` (PATH_MAX * 2 bytes); -1 when it does not fit. */
+static int view_path(char *out, size_t cap, const char *view_dir, const char *path) {
+    size_t a = strlen(view_dir), b = strlen(path);
+    if (a + b + 1 > cap) return -1;
+    memcpy(out, view_dir, a);
+    memcpy(out + a, path, b + 1);
+    return 0;
+}
+
+/* Binds `source` at `target` and makes the bind read-only (devices stay writable), keeping the
+ * source mount's locked flags. */
+static int bind_read_only(const char *source, const char *target, const view_entry *e) {
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | e->lock_flags;
+    flags |= e->kind == VIEW_DEVICE ? MS_NOEXEC : MS_RDONLY | MS_NODEV;
+    return mount(NULL, target, NULL, flags, NULL);
+}
+
+/* Copies the job's inputs from the host workspace into the private tmpfs at `to_dir`, owned by
+ * the sandbox identity. */
+static void copy_inputs(child_plan *p, int from_dir, int to_dir) {
     for (int64_t i = 0; i < p->n_files; i++) {
         const grpo_sandbox_file *f = &p->files[i];
-        int in = openat(old_dir, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        int out = openat(new_dir, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+        int in = openat(from_dir, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int out = openat(to_dir, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                          f->executable ? 0700 : 0600);
         if (in < 0 || out < 0) child_fail(p, STEP_TMPFS);
+        if (p->sandbox_id >= 0 && fchown(out, (uid_t)p->sandbox_id, (gid_t)p->sandbox_id) != 0)
+            child_fail(p, STEP_TMPFS);
         size_t left = f->len;
         while (left > 0) {
             ssize_t n = sendfile(out, in, NULL, left);
@@ -471,31 +638,110 @@ static void private_tmpfs(child_plan *p) {
         close(in);
         close(out);
     }
-    close(old_dir);
-    if (p->landlock_fd >= 0) {
-        ll_path_beneath rule = {p->landlock_handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), new_dir};
-        if (syscall(SYS_landlock_add_rule, p->landlock_fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
-            child_fail(p, STEP_LANDLOCK);
-    }
-    close(new_dir);
 }
 
-/* Fallback only (no user namespace): a root caller's child would exec as real root with every
- * capability (mknod of the disk, changing the clock, renicing the host). Lock root out of
- * capabilities (securebits), empty the bounding and ambient sets, then drop what is held. */
-static void drop_capabilities(child_plan *p) {
-    struct { uint32_t version; int pid; } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
-    struct { uint32_t effective, permitted, inheritable; } data[2];
-    memset(data, 0, sizeof data);
+/* Grants the program read-write access below `dir_fd` (a mount made in the child). */
+static void landlock_grant_rw(child_plan *p, int dir_fd) {
+    if (p->landlock_fd < 0) return;
+    ll_path_beneath rule = {p->landlock_handled & ~(LL_MAKE_CHAR | LL_MAKE_BLOCK), dir_fd};
+    if (syscall(SYS_landlock_add_rule, p->landlock_fd, LL_RULE_PATH_BENEATH, &rule, 0) != 0)
+        child_fail(p, STEP_LANDLOCK);
+}
+
+/* The root view, in the child's own mount namespace: a small tmpfs holding read-only binds of
+ * the system paths and the interpreter's prefix, /dev/{null,zero,random,urandom}, a bounded
+ * /dev/shm and the workspace (a size-limited tmpfs with the inputs copied in, or the host
+ * workspace itself when a file is collected). Then pivot_root into it and detach the host
+ * tree: no other host path, socket or /proc is nameable, and the tree itself is read-only. */
+static void enter_root_view(child_plan *p) {
+    char target[8192];
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", p->view_dir, "tmpfs", MS_NOSUID | MS_NODEV,
+              "size=1048576,nr_inodes=1024,mode=0755") != 0)
+        child_fail(p, STEP_VIEW);
+    mode_t old_umask = umask(022);
+    for (size_t i = 0; i < p->n_view; i++) {
+        const view_entry *e = &p->view[i];
+        if (view_path(target, sizeof target, p->view_dir, e->path) != 0) child_fail(p, STEP_VIEW);
+        char *slash = strrchr(target, '/');
+        int rc;
+        if (e->kind == VIEW_DIR) {
+            rc = make_dirs(target) != 0 || bind_read_only(e->path, target, e) != 0;
+        } else {
+            *slash = 0;
+            rc = make_dirs(target);
+            *slash = '/';
+            if (rc == 0 && e->kind == VIEW_LINK) {
+                rc = symlink(e->link, target) != 0 && errno != EEXIST;
+            } else if (rc == 0) {
+                int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                rc = fd < 0 || bind_read_only(e->path, target, e) != 0;
+                if (fd >= 0) close(fd);
+            }
+        }
+        if (rc) child_fail(p, STEP_VIEW);
+    }
+    if (view_path(target, sizeof target, p->view_dir, "/dev/shm") != 0 || make_dirs(target) != 0 ||
+        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, p->shm_options) != 0)
+        child_fail(p, STEP_VIEW);
+    int shm_dir = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (shm_dir < 0) child_fail(p, STEP_VIEW);
+    landlock_grant_rw(p, shm_dir);
+    close(shm_dir);
+    if (view_path(target, sizeof target, p->view_dir, p->work_dir) != 0 || make_dirs(target) != 0)
+        child_fail(p, STEP_VIEW);
+    umask(old_umask);
+    if (p->tmpfs_options) {
+        int host_dir = open(p->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (host_dir < 0 ||
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
+            child_fail(p, STEP_TMPFS);
+        int work = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (work < 0) child_fail(p, STEP_TMPFS);
+        copy_inputs(p, host_dir, work);
+        landlock_grant_rw(p, work);
+        close(work);
+        close(host_dir);
+    } else if (mount(p->work_dir, target, NULL, MS_BIND, NULL) != 0 ||
+               mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) != 0) {
+        child_fail(p, STEP_VIEW);
+    }
+    if (chdir(p->view_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+        umount2(".", MNT_DETACH) != 0 || chdir("/") != 0 ||
+        mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        child_fail(p, STEP_VIEW);
+}
+
+/* Locks root out of capabilities (`securebits`) and empties the bounding and ambient sets;
+ * what is still held goes with drop_held_capabilities (or with the uid change). */
+static void lock_capabilities(child_plan *p, unsigned securebits) {
     int root = geteuid() == 0;
-    if (root && prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP and their locks,
-                                                 KEEP_CAPS_LOCKED */, 0, 0, 0) != 0)
-        child_fail(p, STEP_CAPS);
+    if (root && prctl(PR_SET_SECUREBITS, securebits, 0, 0, 0) != 0) child_fail(p, STEP_CAPS);
     for (int cap = 0; cap < 64; cap++)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && root)
             child_fail(p, STEP_CAPS);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+static void drop_held_capabilities(child_plan *p) {
+    struct { uint32_t version; int pid; } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct { uint32_t effective, permitted, inheritable; } data[2];
+    memset(data, 0, sizeof data);
     if (syscall(SYS_capset, &header, data) != 0) child_fail(p, STEP_CAPS);
+}
+
+/* A root caller's program becomes the run's sandbox uid/gid, so every permission check on a
+ * host object (file modes and metadata, IPC, signals) fails as for a stranger. Raw system
+ * calls: glibc's setresuid would signal every thread of the process whose memory we share. */
+static void become_sandbox_identity(child_plan *p) {
+    /* NOROOT and the locks of NO_SETUID_FIXUP and KEEP_CAPS: the uid change clears every
+     * capability, and nothing can bring them back. */
+    lock_capabilities(p, 0x2b);
+    uid_t id = (uid_t)p->sandbox_id;
+    if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, id, id, id) != 0 ||
+        syscall(SYS_setresuid, id, id, id) != 0 || getuid() != id || geteuid() != id)
+        child_fail(p, STEP_IDENTITY);
+    drop_held_capabilities(p);
 }
 
 /* The child, started like posix_spawn: it shares our memory (CLONE_VM) while this thread
@@ -518,15 +764,15 @@ static int child_main(void *arg) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (p->cgroup_procs && write_self_file(p->cgroup_procs, "0\n") != 0)
-        child_fail(p, STEP_CGROUP);
+    for (int i = 0; i < 2; i++)
+        if (p->cgroup_procs[i] && write_self_file(p->cgroup_procs[i], "0\n") != 0)
+            child_fail(p, STEP_CGROUP);
     if (p->in_userns &&
         (write_self_file("/proc/self/setgroups", "deny") != 0 ||
          write_self_file("/proc/self/uid_map", p->uid_map) != 0 ||
          write_self_file("/proc/self/gid_map", p->gid_map) != 0))
         child_fail(p, STEP_IDMAP);
     if (setpgid(0, 0) != 0) child_fail(p, STEP_PGROUP);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int src[4] = {lift_fd(p->stdin_r), lift_fd(p->out_w), lift_fd(p->err_w), lift_fd(p->chan_w)};
     int status_w = lift_fd(p->status_w), landlock_fd = lift_fd(p->landlock_fd);
     if (src[0] < 0 || src[1] < 0 || src[2] < 0 || status_w < 0) child_fail(p, STEP_FDS);
@@ -550,8 +796,10 @@ static int child_main(void *arg) {
                                                                               : 65536;
         for (long fd = keep; fd < top; fd++) close((int)fd);
     }
-    if (p->tmpfs_options) private_tmpfs(p);
-    if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
+    if (p->view) enter_root_view(p);
+    /* The workspace is entered before the identity changes: in the fallback its host ancestors
+     * (a 0700 temp root) need not be searchable by the sandbox uid. */
+    if (chdir(p->work_dir) != 0) child_fail(p, STEP_CHDIR);
     umask(077);
     struct rlimit core = {0, 0}, memlock = {0, 0};
     if (setrlimit(RLIMIT_CPU, &p->cpu) != 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) != 0 ||
@@ -560,7 +808,15 @@ static int child_main(void *arg) {
         (p->as.rlim_cur != RLIM_INFINITY && setrlimit(RLIMIT_AS, &p->as) != 0) ||
         (p->set_nproc && setrlimit(RLIMIT_NPROC, &p->nproc) != 0))
         child_fail(p, STEP_RLIMIT);
-    if (p->drop_caps) drop_capabilities(p);
+    if (p->sandbox_id >= 0) become_sandbox_identity(p);
+    else if (p->drop_caps) {
+        /* Not root: NOROOT, NO_SETUID_FIXUP, KEEP_CAPS locked; nothing to lose but what the
+         * caller held. */
+        lock_capabilities(p, 0x2f);
+        drop_held_capabilities(p);
+    }
+    /* After the identity: a credential change clears the parent-death signal. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(p, STEP_NNP);
     if (p->landlock_fd >= 0 && syscall(SYS_landlock_restrict_self, p->landlock_fd, 0) != 0)
         child_fail(p, STEP_LANDLOCK);
@@ -781,83 +1037,299 @@ static int supervise(run_state *s, pid_t child, const char *in, size_t in_len, d
     }
 }
 
-/* ------------------------------------------------------------------ pids cgroup */
+/* ------------------------------------------------------------------ cgroups */
 
-/* Our pids cgroup directory (v1 "N:pids:/path" or v2 "0::/path" in /proc/self/cgroup) when
- * the hierarchy is mounted at the usual place and writable. */
-static int pids_cgroup_base(char *out, size_t cap) {
+/* Where new cgroups for `controller` go: our own cgroup's directory in its hierarchy (v1
+ * "N:a,b:/path", v2 "0::/path" with the controller delegated to children), when writable.
+ * Returns the version (1 or 2), or 0. */
+static int cgroup_base(const char *controller, char *out, size_t cap) {
     int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0) return 0;
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (n <= 0) return -1;
+    if (n <= 0) return 0;
     buf[n] = 0;
-    const char *mounts[2] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"};
-    const char *keys[2] = {":pids:", "0::"};
-    for (int k = 0; k < 2; k++) {
-        for (char *line = buf; line && *line;) {
-            char *next = strchr(line, '\n');
-            if (next) *next = 0;
-            char *hit = strstr(line, keys[k]);
-            if (hit && (k == 0 || hit == line)) {
-                const char *path = hit + strlen(keys[k]);
-                int len = snprintf(out, cap, "%s%s", mounts[k], strcmp(path, "/") ? path : "");
-                char probe[4200];
-                snprintf(probe, sizeof probe, "%s/cgroup.procs", out);
-                if (len > 0 && (size_t)len < cap && access(probe, W_OK) == 0) {
-                    if (next) *next = '\n';
-                    return 0;
+    size_t clen = strlen(controller);
+    char v2_path[4096] = "";
+    for (char *line = buf; *line;) {
+        char *next = strchr(line, '\n');
+        if (next) *next = 0;
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c1 && c2) {
+            *c2 = 0;
+            const char *list = c1 + 1, *path = c2 + 1;
+            if (!list[0] && strlen(path) < sizeof v2_path) {
+                memcpy(v2_path, path, strlen(path) + 1);
+            } else {
+                for (const char *m = strstr(list, controller); m; m = strstr(m + 1, controller)) {
+                    if ((m == list || m[-1] == ',') && (m[clen] == 0 || m[clen] == ',')) {
+                        int len = snprintf(out, cap, "/sys/fs/cgroup/%s%s", list,
+                                           strcmp(path, "/") ? path : "");
+                        char probe[4200];
+                        snprintf(probe, sizeof probe, "%s/cgroup.procs", out);
+                        if (len > 0 && (size_t)len < cap && access(probe, W_OK) == 0) return 1;
+                        break;
+                    }
                 }
             }
-            if (next) *next = '\n';
-            line = next ? next + 1 : NULL;
         }
+        line = next ? next + 1 : line + strlen(line);
     }
-    return -1;
-}
-
-static int pids_cgroup_create(char *dir, size_t cap, const char *run_dir, int max_tasks) {
-    char base[4000];
-    if (pids_cgroup_base(base, sizeof base) != 0) return -1;
-    const char *name = strrchr(run_dir, '/');
-    int len = snprintf(dir, cap, "%s/%s", base, name ? name + 1 : run_dir);
-    if (len <= 0 || (size_t)len >= cap || mkdir(dir, 0755) != 0) return -1;
-    char path[4200], value[32];
-    snprintf(path, sizeof path, "%s/pids.max", dir);
-    int vlen = snprintf(value, sizeof value, "%d\n", max_tasks);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write_all(fd, value, (size_t)vlen) != 0) {
-        if (fd >= 0) close(fd);
-        rmdir(dir);
-        return -1;
-    }
+    if (!v2_path[0]) return 0;
+    const char *mount_point =
+        access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup"
+                                                               : "/sys/fs/cgroup/unified";
+    int len = snprintf(out, cap, "%s%s", mount_point, strcmp(v2_path, "/") ? v2_path : "");
+    if (len <= 0 || (size_t)len >= cap || access(out, W_OK) != 0) return 0;
+    char path[4200], delegated[512];
+    snprintf(path, sizeof path, "%s/cgroup.subtree_control", out);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    n = read(fd, delegated, sizeof delegated - 1);
     close(fd);
+    delegated[n > 0 ? n : 0] = 0;
+    char *rest = NULL;
+    for (char *word = strtok_r(delegated, " \n", &rest); word; word = strtok_r(NULL, " \n", &rest))
+        if (strcmp(word, controller) == 0) return 2;
     return 0;
 }
 
-/* Kills whatever is still in the cgroup (a fallback run's setsid escapees included), then
- * removes it, waiting briefly for the killed tasks to leave. */
-static void pids_cgroup_destroy(const char *dir) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    for (int attempt = 0; attempt < 200; attempt++) {
-        if (rmdir(dir) == 0 || errno != EBUSY) return;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            char buf[4096];
-            ssize_t n = read(fd, buf, sizeof buf - 1);
-            close(fd);
-            for (ssize_t i = 0; n > 0 && i < n;) {
-                long pid = 0;
-                while (i < n && buf[i] >= '0' && buf[i] <= '9') pid = pid * 10 + (buf[i++] - '0');
-                if (pid > 1) kill((pid_t)pid, SIGKILL);
-                i++;
-            }
+static int write_cgroup_file(const char *dir, const char *file, long long value) {
+    char path[4200], text[32];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int len = snprintf(text, sizeof text, "%lld\n", value);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = write_all(fd, text, (size_t)len);
+    close(fd);
+    return rc;
+}
+
+/* The first number in `file`, or after `key` in it ("oom_kill 3"); -1 when absent. */
+static long long read_cgroup_number(const char *dir, const char *file, const char *key) {
+    char path[4200], text[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = 0;
+    const char *at = text;
+    if (key) {
+        size_t klen = strlen(key);
+        for (at = strstr(text, key); at && !((at == text || at[-1] == '\n') && at[klen] == ' ');
+             at = strstr(at + 1, key)) {
         }
-        struct timespec pause = {0, 1000000};
-        nanosleep(&pause, NULL);
+        if (!at) return -1;
+        at += klen + 1;
     }
+    return strtoll(at, NULL, 10);
+}
+
+/* The cgroups of one run: one directory per hierarchy (v1 puts pids and memory apart). */
+enum { CG_PIDS = 1, CG_MEMORY = 2 };
+typedef struct run_cgroups {
+    int n;
+    char dir[2][4096], procs[2][4200];
+    int version[2];
+    unsigned controllers[2];
+} run_cgroups;
+
+static void cgroups_destroy(run_cgroups *g);
+
+/* Makes this run's cgroups: pids.max = max_tasks, memory bounded by memory_limit (0: no
+ * memory cgroup). Controllers that cannot be had are left out; the caller reports them. */
+static void cgroups_create(run_cgroups *g, const char *name, int max_tasks,
+                           int64_t memory_limit) {
+    memset(g, 0, sizeof *g);
+    const char *controller[2] = {"pids", "memory"};
+    unsigned bit[2] = {CG_PIDS, CG_MEMORY};
+    int wanted[2] = {max_tasks > 0, memory_limit > 0};
+    for (int c = 0; c < 2; c++) {
+        char base[4000];
+        int version = wanted[c] ? cgroup_base(controller[c], base, sizeof base) : 0;
+        if (!version) continue;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", base, name);
+        int slot = -1;
+        for (int i = 0; i < g->n; i++)
+            if (strcmp(g->dir[i], dir) == 0) slot = i;
+        if (slot < 0) {
+            if (mkdir(dir, 0755) != 0) continue;
+            slot = g->n++;
+            memcpy(g->dir[slot], dir, sizeof dir);
+            snprintf(g->procs[slot], sizeof g->procs[slot], "%s/cgroup.procs", dir);
+            g->version[slot] = version;
+        }
+        int ok;
+        if (bit[c] == CG_PIDS) {
+            ok = write_cgroup_file(dir, "pids.max", max_tasks) == 0;
+        } else if (version == 1) {
+            ok = write_cgroup_file(dir, "memory.limit_in_bytes", memory_limit) == 0;
+            write_cgroup_file(dir, "memory.memsw.limit_in_bytes", memory_limit);
+        } else {
+            ok = write_cgroup_file(dir, "memory.max", memory_limit) == 0;
+            write_cgroup_file(dir, "memory.swap.max", 0);
+        }
+        if (ok) g->controllers[slot] |= bit[c];
+    }
+    /* A directory whose controller could not be set up is of no use. */
+    for (int i = g->n - 1; i >= 0; i--) {
+        if (g->controllers[i]) continue;
+        rmdir(g->dir[i]);
+        if (i == 0 && g->n == 2) {
+            memcpy(g->dir[0], g->dir[1], sizeof g->dir[0]);
+            memcpy(g->procs[0], g->procs[1], sizeof g->procs[0]);
+            g->version[0] = g->version[1];
+            g->controllers[0] = g->controllers[1];
+        }
+        g->n--;
+    }
+}
+
+static unsigned cgroups_have(const run_cgroups *g) {
+    unsigned all = 0;
+    for (int i = 0; i < g->n; i++) all |= g->controllers[i];
+    return all;
+}
+
+/* The memory cgroup's peak and OOM kills, read before it goes. */
+static void cgroups_memory_report(const run_cgroups *g, grpo_sandbox_result *r) {
+    for (int i = 0; i < g->n; i++) {
+        if (!(g->controllers[i] & CG_MEMORY)) continue;
+        int v1 = g->version[i] == 1;
+        long long peak = read_cgroup_number(g->dir[i], v1 ? "memory.max_usage_in_bytes"
+                                                           : "memory.peak", NULL);
+        long long kills = read_cgroup_number(g->dir[i], v1 ? "memory.oom_control"
+                                                            : "memory.events", "oom_kill");
+        r->memory_peak_bytes = peak > 0 ? peak : 0;
+        r->oom_kills = kills > 0 ? kills : 0;
+    }
+}
+
+/* Kills whatever is still in each cgroup (a fallback run's setsid escapees included), then
+ * removes it, waiting briefly for the killed tasks to leave. */
+static void cgroups_destroy(run_cgroups *g) {
+    for (int i = 0; i < g->n; i++) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            if (rmdir(g->dir[i]) == 0 || errno != EBUSY) break;
+            int fd = open(g->procs[i], O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                char buf[4096];
+                ssize_t n = read(fd, buf, sizeof buf - 1);
+                close(fd);
+                for (ssize_t k = 0; n > 0 && k < n;) {
+                    long pid = 0;
+                    while (k < n && buf[k] >= '0' && buf[k] <= '9') pid = pid * 10 + (buf[k++] - '0');
+                    if (pid > 1) kill((pid_t)pid, SIGKILL);
+                    k++;
+                }
+            }
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    g->n = 0;
+}
+
+/* ------------------------------------------------------------------ the root view */
+
+typedef struct view_plan {
+    view_entry *entries;
+    size_t n, cap;
+} view_plan;
+
+static void view_free(view_plan *v) {
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->entries[i].path);
+        free(v->entries[i].link);
+    }
+    free(v->entries);
+    memset(v, 0, sizeof *v);
+}
+
+static int view_covers(const view_plan *v, const char *path) {
+    for (size_t i = 0; i < v->n; i++) {
+        size_t len = strlen(v->entries[i].path);
+        if (strncmp(v->entries[i].path, path, len) == 0 &&
+            (path[len] == 0 || (v->entries[i].kind == VIEW_DIR && path[len] == '/')))
+            return 1;
+    }
+    return 0;
+}
+
+/* Adds `path` as it is on the host: a symlink is kept as a symlink and its target added too. */
+static int view_add(view_plan *v, const char *path, int depth) {
+    struct stat st;
+    if (path[0] != '/' || view_covers(v, path) || lstat(path, &st) != 0) return 0;
+    view_entry e = {0, 0, NULL, NULL};
+    if (S_ISLNK(st.st_mode)) {
+        char link[4096];
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        if (n <= 0) return 0;
+        link[n] = 0;
+        e.kind = VIEW_LINK;
+        e.link = strdup(link);
+        if (!e.link) return -1;
+    } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) {
+        struct statvfs fs;
+        e.kind = S_ISDIR(st.st_mode) ? VIEW_DIR : S_ISREG(st.st_mode) ? VIEW_FILE : VIEW_DEVICE;
+        static const unsigned long st_to_ms[][2] = {
+            {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
+            {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+        if (statvfs(path, &fs) == 0)
+            for (size_t i = 0; i < sizeof st_to_ms / sizeof st_to_ms[0]; i++)
+                if (fs.f_flag & st_to_ms[i][0]) e.lock_flags |= st_to_ms[i][1];
+    } else {
+        return 0;
+    }
+    e.path = strdup(path);
+    if (!e.path || (v->n == v->cap && !(v->entries = realloc(v->entries, (v->cap = v->cap * 2 + 16) *
+                                                                          sizeof *v->entries)))) {
+        free(e.path);
+        free(e.link);
+        return -1;
+    }
+    v->entries[v->n++] = e;
+    if (e.kind == VIEW_LINK && depth < 8) {
+        char *real = realpath(path, NULL);
+        int rc = real ? view_add(v, real, depth + 1) : 0;
+        free(real);
+        return rc;
+    }
+    return 0;
+}
+
+static int compare_paths(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *const view_devices[] = {"/dev/null", "/dev/zero", "/dev/urandom",
+                                           "/dev/random", NULL};
+
+/* The tree the program sees: the system paths, `extra` (the interpreter's prefix) and the
+ * device nodes, each once, parents before children. */
+static int view_build(view_plan *v, const char *const *extra) {
+    const char *paths[128];
+    size_t n = 0;
+    for (int i = 0; system_read_paths[i] && n < 64; i++)
+        if (strncmp(system_read_paths[i], "/dev/", 5) != 0) paths[n++] = system_read_paths[i];
+    for (int i = 0; extra && extra[i] && n < 120; i++) paths[n++] = extra[i];
+    qsort(paths, n, sizeof paths[0], compare_paths);
+    /* Real directories first, so a symlink's target is usually covered already. */
+    for (int links = 0; links < 2; links++) {
+        for (size_t i = 0; i < n; i++) {
+            struct stat st;
+            if (lstat(paths[i], &st) == 0 && (S_ISLNK(st.st_mode) != 0) == links &&
+                view_add(v, paths[i], 0) != 0)
+                return -1;
+        }
+    }
+    for (int i = 0; view_devices[i]; i++)
+        if (view_add(v, view_devices[i], 0) != 0) return -1;
+    return 0;
 }
 
 static void set_error(grpo_sandbox_result *r, const char *step, int err) {
@@ -885,6 +1357,11 @@ static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu
         r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
     } else if (killed == KILL_DEADLINE) {
         r->status = r->cpu_seconds >= cpu_limit ? GRPO_SANDBOX_CPU_LIMIT : GRPO_SANDBOX_WALL_LIMIT;
+    } else if (r->oom_kills > 0 && (WIFSIGNALED(wstatus) || WEXITSTATUS(wstatus) != 0)) {
+        /* The memory cgroup's limit killed a process of the run. */
+        r->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+        r->exit_code = WIFSIGNALED(wstatus) ? 0 : WEXITSTATUS(wstatus);
+        r->status = GRPO_SANDBOX_MEMORY_LIMIT;
     } else if (WIFSIGNALED(wstatus)) {
         int sig = WTERMSIG(wstatus);
         r->signal = sig;
@@ -913,6 +1390,14 @@ static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu
     }
 }
 
+static _Atomic unsigned sandbox_id_counter;
+
+/* The host uid/gid a root caller's program runs as; -1: the caller's own (not root). */
+static long sandbox_identity(void) {
+    if (geteuid() != 0) return -1;
+    return (long)(GRPO_SANDBOX_UID_BASE + sandbox_id_counter++ % GRPO_SANDBOX_UID_COUNT);
+}
+
 grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
                              const grpo_sandbox_limits *limits) {
     if (!result) return GRPO_ERR_INVALID;
@@ -924,7 +1409,8 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     const char *root = job->temp_root;
     if (!root) root = getenv("TMPDIR");
     if (!root || root[0] != '/') root = "/tmp";
-    char run_dir[4096];
+    /* run_dir/w is the workspace (cwd, HOME, TMPDIR), run_dir/r where the root view is built. */
+    char run_dir[4096], work_dir[4100], view_dir[4100];
     size_t root_len = strlen(root);
     if (root_len + 32 > sizeof run_dir) return GRPO_ERR_INVALID;
     memcpy(run_dir, root, root_len);
@@ -933,6 +1419,8 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         set_error(result, "run directory", errno);
         return GRPO_OK;
     }
+    snprintf(work_dir, sizeof work_dir, "%s/w", run_dir);
+    snprintf(view_dir, sizeof view_dir, "%s/r", run_dir);
 
     grpo_status status = GRPO_OK;
     run_state s;
@@ -948,13 +1436,19 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     seccomp_plan *filter = NULL;
     void *stack = MAP_FAILED;
     pid_t child = -1;
-    int have_cgroup = 0;
-    char cgroup_dir[4096], cgroup_procs[4200];
+    run_cgroups cgroups;
+    memset(&cgroups, 0, sizeof cgroups);
+    view_plan view;
+    memset(&view, 0, sizeof view);
     child_plan plan;
     memset(&plan, 0, sizeof plan);
+    long sandbox_id = sandbox_identity();
 
-    dir_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) {
+    /* 0711: in the fallback the sandbox uid reaches its workspace (HOME, TMPDIR) by path. */
+    if ((sandbox_id >= 0 && chmod(run_dir, 0711) != 0) || mkdir(work_dir, 0700) != 0 ||
+        mkdir(view_dir, 0700) != 0 ||
+        (dir_fd = open(work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (sandbox_id >= 0 && fchown(dir_fd, (uid_t)sandbox_id, (gid_t)sandbox_id) != 0)) {
         set_error(result, "run directory", errno);
         goto done;
     }
@@ -962,7 +1456,8 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         const grpo_sandbox_file *f = &job->files[i];
         int fd = openat(dir_fd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         f->executable ? 0700 : 0600);
-        if (fd < 0 || write_all(fd, f->data, f->len) != 0) {
+        if (fd < 0 || write_all(fd, f->data, f->len) != 0 ||
+            (sandbox_id >= 0 && fchown(fd, (uid_t)sandbox_id, (gid_t)sandbox_id) != 0)) {
             set_error(result, "write input file", errno);
             if (fd >= 0) close(fd);
             goto done;
@@ -975,11 +1470,11 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         set_error(result, "pipes", errno);
         goto done;
     }
-    envp = build_env(run_dir, job->env);
+    envp = build_env(work_dir, job->env);
     filter = malloc(sizeof *filter);
     stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (!envp || !filter || stack == MAP_FAILED) {
+    if (!envp || !filter || stack == MAP_FAILED || view_build(&view, job->read_paths) != 0) {
         status = GRPO_ERR_NOMEM;
         goto done;
     }
@@ -990,7 +1485,9 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     plan.err_w = err_p[1];
     plan.chan_w = job->channel ? chan_p[1] : -1;
     plan.filter = filter;
-    plan.run_dir = run_dir;
+    plan.work_dir = work_dir;
+    plan.view_dir = view_dir;
+    plan.sandbox_id = sandbox_id;
     plan.argv = (char *const *)job->argv;
     plan.envp = envp;
     format_id_map(plan.uid_map, (unsigned)geteuid());
@@ -1004,42 +1501,54 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
                   : (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
     plan.fsize = (struct rlimit){(rlim_t)limits->file_bytes, (rlim_t)limits->file_bytes};
     plan.nofile = (struct rlimit){(rlim_t)limits->open_files, (rlim_t)limits->open_files};
-    /* RLIMIT_NPROC counts threads too; in a user namespace it counts this run only. (The
-     * kernel exempts root from it, hence the pids cgroup.) */
+    /* RLIMIT_NPROC counts threads too, per uid: per run for the sandbox uid or in a user
+     * namespace. (The kernel exempts root from it, hence the pids cgroup.) */
     int nproc = limits->max_tasks > limits->max_processes ? limits->max_tasks : limits->max_processes;
     plan.set_nproc = limits->max_tasks > 0;
     plan.nproc = (struct rlimit){(rlim_t)nproc, (rlim_t)nproc};
-    have_cgroup = limits->max_tasks > 0 &&
-                  pids_cgroup_create(cgroup_dir, sizeof cgroup_dir, run_dir, limits->max_tasks) == 0;
-    if (have_cgroup) {
-        snprintf(cgroup_procs, sizeof cgroup_procs, "%s/cgroup.procs", cgroup_dir);
-        plan.cgroup_procs = cgroup_procs;
-    }
 
-    /* Namespaces first. Without them the filter also confines signals to the program itself
-     * and Landlock also refuses TCP, since no network namespace does. */
     /* A private tmpfs bounds everything the program writes, in total (RLIMIT_FSIZE bounds one
-     * file). Compile jobs whose output we collect keep the plain directory. */
-    char tmpfs_options[96];
+     * file); /dev/shm is another, as large as one file. Compile jobs whose output we collect
+     * keep the host workspace. */
     int64_t tmpfs_bytes = limits->file_bytes + (1 << 20);
     for (int64_t i = 0; i < job->n_files; i++) tmpfs_bytes += (int64_t)job->files[i].len + 4096;
-    snprintf(tmpfs_options, sizeof tmpfs_options, "size=%lld,nr_inodes=4096,mode=0700",
-             (long long)tmpfs_bytes);
+    char tmpfs_options[160], shm_options[96], owner[48] = "";
+    if (sandbox_id >= 0) snprintf(owner, sizeof owner, ",uid=%ld,gid=%ld", sandbox_id, sandbox_id);
+    snprintf(tmpfs_options, sizeof tmpfs_options, "size=%lld,nr_inodes=4096,mode=0700%s",
+             (long long)tmpfs_bytes, owner);
+    snprintf(shm_options, sizeof shm_options, "size=%lld,nr_inodes=64,mode=1777",
+             (long long)limits->file_bytes);
+    /* The memory cgroup counts every page of the run: the program's, its files' and /dev/shm's,
+     * plus room for the kernel's own per-process pages. */
+    int64_t memory_limit = limits->memory_bytes > 0 ? limits->memory_bytes + tmpfs_bytes +
+                                                          limits->file_bytes + (16 << 20)
+                                                    : 0;
+    cgroups_create(&cgroups, strrchr(run_dir, '/') + 1, limits->max_tasks, memory_limit);
+    for (int i = 0; i < cgroups.n; i++) plan.cgroup_procs[i] = cgroups.procs[i];
+    unsigned have_cgroups = cgroups_have(&cgroups);
+    int memory_bounded = (have_cgroups & CG_MEMORY) != 0;
     plan.files = job->files;
     plan.n_files = job->n_files;
-    plan.tmpfs_options = job->collect ? NULL : tmpfs_options;
+    plan.shm_options = shm_options;
+
+    /* Namespaces first, with the root view. Without them the filter also confines signals,
+     * refuses host IPC, and Landlock also refuses TCP, since no network namespace does. */
+    int no_fork = limits->max_processes <= 1;
     unsigned ll_bits = 0;
     int use_ns = 1;
-    plan.in_userns = 1;
-    plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 0) == 0;
-    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits,
+    plan.in_userns = sandbox_id < 0;
+    plan.view = view.entries;
+    plan.n_view = view.n;
+    plan.tmpfs_options = job->collect ? NULL : tmpfs_options;
+    plan.use_seccomp = seccomp_build(filter, (seccomp_needs){no_fork, 0, 0, !memory_bounded}) == 0;
+    plan.landlock_fd = landlock_fd = landlock_build(work_dir, job->read_paths, 0, &ll_bits,
                                                     &plan.landlock_handled);
     child = -1;
     errno = EPERM;
     if (limits->namespaces != GRPO_SANDBOX_NS_OFF)
         child = spawn_child(&plan,
-                            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
-                                (plan.tmpfs_options ? CLONE_NEWNS : 0),
+                            CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC |
+                                CLONE_NEWUTS | (plan.in_userns ? CLONE_NEWUSER : 0),
                             stack);
     if (child < 0) {
         result->sys_errno = errno;
@@ -1049,12 +1558,14 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         }
         use_ns = 0;
         plan.in_userns = 0;
-        plan.drop_caps = 1;
+        plan.drop_caps = sandbox_id < 0;
+        plan.view = NULL;
         plan.tmpfs_options = NULL;
-        plan.use_seccomp = seccomp_build(filter, limits->max_processes <= 1, 1) == 0;
+        plan.use_seccomp =
+            seccomp_build(filter, (seccomp_needs){no_fork, 1, 1, !memory_bounded}) == 0;
         close_fd(&landlock_fd);
         ll_bits = 0;
-        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits,
+        plan.landlock_fd = landlock_fd = landlock_build(work_dir, job->read_paths, 1, &ll_bits,
                                                         &plan.landlock_handled);
         child = spawn_child(&plan, 0, stack);
         if (child < 0) {
@@ -1064,11 +1575,16 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     }
     /* CLONE_VFORK: the child has exec-ed or died by now; a setup failure left its record. */
     unsigned iso = ll_bits | GRPO_SANDBOX_ISO_PGROUP;
-    if (use_ns) iso |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS;
-    if (plan.tmpfs_options) iso |= GRPO_SANDBOX_ISO_TMPFS;
-    if (have_cgroup) iso |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    if (use_ns)
+        iso |= GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS | GRPO_SANDBOX_ISO_IPCNS |
+               GRPO_SANDBOX_ISO_ROOT_VIEW;
+    if (use_ns && plan.in_userns) iso |= GRPO_SANDBOX_ISO_USERNS;
+    if (use_ns && plan.tmpfs_options) iso |= GRPO_SANDBOX_ISO_TMPFS;
+    if (have_cgroups & CG_PIDS) iso |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    if (memory_bounded) iso |= GRPO_SANDBOX_ISO_MEMORY_CGROUP;
+    if (sandbox_id >= 0 || geteuid() != 0) iso |= GRPO_SANDBOX_ISO_UNPRIVILEGED;
     if (plan.use_seccomp) iso |= GRPO_SANDBOX_ISO_SECCOMP;
-    if (plan.use_seccomp && limits->max_processes <= 1) iso |= GRPO_SANDBOX_ISO_NOFORK;
+    if (plan.use_seccomp && no_fork) iso |= GRPO_SANDBOX_ISO_NOFORK;
     result->isolation = iso;
     close_fd(&status_p[1]);
     close_fd(&stdin_pair[1]);
@@ -1125,6 +1641,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     result->cpu_seconds = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
                           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
     result->max_rss_bytes = (int64_t)ru.ru_maxrss * 1024;
+    cgroups_memory_report(&cgroups, result);
     result->out = s.out.data;
     result->out_len = s.out.len;
     result->err = s.err.data;
@@ -1161,7 +1678,8 @@ done:
     for (size_t i = 0; i < sizeof all_fds / sizeof all_fds[0]; i++)
         if (all_fds[i] >= 0) close(all_fds[i]);
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
-    if (have_cgroup) pids_cgroup_destroy(cgroup_dir);
+    cgroups_destroy(&cgroups);
+    view_free(&view);
     free(s.out.data);
     free(s.err.data);
     free(s.chan.data);
@@ -1212,7 +1730,7 @@ grpo_status grpo_sandbox_nofork_filter(uint8_t *out, size_t capacity, size_t *ou
     seccomp_plan *plan = malloc(sizeof *plan);
     if (!plan) return GRPO_ERR_NOMEM;
     grpo_status status = GRPO_ERR_UNSUPPORTED;
-    if (seccomp_build(plan, 1, 0) == 0) {
+    if (seccomp_build(plan, (seccomp_needs){1, 0, 0, 0}) == 0) {
         size_t bytes = (size_t)plan->len * sizeof(struct sock_filter);
         *out_len = bytes;
         status = bytes <= capacity ? GRPO_OK : GRPO_ERR_SHAPE;
@@ -1228,23 +1746,25 @@ static int probe_child(void *arg) {
 }
 
 unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
-    unsigned bits = GRPO_SANDBOX_ISO_PGROUP;
+    unsigned bits = GRPO_SANDBOX_ISO_PGROUP | GRPO_SANDBOX_ISO_UNPRIVILEGED;
+    int root = geteuid() == 0;
     void *stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     pid_t pid = -1;
     int err = ENOMEM;
     if (stack != MAP_FAILED) {
         pid = clone(probe_child, (char *)stack + CHILD_STACK_BYTES,
-                    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_VM |
-                        CLONE_VFORK | SIGCHLD,
+                    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+                        (root ? 0 : CLONE_NEWUSER) | CLONE_VM | CLONE_VFORK | SIGCHLD,
                     NULL);
         err = pid < 0 ? errno : 0;
     }
     if (pid > 0) {
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
         }
-        bits |= GRPO_SANDBOX_ISO_USERNS | GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS |
-                GRPO_SANDBOX_ISO_TMPFS;
+        bits |= GRPO_SANDBOX_ISO_PIDNS | GRPO_SANDBOX_ISO_NETNS | GRPO_SANDBOX_ISO_IPCNS |
+                GRPO_SANDBOX_ISO_ROOT_VIEW | GRPO_SANDBOX_ISO_TMPFS;
+        if (!root) bits |= GRPO_SANDBOX_ISO_USERNS;
     }
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
     if (ns_errno) *ns_errno = err;
@@ -1254,9 +1774,11 @@ unsigned grpo_sandbox_probe(int *ns_errno, int *landlock_abi_out) {
     if (abi >= 4 && !(bits & GRPO_SANDBOX_ISO_NETNS)) bits |= GRPO_SANDBOX_ISO_LANDLOCK_NET;
     if (abi >= 6) bits |= GRPO_SANDBOX_ISO_LANDLOCK_SCOPE;
     char cgroup[4000];
-    if (pids_cgroup_base(cgroup, sizeof cgroup) == 0) bits |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    if (cgroup_base("pids", cgroup, sizeof cgroup)) bits |= GRPO_SANDBOX_ISO_PIDS_CGROUP;
+    if (cgroup_base("memory", cgroup, sizeof cgroup)) bits |= GRPO_SANDBOX_ISO_MEMORY_CGROUP;
     seccomp_plan *plan = malloc(sizeof *plan);
-    if (plan && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_build(plan, 1, 0) == 0)
+    if (plan && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
+        seccomp_build(plan, (seccomp_needs){1, 0, 0, 0}) == 0)
         bits |= GRPO_SANDBOX_ISO_SECCOMP | GRPO_SANDBOX_ISO_NOFORK;
     free(plan);
     return bits;

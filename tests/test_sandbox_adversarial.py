@@ -8,16 +8,20 @@ runner has no child or zombie left, its fd count is unchanged and its temp root 
 
 import json
 import os
+import pathlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
 import pytest
 
 from grpo_c.rewards import sandbox_info
+from grpo_c.rewards.code import _reachable_by_others
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INFO = sandbox_info()
@@ -68,12 +72,43 @@ def marked_processes(marker):
     return found
 
 
+_ROOTS = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_roots():
+    yield
+    for root in _ROOTS.values():
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def reachable_root(tmp_path):
+    """A temp root under /tmp, searchable by others (pytest's tmp_path is 0700): in the
+    fallback a root caller's sandbox uid reaches its workspace by path."""
+    if tmp_path not in _ROOTS:
+        _ROOTS[tmp_path] = tempfile.mkdtemp(prefix="grpo_c_adversarial.")
+        os.chmod(_ROOTS[tmp_path], 0o711)
+    return pathlib.Path(_ROOTS[tmp_path])
+
+
+def fallback_interpreter():
+    """Without namespaces a root caller's programs run as a sandbox uid that sees host
+    permissions: they need an interpreter every user can reach."""
+    if os.geteuid() != 0 or _reachable_by_others(sys.executable):
+        return sys.executable
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.path.exists(candidate) and _reachable_by_others(candidate):
+            return candidate
+    pytest.skip("root without namespaces needs a Python every user can run")
+
+
 def run_case(tmp_path, ns, completions, tests, **kwargs):
     kwargs["namespaces"], _, startup = ns.partition("-")
     if startup:
         kwargs["python_startup"] = startup
-    root = tmp_path / "sbxroot"
-    root.mkdir(exist_ok=True)
+    if kwargs.get("language", "python") == "python" and (ns == "off" or not INFO["namespaces"]):
+        kwargs.setdefault("interpreter", fallback_interpreter())
+    root = reachable_root(tmp_path)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": ROOT,
            "HF_TOKEN": "hf_SECRET", "AWS_SECRET_ACCESS_KEY": "SECRET",
            "TMPDIR": str(root), "GRPO_C_ADVERSARIAL_RUNNER": "1"}
@@ -183,8 +218,7 @@ def test_pid_namespace_kills_escaped_descendants(tmp_path):
     # With processes allowed, a setsid + background sleep must still die with the run.
     from grpo_c import _sandbox
 
-    root = tmp_path / "root"
-    root.mkdir()
+    root = reachable_root(tmp_path)
     limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
               "collect_bytes": 0, "max_processes": 8, "open_files": 32, "namespaces": 1}
@@ -210,8 +244,7 @@ def test_fallback_setsid_escape(tmp_path):
     # group with setsid. A pids cgroup still catches it; without one the gap is reported.
     from grpo_c import _sandbox
 
-    root = tmp_path / "root"
-    root.mkdir()
+    root = reachable_root(tmp_path)
     limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
               "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
               "collect_bytes": 0, "max_processes": 8, "open_files": 32,

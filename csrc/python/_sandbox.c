@@ -205,10 +205,12 @@ static PyObject *result_dict(const grpo_sandbox_result *r) {
     PyObject *collected = r->collected ? bytes_or_none(r->collected, r->collected_len) : Py_None;
     if (r->collected == NULL) Py_INCREF(Py_None);
     if (!collected) return NULL;
-    return Py_BuildValue("{s:i,s:i,s:i,s:d,s:d,s:L,s:N,s:N,s:N,s:N,s:I,s:i,s:s}",
+    return Py_BuildValue("{s:i,s:i,s:i,s:d,s:d,s:L,s:L,s:L,s:N,s:N,s:N,s:N,s:I,s:i,s:s}",
                          "status", (int)r->status, "exit_code", r->exit_code, "signal", r->signal,
                          "wall_seconds", r->wall_seconds, "cpu_seconds", r->cpu_seconds,
                          "max_rss_bytes", (long long)r->max_rss_bytes,
+                         "memory_peak_bytes", (long long)r->memory_peak_bytes,
+                         "oom_kills", (long long)r->oom_kills,
                          "stdout", bytes_or_none(r->out, r->out_len),
                          "stderr", bytes_or_none(r->err, r->err_len),
                          "channel", bytes_or_none(r->channel, r->channel_len),
@@ -336,6 +338,10 @@ PyMODINIT_FUNC PyInit__sandbox(void) {
         {"ISO_PGROUP", GRPO_SANDBOX_ISO_PGROUP}, {"ISO_LANDLOCK_NET", GRPO_SANDBOX_ISO_LANDLOCK_NET},
         {"ISO_LANDLOCK_SCOPE", GRPO_SANDBOX_ISO_LANDLOCK_SCOPE},
         {"ISO_TMPFS", GRPO_SANDBOX_ISO_TMPFS}, {"ISO_PIDS_CGROUP", GRPO_SANDBOX_ISO_PIDS_CGROUP},
+        {"ISO_IPCNS", GRPO_SANDBOX_ISO_IPCNS}, {"ISO_ROOT_VIEW", GRPO_SANDBOX_ISO_ROOT_VIEW},
+        {"ISO_MEMORY_CGROUP", GRPO_SANDBOX_ISO_MEMORY_CGROUP},
+        {"ISO_UNPRIVILEGED", GRPO_SANDBOX_ISO_UNPRIVILEGED},
+        {"UID_BASE", GRPO_SANDBOX_UID_BASE}, {"UID_COUNT", GRPO_SANDBOX_UID_COUNT},
         {"NS_AUTO", GRPO_SANDBOX_NS_AUTO}, {"NS_REQUIRE", GRPO_SANDBOX_NS_REQUIRE},
         {"NS_OFF", GRPO_SANDBOX_NS_OFF},
         {"COMPARE_EXACT", GRPO_COMPARE_EXACT}, {"COMPARE_LINES", GRPO_COMPARE_LINES},

@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import sys
 from typing import Any, Sequence
 
@@ -238,39 +239,116 @@ _harness()
 
 # Fork server for stdin/stdout tests of one Python program (python_startup="fork"): started
 # once per program in the sandbox (so interpreter start-up is paid once), it compiles the
-# program, then for each test forks a child that takes the test's input file as stdin, drops
-# every other descriptor (the result channel included), sets its CPU limit, installs the
-# sandbox's no-fork seccomp filter and runs the program as __main__. The server itself reports
-# "<nonce> <index> <exit|signal|killed> <value> <cpu> <wall> <out size> <err size> <disk full>
-# <len out> <len err>\n" followed by the raw output and the tail of stderr on fd 3; the parent
-# compares with the expected output, which never enters the sandbox.
+# program, then for each test forks a child that takes the test's input as stdin, drops every
+# other descriptor (the result channel included), sets its CPU limit, installs the sandbox's
+# no-fork seccomp filter and runs the program as __main__. Inputs arrive on stdin one at a
+# time (each behind its length in 16 hex digits) and go straight into an unnamed file, so a
+# test's child holds no other test's input, in memory or in the workspace. After each test the
+# workspace is emptied and solution.py rewritten, as a process-per-test run would find it. The
+# server reports "<nonce> <index> <exit|signal|killed> <value> <cpu> <wall> <out size>
+# <err size> <disk full> <len out> <len err>\n" followed by the raw output and the tail of
+# stderr on fd 3; the parent compares with the expected output, which never enters the sandbox.
 _FORK_SERVER = r"""
 import os, sys, time, signal, resource, ctypes, types, select
 def _serve():
-    # One line: nonce, tests, CPU seconds, wall seconds, output cap, stop on error, filter.
-    # (No json here: importing it costs more than the rest of the server's start-up.)
-    fields = sys.stdin.buffer.readline().decode().split()
-    nonce, n, cpu, wall, cap = fields[0], int(fields[1]), int(fields[2]), float(fields[3]), int(fields[4])
-    stop_on_error, raw = fields[5] == "1", bytes.fromhex(fields[6])
+    def read_exact(n):
+        parts = []
+        while n:
+            chunk = os.read(0, n)
+            if not chunk:
+                raise EOFError
+            parts.append(chunk)
+            n -= len(chunk)
+        return b"".join(parts)
+    # One header: nonce, tests, CPU seconds, wall seconds, stdout, stderr and file caps, stop
+    # on error, filter. (No json here: importing it costs more than the rest of the start-up.)
+    fields = read_exact(int(read_exact(16), 16)).decode().split()
+    nonce, n, cpu, wall = fields[0], int(fields[1]), int(fields[2]), float(fields[3])
+    out_cap, err_cap, file_cap = int(fields[4]), int(fields[5]), int(fields[6])
+    stop_on_error, raw = fields[7] == "1", bytes.fromhex(fields[8])
+    with open("solution.py", "rb") as f:
+        source = f.read()
+    os.unlink("server.py")
     code, compile_error = None, ""
     try:
-        code = compile(open("solution.py", encoding="utf-8").read(), "solution.py", "exec")
+        code = compile(source, "solution.py", "exec")
     except BaseException:
         import traceback
         compile_error = traceback.format_exc()
     libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: children cannot read this process
     class Fprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
     keep = ctypes.create_string_buffer(raw, len(raw))
     prog = Fprog(len(raw) // 8, ctypes.cast(keep, ctypes.c_void_p))
-    def child(i):
-        fd_in = os.open("in_%d" % i, os.O_RDONLY)
-        fd_out = os.open("out_%d" % i, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        fd_err = os.open("err_%d" % i, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        for src, dst in ((fd_in, 0), (fd_out, 1), (fd_err, 2)):
+    chunk = bytearray(1 << 16)
+    window = memoryview(chunk)
+    def unnamed_file():
+        return os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+    def next_input():
+        size, fd = int(read_exact(16), 16), unnamed_file()
+        while size:
+            got = os.readv(0, [window[:min(size, len(chunk))]])
+            if not got:
+                raise EOFError
+            done = 0
+            while done < got:
+                done += os.write(fd, window[done:got])
+            size -= got
+        window[:] = bytes(len(chunk))
+        os.lseek(fd, 0, os.SEEK_SET)
+        return fd
+    def wipe():
+        # Everything the test left goes, at any depth and whatever its modes: descend by
+        # descriptor, come back through "..", never enter a directory twice.
+        os.chmod(".", 0o700)
+        fd, depth, done = os.open(".", os.O_RDONLY | os.O_DIRECTORY), 0, set()
+        while True:
+            child = None
+            for entry in os.scandir(fd):
+                try:
+                    os.unlink(entry.name, dir_fd=fd)
+                    continue
+                except IsADirectoryError:
+                    pass
+                except OSError:
+                    continue
+                try:
+                    os.chmod(entry.name, 0o700, dir_fd=fd)
+                    os.rmdir(entry.name, dir_fd=fd)
+                    continue
+                except OSError:
+                    pass
+                try:
+                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                except OSError:
+                    continue
+                st = os.fstat(sub)
+                if (st.st_dev, st.st_ino) in done:
+                    os.close(sub)
+                    continue
+                child = sub
+                break
+            if child is not None:
+                os.close(fd)
+                fd, depth = child, depth + 1
+                continue
+            if depth == 0:
+                break
+            st = os.fstat(fd)
+            done.add((st.st_dev, st.st_ino))
+            up = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd, depth = up, depth - 1
+        os.close(fd)
+        with open("solution.py", "wb") as f:
+            f.write(source)
+    def child(fds):
+        for src, dst in zip(fds, (0, 1, 2)):
             os.dup2(src, dst)
         os.closerange(3, 65536)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_cap, file_cap))
         if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
             os._exit(1)
         sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
@@ -322,18 +400,13 @@ def _serve():
         os._exit(0 if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0 else 1)
     if os.waitpid(probe, 0)[1] != 0:
         sys.exit(3)
-    def read_capped(path, limit, tail=False):
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if tail and size > limit:
-                f.seek(size - limit)
-            return f.read(limit + 1)
     for i in range(n):
+        fds = (next_input(), unnamed_file(), unnamed_file())
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
-                child(i)
+                child(fds)
             finally:
                 os._exit(1)
         killed = False
@@ -358,25 +431,13 @@ def _serve():
         if waiter is not None:
             os.close(waiter)
         elapsed = time.monotonic() - start
-        out = read_capped("out_%d" % i, cap)
-        err = read_capped("err_%d" % i, 2000, tail=True)
-        sizes = [os.stat(name).st_size for name in ("out_%d" % i, "err_%d" % i)]
+        sizes = [os.fstat(fd).st_size for fd in fds[1:]]
+        out = os.pread(fds[1], out_cap + 1, 0)
+        err = os.pread(fds[2], 2000, max(0, sizes[1] - 2000))
         full = int(os.statvfs(".").f_bavail == 0)
-        # Whatever this test left behind goes, so the next one starts from the same files.
-        keep = {"solution.py", "server.py"} | {"in_%d" % j for j in range(i + 1, n)}
-        for entry in os.scandir("."):
-            if entry.name in keep:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                import shutil
-                def unlock(func, path, exc):
-                    os.chmod(os.path.dirname(path) or ".", 0o700)
-                    os.chmod(path, 0o700)
-                    func(path)
-                os.chmod(entry.path, 0o700)
-                shutil.rmtree(entry.path, onerror=unlock)
-            else:
-                os.unlink(entry.path)
+        for fd in fds:
+            os.close(fd)
+        wipe()
         if killed:
             how, value = "killed", 9
         elif os.WIFSIGNALED(status):
@@ -419,16 +480,20 @@ def _limits(timeout: float, memory_mb: float, output_mb: float, namespaces: str,
 def _python_argv(interpreter: str, script: str, startup: str) -> list[str]:
     """How to start ``script``: "site" is a normal isolated start (-I); "fast" skips the site
     module (-S: no .pth files, which can import whole packages at every start) and puts the
-    running interpreter's site-packages on sys.path itself, then runs the script as __main__."""
+    running interpreter's site-packages on sys.path itself. Either way the script is run as
+    __main__ by a -c line that opens it relative to the workspace: Python would make a script
+    argument absolute, and the workspace's host ancestors need not be searchable by the
+    sandbox uid (the fallback has no root view)."""
+    run = (f"__import__('sys').argv[0] = {script!r}; __file__ = {script!r}; "
+           f"exec(compile(open({script!r}).read(), {script!r}, 'exec'))")
     if startup == "site" or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
-        return [interpreter, "-I", script]
+        return [interpreter, "-I", "-c", run]
     import site
 
     paths = [p for p in site.getsitepackages() if os.path.isdir(p)]
     # Without site there are no exit()/quit() builtins; programs use them, so provide them.
     boot = ("import builtins as _b, sys as _s; _b.exit = _b.quit = _s.exit; del _b, _s; "
-            f"__import__('sys').path.extend({paths!r}); __import__('sys').argv[0] = {script!r}; "
-            f"__file__ = {script!r}; exec(compile(open({script!r}).read(), {script!r}, 'exec'))")
+            f"__import__('sys').path.extend({paths!r}); " + run)
     return [interpreter, "-I", "-S", "-c", boot]
 
 
@@ -439,6 +504,20 @@ def _interpreter_paths(interpreter: str) -> list[str]:
     else:
         paths.add(os.path.dirname(os.path.dirname(os.path.realpath(interpreter))))
     return sorted(paths)
+
+
+def _reachable_by_others(path: str) -> bool:
+    """Whether a user who owns nothing can reach ``path``: every directory on its real path
+    searchable by others."""
+    parts = os.path.realpath(path).split("/")
+    for end in range(1, len(parts) + 1):
+        try:
+            st = os.stat("/".join(parts[:end]) or "/")
+        except OSError:
+            return False
+        if stat.S_ISDIR(st.st_mode) and not st.st_mode & stat.S_IXOTH:
+            return False
+    return True
 
 
 def _run_verdict(run: dict) -> str | None:
@@ -596,6 +675,16 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     for i, spec in enumerate(specs):
         if spec.kind == "call" and language != "python":
             raise ValueError(f"tests[{i}]: function-call tests need language='python'")
+    namespaces_work = namespaces != "off" and bool(_sandbox.probe()[0] & _sandbox.ISO_PIDNS)
+    if language == "python" and not namespaces_work and os.geteuid() == 0:
+        # Without a root view the sandbox uid sees the host's own permissions.
+        for path in [interp] + _interpreter_paths(interp):
+            if not _reachable_by_others(path):
+                raise RuntimeError(
+                    f"interpreter {interp!r}: {path!r} is not reachable by other users, and "
+                    "without namespaces a root caller's programs run as an unprivileged "
+                    "sandbox uid that sees host permissions; pass an interpreter= that every "
+                    "user can run (e.g. /usr/bin/python3), or allow namespaces")
 
     details: list[list[CaseVerdict] | None] = [None] * len(programs)
     for i, program in enumerate(programs):
@@ -612,8 +701,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     call_jobs, call_owners, nonces = [], [], {}
     # The fork server needs a PID namespace (it must kill its children) and our filter.
     nofork = _sandbox.nofork_filter() if python_startup in ("auto", "fork") else None
-    use_fork_server = (language == "python" and nofork is not None and namespaces != "off"
-                       and bool(_sandbox.probe()[0] & _sandbox.ISO_PIDNS))
+    use_fork_server = language == "python" and nofork is not None and namespaces_work
     # The server's own start-up costs about one extra interpreter start: "auto" uses it only
     # for programs with enough tests to win that back.
     min_fork_tests = 1 if python_startup == "fork" else _FORK_SERVER_MIN_TESTS
@@ -643,8 +731,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         if use_fork_server and len(spec.cases) >= min_fork_tests:
             nonces[i] = secrets.token_hex(16)
             call_jobs.append(_fork_server_job(program, spec, interp, read_paths, nonces[i],
-                                              timeout, memory_mb, output_mb, namespaces,
-                                              nofork, mode == "all"))
+                                              limits, nofork, mode == "all"))
             call_owners.append(i)
             continue
         if language == "python":
@@ -672,8 +759,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
         for (i, t), run in zip(owners, runs):
             if t is None and specs[i].kind == "stdio":
                 cases = specs[i].cases
-                per_test = _fork_server_runs(run, nonces[i], len(cases), timeout,
-                                             int(output_mb * 2**20))
+                per_test = _fork_server_runs(run, nonces[i], len(cases), limits)
                 details[i] = [_judge_stdio(r, case[1], comparator_id, rel_tol, abs_tol)
                               for r, case in zip(per_test, cases)]
                 if mode == "all":
@@ -736,19 +822,25 @@ def _judge_stdio(run: dict, expected: str, comparator: int, rel_tol: float,
 
 
 def _fork_server_job(program: str, spec: _Tests, interp: str, read_paths: list, nonce: str,
-                     timeout: float, memory_mb: float, output_mb: float, namespaces: str,
-                     nofork: bytes, stop_on_error: bool) -> dict:
+                     limits: dict, nofork: bytes, stop_on_error: bool) -> dict:
     n = len(spec.cases)
-    cap = int(output_mb * 2**20)
-    header = (f"{nonce} {n} {int(math.ceil(timeout))} {2.0 * timeout + 1.0!r} {cap} "
-              f"{int(stop_on_error)} {nofork.hex()}\n")
-    limits = _limits(timeout, memory_mb, output_mb, namespaces, processes=2,
-                     cpu=max(2.0, timeout), wall=n * (2.0 * timeout + 1.5) + 5.0)
-    limits["stdout_bytes"] = n * (cap + 2200) + 4096  # the channel carries every output
+    header = (f"{nonce} {n} {int(math.ceil(limits['cpu_seconds']))} {limits['wall_seconds']!r} "
+              f"{limits['stdout_bytes']} {limits['stderr_bytes']} {limits['file_bytes']} "
+              f"{int(stop_on_error)} {nofork.hex()}").encode()
+    stdin, largest = [b"%016x" % len(header), header], 0
+    for case_input, _ in spec.cases:
+        data = case_input.encode("utf-8")
+        stdin += [b"%016x" % len(data), data]
+        largest = max(largest, len(data))
+    # The server's own limits: CPU for itself, wall for every test, a channel for every output,
+    # a workspace that also holds the largest input (children get file_bytes back).
+    server = dict(limits, max_processes=2, cpu_seconds=max(2.0, limits["cpu_seconds"]),
+                  wall_seconds=n * (limits["wall_seconds"] + 0.5) + 5.0,
+                  stdout_bytes=n * (limits["stdout_bytes"] + 2200) + 4096,
+                  file_bytes=limits["file_bytes"] + largest + 4096)
     files = [("solution.py", program, False), ("server.py", _FORK_SERVER, False)]
-    files += [(f"in_{t}", stdin, False) for t, (stdin, _) in enumerate(spec.cases)]
     return {"argv": _python_argv(interp, "server.py", "fast"), "read_paths": read_paths,
-            "files": files, "stdin": header, "channel": True, "limits": limits}
+            "files": files, "stdin": b"".join(stdin), "channel": True, "limits": server}
 
 
 def _skip_after_first_failure(verdicts: list) -> None:
@@ -758,7 +850,7 @@ def _skip_after_first_failure(verdicts: list) -> None:
             verdicts[t] = CaseVerdict("skipped", message="an earlier test failed")
 
 
-def _fork_server_runs(outer: dict, nonce: str, n: int, timeout: float, cap: int) -> list:
+def _fork_server_runs(outer: dict, nonce: str, n: int, limits: dict) -> list:
     """Per-test run dicts (the shape run_batch returns) from the fork server's records; a test
     without a record inherits the verdict of the server's own run."""
     data, pos, runs = outer["channel"], 0, [None] * n
@@ -768,13 +860,15 @@ def _fork_server_runs(outer: dict, nonce: str, n: int, timeout: float, cap: int)
         if len(head) != 11 or head[0] != nonce or not head[1].isdigit():
             break
         i, how, value = int(head[1]), head[2], int(head[3])
-        over = int(head[6]) >= cap or int(head[7]) >= cap or head[8] == "1"
+        # The same caps as a process per test: passing either one is an output limit.
+        over = int(head[6]) > limits["stdout_bytes"] or int(head[7]) > limits["stderr_bytes"]
         n_out, n_err = int(head[9]), int(head[10])
         body = data[nl + 1:nl + 1 + n_out + n_err]
         if i >= n or len(body) < n_out + n_err:
             break
         runs[i] = _fork_server_run(how, value, float(head[4]), float(head[5]), body[:n_out],
-                                   body[n_out:], timeout, over)
+                                   body[n_out:], limits, over, head[8] == "1",
+                                   outer["oom_kills"] > 0)
         pos = nl + 1 + n_out + n_err
     for i in range(n):
         if runs[i] is not None:
@@ -794,23 +888,28 @@ _MEMORY_MARKERS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory",
 
 
 def _fork_server_run(how: str, value: int, cpu: float, wall: float, out: bytes, err: bytes,
-                     timeout: float, over: bool) -> dict:
-    # The same classification as the C runner's, applied to one forked child.
+                     limits: dict, over: bool, disk_full: bool, oom: bool) -> dict:
+    # The C runner's classification (classify() in csrc/sandbox.c), applied to one child.
     run = {"exit_code": 0, "signal": 0, "wall_seconds": wall, "cpu_seconds": cpu,
-           "stdout": out, "stderr": err, "errno": 0, "error_step": None}
-    cpu_limit = math.ceil(timeout)
+           "stdout": out, "stderr": err, "errno": 0, "error_step": None,
+           "memory_peak_bytes": 0, "oom_kills": 0}
+    cpu_limit = math.ceil(limits["cpu_seconds"])
     memory = any(m in err for m in _MEMORY_MARKERS)
-    # Output and files are capped by RLIMIT_FSIZE and the run's tmpfs: reaching either is an
-    # output limit even when the error message itself could not be written.
-    too_big = over or b"File too large" in err or b"No space left on device" in err
-    if over and (how != "exit" or value != 0):
+    # Files are capped by RLIMIT_FSIZE and the run's tmpfs: reaching either is an output limit
+    # even when the error message itself could not be written.
+    too_big = disk_full or b"File too large" in err or b"No space left on device" in err
+    if over:
         status = _sandbox.OUTPUT_LIMIT
     elif how == "killed":
-        status = _sandbox.CPU_LIMIT if cpu >= 0.9 * cpu_limit else _sandbox.WALL_LIMIT
+        status = _sandbox.CPU_LIMIT if cpu >= cpu_limit else _sandbox.WALL_LIMIT
     elif how == "signal":
         run["signal"] = value
-        # Tick-sampled CPU accounting (the limit) runs ahead of rusage under load.
-        if value == signal.SIGXCPU or (value == signal.SIGKILL and cpu >= 0.5 * cpu_limit):
+        # The memory cgroup killed someone in this run, and this child died of a SIGKILL the
+        # CPU limit cannot explain. (Tick-sampled CPU accounting, the limit, runs ahead of
+        # rusage under load: half the limit is evidence of the CPU limit.)
+        if value == signal.SIGKILL and oom and cpu < 0.5 * cpu_limit:
+            status = _sandbox.MEMORY_LIMIT
+        elif value == signal.SIGXCPU or (value == signal.SIGKILL and cpu >= 0.5 * cpu_limit):
             status = _sandbox.CPU_LIMIT
         elif value == signal.SIGXFSZ:
             status = _sandbox.OUTPUT_LIMIT
