@@ -441,6 +441,13 @@ static int seccomp_build(seccomp_plan *p, seccomp_needs needs) {
     deny_nr(p, SYS_socket, EACCES);
     static const long denied[] = {
         SYS_inotify_init1, SYS_inotify_add_watch, SYS_fanotify_mark,
+        /* Extended attributes: Landlock does not cover them, and a world-writable host file
+         * would take them. */
+        SYS_setxattr, SYS_lsetxattr, SYS_fsetxattr, SYS_removexattr, SYS_lremovexattr,
+        SYS_fremovexattr,
+#ifdef SYS_setxattrat
+        SYS_setxattrat, SYS_removexattrat,
+#endif
 #ifdef SYS_inotify_init
         SYS_inotify_init,
 #endif

@@ -82,13 +82,13 @@ def _remove_roots():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def reachable_root(tmp_path):
-    """A temp root under /tmp, searchable by others (pytest's tmp_path is 0700): in the
+def reachable_root(tmp_path, purpose="root"):
+    """A directory under /tmp, searchable by others (pytest's tmp_path is 0700): in the
     fallback a root caller's sandbox uid reaches its workspace by path."""
-    if tmp_path not in _ROOTS:
-        _ROOTS[tmp_path] = tempfile.mkdtemp(prefix="grpo_c_adversarial.")
-        os.chmod(_ROOTS[tmp_path], 0o711)
-    return pathlib.Path(_ROOTS[tmp_path])
+    if (tmp_path, purpose) not in _ROOTS:
+        _ROOTS[tmp_path, purpose] = tempfile.mkdtemp(prefix="grpo_c_adversarial.")
+        os.chmod(_ROOTS[tmp_path, purpose], 0o711)
+    return pathlib.Path(_ROOTS[tmp_path, purpose])
 
 
 def fallback_interpreter():
@@ -450,3 +450,306 @@ def test_cleanup_never_follows_symlinks(tmp_path, ns):
     out = run_case(tmp_path, ns, [prog], STDIO)
     assert out["verdicts"] == [["accepted"]]
     assert (keep / "precious.txt").read_text() == "do not delete"
+
+
+# ----------------------------------------------------------------------------------------
+# Escapes found by an attacker's probes with every layer active (issue 9). Each case checks the
+# host-side effect: the listener, the file, the IPC object, the memory, the process.
+
+def shared_dir(tmp_path):
+    """A host directory every user can enter, holding the objects a program attacks."""
+    target = reachable_root(tmp_path, "host objects")
+    os.chmod(target, 0o777)
+    return target
+
+
+def test_unix_sockets_reach_no_host_listener(tmp_path, ns):
+    path = str(shared_dir(tmp_path) / "listener.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o777)
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    abstract.bind(f"\0grpo_c_adversarial_{os.getpid()}")
+    for s in (listener, abstract):
+        s.listen(4)
+        s.setblocking(False)
+    try:
+        prog = py(f"""
+            import socket
+            for address in ({path!r}, "\\0grpo_c_adversarial_{os.getpid()}"):
+                try:
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(address)
+                    s.sendall(b"touch /tmp/pwned\\n")
+                    print("connected")
+                except OSError:
+                    print("denied")""")
+        out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "denied\ndenied"}]])
+        for s in (listener, abstract):
+            with pytest.raises(BlockingIOError):
+                s.accept()
+        assert out["verdicts"] == [["accepted"]]
+    finally:
+        listener.close()
+        abstract.close()
+
+
+def test_host_file_metadata_is_unchanged(tmp_path, ns):
+    host = shared_dir(tmp_path)
+    binary = host / "tool"
+    shutil.copy("/bin/true", binary)
+    os.chmod(binary, 0o755)
+    folder = host / "folder"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    stamp = host / "stamp"
+    stamp.write_text("x")
+    os.chmod(stamp, 0o666)  # writable by anyone, yet its metadata stays the host's
+    os.utime(stamp, (1_000_000_000, 1_000_000_000))
+    before = {p: os.stat(p) for p in (binary, folder, stamp)}
+    prog = py(f"""
+        import os
+        attempts = [lambda: os.chmod({str(binary)!r}, 0o4755), lambda: os.chmod({str(folder)!r}, 0),
+                    lambda: os.utime({str(stamp)!r}, (0, 0)),
+                    lambda: os.setxattr({str(stamp)!r}, "user.grpo", b"1"),
+                    lambda: os.chown({str(stamp)!r}, 0, 0)]
+        done = 0
+        for attempt in attempts:
+            try:
+                attempt()
+                done += 1
+            except OSError:
+                pass
+        print(done)""")
+    out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "0"}]])
+    for path, st in before.items():
+        now = os.stat(path)
+        assert (now.st_mode, now.st_uid, now.st_mtime_ns) == (st.st_mode, st.st_uid, st.st_mtime_ns)
+    assert os.listxattr(stamp) == []
+    assert out["verdicts"] == [["accepted"]]
+
+
+libc = __import__("ctypes").CDLL(None, use_errno=True)
+IPC_CREAT, IPC_RMID, IPC_STAT = 0o1000, 0, 2
+
+
+def sysv_ids(kind):
+    with open(f"/proc/sysvipc/{kind}") as f:
+        return {line.split()[1] for line in f.readlines()[1:]}
+
+
+def test_host_ipc_objects_are_out_of_reach(tmp_path, ns):
+    import ctypes
+
+    key = 0x6A900000 + os.getpid() % 65536
+    libc.shmat.restype = ctypes.c_void_p
+    shm = libc.shmget(key, 4096, IPC_CREAT | 0o600)
+    assert shm >= 0
+    address = libc.shmat(shm, None, 0)
+    ctypes.memmove(address, b"HOST-SECRET\0", 12)
+    queue = libc.msgget(key, IPC_CREAT | 0o600)
+    message = ctypes.create_string_buffer(b"\1\0\0\0\0\0\0\0HOST-MESSAGE", 20)
+    assert libc.msgsnd(queue, message, 12, 0) == 0
+    before = sysv_ids("shm"), sysv_ids("msg"), sysv_ids("sem")
+    try:
+        prog = py(f"""
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.shmat.restype = ctypes.c_void_p
+            reached = 0
+            shm = libc.shmget({key}, 0, 0)
+            if shm >= 0:
+                p = libc.shmat(shm, None, 0)
+                if p not in (None, ctypes.c_void_p(-1).value):
+                    ctypes.memmove(p, b"OVERWRITTEN", 11)
+                    reached += 1
+            q = libc.msgget({key}, 0)
+            buf = ctypes.create_string_buffer(64)
+            if q >= 0 and libc.msgrcv(q, buf, 56, 0, 0o4000) > 0:
+                reached += 1
+            # Objects of its own: 128 MiB that would outlive the run in the host namespace.
+            for k in range(4):
+                seg = libc.shmget(0x6B000000 + k, 32 << 20, {IPC_CREAT} | 0o666)
+                if seg >= 0:
+                    p = libc.shmat(seg, None, 0)
+                    if p not in (None, ctypes.c_void_p(-1).value):
+                        ctypes.memset(p, 1, 32 << 20)
+            libc.msgget(0x6B100000, {IPC_CREAT} | 0o666)
+            libc.semget(0x6B200000, 1, {IPC_CREAT} | 0o666)
+            print(reached)""")
+        out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "0"}]], memory_mb=512)
+        assert ctypes.string_at(address, 11) == b"HOST-SECRET"
+        stat = (ctypes.c_ubyte * 256)()
+        assert libc.msgctl(queue, IPC_STAT, stat) == 0
+        qnum = ctypes.c_ulong.from_buffer(stat, 80 if ctypes.sizeof(ctypes.c_void_p) == 8 else 0)
+        assert qnum.value == 1, "the host's message was taken"
+        assert (sysv_ids("shm"), sysv_ids("msg"), sysv_ids("sem")) == before, "IPC objects left"
+        assert out["verdicts"] == [["accepted"]]
+    finally:
+        libc.shmdt(ctypes.c_void_p(address))
+        libc.shmctl(shm, IPC_RMID, None)
+        libc.msgctl(queue, IPC_RMID, None)
+
+
+def held_mib(out):
+    held = [int(word) for m in out["messages"][0] for word in m.split() if word.isdigit()]
+    return max(held, default=0)
+
+
+@pytest.mark.parametrize("how", ["memfd", "shm", "devshm"])
+def test_pages_outside_the_address_space_are_bounded(tmp_path, ns, how):
+    # RLIMIT_AS does not count memfd, SysV shm or tmpfs pages, and RLIMIT_FSIZE bounds only
+    # one file: many memfds held open, segments left attached to nothing, files in /dev/shm
+    # pin memory past both. The memory cgroup counts them (or, without one, the filter
+    # refuses memfd and shm, and /dev/shm is a small tmpfs).
+    grab = {
+        "memfd": "fd = os.memfd_create('x'); os.write(fd, chunk); keep.append(fd)",
+        "shm": "seg = libc.shmget(0, len(chunk), 0o1600); p = libc.shmat(seg, None, 0); "
+               "ctypes.memmove(p, chunk, len(chunk)); libc.shmdt(ctypes.c_void_p(p))",
+        "devshm": "fd = os.open(f'/dev/shm/f{i}', os.O_CREAT | os.O_WRONLY, 0o600); "
+                  "os.write(fd, chunk); os.close(fd)",
+    }[how]
+    prog = py(f"""
+        import ctypes, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.shmat.restype = ctypes.c_void_p
+        chunk, keep = b"x" * (32 << 20), []
+        for i in range(60):
+            {grab}
+            print("held", 32 * (i + 1), file=sys.stderr, flush=True)
+        sys.exit(1)  # a failed run: its message is the stderr tail, the amount held""")
+    memory_mb, output_mb = 256, 32
+    out = run_case(tmp_path, ns, [prog], STDIO, memory_mb=memory_mb, output_mb=output_mb,
+                   timeout=10)
+    assert "accepted" not in verdicts(out)
+    # The documented bound of a run: memory_mb + its files (output_mb) + /dev/shm (output_mb)
+    # + 16 MiB; the program held at most that much before it was stopped.
+    assert held_mib(out) <= memory_mb + 2 * output_mb + 17, out["messages"]
+
+
+def test_fallback_cannot_reschedule_or_signal_host_processes(tmp_path):
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        sched_setattr = {"x86_64": 314, "aarch64": 274}[os.uname().machine]
+        sigqueue = {"x86_64": 129, "aarch64": 138}[os.uname().machine]
+        prog = py(f"""
+            import ctypes, struct
+            libc = ctypes.CDLL(None, use_errno=True)
+            attr = struct.pack("=IIQiIQQQ", 48, 5, 0, 0, 0, 0, 0, 0)  # SCHED_IDLE
+            a = libc.syscall({sched_setattr}, {victim.pid}, attr, 0)
+            info = ctypes.create_string_buffer(128)
+            ctypes.memmove(info, struct.pack("=iii", 9, 0, -1), 12)
+            b = libc.syscall({sigqueue}, {victim.pid}, 9, info)
+            print(a, b)""")
+        out = run_case(tmp_path, "off", [prog], [[{"input": "", "output": "-1 -1"}]])
+        time.sleep(0.1)
+        assert victim.poll() is None, "a sandboxed program killed a host process"
+        assert os.sched_getscheduler(victim.pid) == os.SCHED_OTHER
+        assert out["verdicts"] == [["accepted"]]
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+def test_any_depth_is_cleaned_up(tmp_path, ns):
+    # run_case checks that the temp root is empty afterwards.
+    prog = py("""
+        import os
+        for i in range(600):
+            os.mkdir("d")
+            os.chdir("d")
+        open("f", "w").write("x")
+        os.chmod(".", 0)
+        print("ok")""")
+    out = run_case(tmp_path, ns, [prog], STDIO)
+    assert out["verdicts"] == [["accepted"]]
+
+
+LEFTOVERS = {
+    "locked": """
+        import os
+        os.makedirs("a/b", exist_ok=True)
+        os.chmod("a/b", 0)
+        os.chmod("a", 0o500)
+        """,
+    "deep": """
+        import os
+        os.makedirs("/".join(["d"] * 60), exist_ok=True)
+        """,
+    "cwd_locked": """
+        import os
+        open("junk", "w").write("x")
+        os.chmod(".", 0)
+        """,
+}
+
+
+@pytest.mark.parametrize("leftover", sorted(LEFTOVERS))
+def test_what_a_test_leaves_does_not_change_later_verdicts(tmp_path, ns, leftover):
+    prog = py("print(int(input()) * 2)\n" + textwrap.dedent(LEFTOVERS[leftover]))
+    tests = [[{"input": str(i), "output": str(2 * i)} for i in range(5)]]
+    out = run_case(tmp_path, ns, [prog], tests)
+    assert out["verdicts"] == [["accepted"] * 5]
+
+
+def test_stderr_cap_does_not_depend_on_the_number_of_tests(tmp_path, ns):
+    prog = py("import sys\nsys.stderr.write('e' * (2 << 20))\nprint(input())")
+    for n in (1, 2, 4):
+        tests = [[{"input": str(i), "output": str(i)} for i in range(n)]]
+        out = run_case(tmp_path, ns, [prog], tests)
+        assert out["verdicts"] == [["output_limit"] * n], n
+
+
+def test_a_test_cannot_see_other_tests_inputs(tmp_path, ns):
+    prog = py("""
+        import gc, os, re, sys
+        mine = sys.stdin.read().strip()
+        seen = set()
+        def look(data):
+            if isinstance(data, str):
+                data = data.encode("utf-8", "replace")
+            if isinstance(data, (bytes, bytearray)):
+                seen.update(m.decode() for m in re.findall(rb"MARK-[0-9]+", bytes(data)))
+        for top, dirs, files in os.walk("."):
+            for name in files:
+                try:
+                    look(open(os.path.join(top, name), "rb").read())
+                except OSError:
+                    pass
+        for fd in range(64):
+            try:
+                look(os.pread(fd, 1 << 20, 0))
+            except OSError:
+                pass
+        for obj in gc.get_objects():
+            items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else ()
+            for item in items:
+                look(item)
+        others = sorted(seen - {mine})
+        print("clean" if not others else "leak " + " ".join(others))""")
+    tests = [[{"input": f"MARK-{i}", "output": "clean"} for i in range(4)]]
+    out = run_case(tmp_path, ns, [prog], tests)
+    assert out["verdicts"] == [["accepted"] * 4], out["messages"]
+
+
+def test_host_paths_pids_and_inotify_are_out_of_reach(tmp_path, ns):
+    hidden = ns != "off" and INFO["namespaces"]
+    # Host paths that exist (the root view holds the interpreter's prefix, so /root itself
+    # may be there as an empty directory of the view).
+    host_paths = [p for p in ("/etc/shadow", "/etc/hostname", "/root/.bashrc", "/root/.ssh",
+                              "/proc/1", f"/proc/{os.getpid()}", "/run", "/var", "/home",
+                              "/sys/fs/cgroup", str(tmp_path)) if os.path.lexists(p)]
+    prog = py(f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        found = []
+        for path in {host_paths!r}:
+            try:
+                os.stat(path)
+                found.append(path)
+            except OSError:
+                pass
+        print("inotify", libc.inotify_init1(0) >= 0)
+        print("visible", found if {hidden} else [])""")
+    out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "inotify False\nvisible []"}]])
+    assert out["verdicts"] == [["accepted"]], out["messages"]

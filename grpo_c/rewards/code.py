@@ -281,10 +281,11 @@ def _serve():
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
     keep = ctypes.create_string_buffer(raw, len(raw))
     prog = Fprog(len(raw) // 8, ctypes.cast(keep, ctypes.c_void_p))
+    workspace = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
     chunk = bytearray(1 << 16)
     window = memoryview(chunk)
     def unnamed_file():
-        return os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+        return os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600, dir_fd=workspace)
     def next_input():
         size, fd = int(read_exact(16), 16), unnamed_file()
         while size:
@@ -301,8 +302,8 @@ def _serve():
     def wipe():
         # Everything the test left goes, at any depth and whatever its modes: descend by
         # descriptor, come back through "..", never enter a directory twice.
-        os.chmod(".", 0o700)
-        fd, depth, done = os.open(".", os.O_RDONLY | os.O_DIRECTORY), 0, set()
+        os.fchmod(workspace, 0o700)
+        fd, depth, done = os.dup(workspace), 0, set()
         while True:
             child = None
             for entry in os.scandir(fd):
@@ -341,7 +342,8 @@ def _serve():
             os.close(fd)
             fd, depth = up, depth - 1
         os.close(fd)
-        with open("solution.py", "wb") as f:
+        fd = os.open("solution.py", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=workspace)
+        with open(fd, "wb") as f:
             f.write(source)
     def child(fds):
         for src, dst in zip(fds, (0, 1, 2)):
@@ -434,7 +436,7 @@ def _serve():
         sizes = [os.fstat(fd).st_size for fd in fds[1:]]
         out = os.pread(fds[1], out_cap + 1, 0)
         err = os.pread(fds[2], 2000, max(0, sizes[1] - 2000))
-        full = int(os.statvfs(".").f_bavail == 0)
+        full = int(os.fstatvfs(fds[1]).f_bavail == 0)
         for fd in fds:
             os.close(fd)
         wipe()
