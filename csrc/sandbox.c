@@ -5,25 +5,31 @@
  * layer that is missing is reported, never silently skipped.
  *
  * One run, in order:
- *   parent  makes a fresh 0700 run directory and writes the job's files into it; builds the
- *           Landlock ruleset, the seccomp filter, argv/envp, the uid map text and every pipe
- *           BEFORE starting the child, which then only makes system calls.
+ *   parent  makes a fresh run directory (workspace run_dir/w holding the job's files, owned
+ *           by the program's identity; run_dir/r where the root view is built), the run's
+ *           pids and memory cgroups, the Landlock ruleset, the seccomp filter, argv/envp, the
+ *           list of binds of the root view and every pipe BEFORE starting the child, which
+ *           then only makes system calls.
  *   child   started like posix_spawn (CLONE_VM|CLONE_VFORK on its own stack, so nothing of a
- *           large parent is copied and this thread waits until exec), with CLONE_NEWUSER|
- *           NEWPID|NEWNET when the kernel allows it, else in its own process group (the
- *           fallback, reported in result.isolation). It maps its uid, wires fds 0-2 (and 3 for
- *           the result channel), closes everything else, sets rlimits (CPU, address space,
- *           file size, open files, core 0), no_new_privs, Landlock, seccomp, and execs with a
- *           minimal environment. As PID 1 of its namespace, its exit makes the kernel kill
+ *           large parent is copied and this thread waits until exec), with NEWPID|NEWNET|NEWNS|
+ *           NEWIPC|NEWUTS (and NEWUSER for a non-root caller) when the kernel allows it, else
+ *           in its own process group (the fallback, reported in result.isolation). It joins
+ *           the cgroups, maps its uid (user namespace), wires fds 0-2 (and 3 for the result
+ *           channel), closes everything else, pivots into the root view (read-only system
+ *           binds, a size-limited tmpfs workspace, no /proc), sets rlimits, becomes the
+ *           sandbox uid (a root caller), sets no_new_privs, Landlock, seccomp, and execs with
+ *           a minimal environment. As PID 1 of its namespace, its exit makes the kernel kill
  *           every process left in the namespace.
  *   parent  one poll loop feeds stdin (a socket, so a reader that quits raises no SIGPIPE),
  *           drains stdout/stderr/channel up to their caps, and enforces the wall deadline;
- *           then it kills the process group, reaps the child and removes the run directory
- *           with *at() calls that never follow symlinks.
+ *           then it kills the process group, reaps the child, reads the memory cgroup's peak
+ *           and OOM kills, removes the cgroups and the run directory (at any depth, never
+ *           following a symlink).
  *
  * Processes: with max_processes == 1 (the default for programs) the seccomp filter refuses
  * fork/vfork/clone-without-CLONE_THREAD, so fork bombs fail at the first fork; threads still
- * work. RLIMIT_NPROC alone cannot do this for root, which the kernel exempts from it.
+ * work. RLIMIT_NPROC alone cannot do this for root, which the kernel exempts from it (the
+ * sandbox uid is not root, and each run has its own).
  */
 #include "grpo.h"
 

@@ -753,3 +753,34 @@ def test_host_paths_pids_and_inotify_are_out_of_reach(tmp_path, ns):
         print("visible", found if {hidden} else [])""")
     out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "inotify False\nvisible []"}]])
     assert out["verdicts"] == [["accepted"]], out["messages"]
+
+
+def test_programs_never_run_as_host_root(tmp_path, ns):
+    prog = py("""
+        import os
+        print(os.getuid() != 0 or not os.path.exists("/proc/self/uid_map"),
+              os.getgid() != 0 or not os.path.exists("/proc/self/gid_map"), os.getgroups() in ([], [os.getgid()]))""")
+    if os.geteuid() == 0:
+        # In the root view (no /proc) and in the fallback alike, the ids are the sandbox's.
+        prog = py("""
+            import os
+            print(os.getuid() >= 2000000000, os.getgid() >= 2000000000, os.getgroups() in ([], [os.getgid()]))""")
+    out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "True True True"}]])
+    assert out["verdicts"] == [["accepted"]]
+
+
+@pytest.mark.skipif("memory_cgroup" not in INFO["layers"], reason="no memory cgroup here")
+def test_memory_peak_is_reported_and_within_the_run_bound(tmp_path):
+    from grpo_c import _sandbox
+
+    limits = {"wall_seconds": 10.0, "cpu_seconds": 5.0, "memory_bytes": 256 << 20,
+              "file_bytes": 8 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
+              "collect_bytes": 0, "max_processes": 1, "open_files": 128, "namespaces": 0}
+    grab = "import os\nfds = []\nwhile True:\n    fd = os.memfd_create('x'); os.write(fd, b'x' * (8 << 20)); fds.append(fd)\n"
+    jobs = [{"argv": ["/bin/true"]}, {"argv": [fallback_interpreter(), "-I", "-c", grab]}]
+    quiet, hog = _sandbox.run_batch([dict(j, temp_root=str(reachable_root(tmp_path)))
+                                     for j in jobs], limits, 1)
+    assert quiet["status"] == _sandbox.EXITED and 0 < quiet["memory_peak_bytes"] < 64 << 20
+    assert hog["status"] == _sandbox.MEMORY_LIMIT and hog["oom_kills"] >= 1
+    bound = limits["memory_bytes"] + 2 * limits["file_bytes"] + (17 << 20) + 4096
+    assert hog["memory_peak_bytes"] <= bound

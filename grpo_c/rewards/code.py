@@ -957,31 +957,52 @@ def _judge_calls(run: dict, spec: _Tests, nonce: str, rel_tol: float, abs_tol: f
 def sandbox_info() -> dict:
     """Which isolation layers the sandbox gets on this machine, and why any is missing.
 
+    ``layers`` names what holds for a run started now with ``namespaces="auto"``;
+    ``fallback_layers`` what holds with ``namespaces="off"`` (or where namespaces fail);
+    ``identity`` the host uid programs run as.
+
     Examples
     --------
     >>> from grpo_c.rewards import sandbox_info
     >>> info = sandbox_info()
     >>> sorted(info)[:3]
-    ['bits', 'fallback', 'landlock_abi']
+    ['bits', 'fallback', 'fallback_layers']
     """
     bits, ns_errno, abi = _sandbox.probe()
     names = [("user_namespace", _sandbox.ISO_USERNS), ("pid_namespace", _sandbox.ISO_PIDNS),
-             ("network_namespace", _sandbox.ISO_NETNS), ("landlock", _sandbox.ISO_LANDLOCK),
+             ("network_namespace", _sandbox.ISO_NETNS), ("ipc_namespace", _sandbox.ISO_IPCNS),
+             ("root_view", _sandbox.ISO_ROOT_VIEW), ("landlock", _sandbox.ISO_LANDLOCK),
              ("landlock_network", _sandbox.ISO_LANDLOCK_NET),
              ("landlock_scope", _sandbox.ISO_LANDLOCK_SCOPE), ("seccomp", _sandbox.ISO_SECCOMP),
              ("no_fork", _sandbox.ISO_NOFORK), ("process_group", _sandbox.ISO_PGROUP),
-             ("private_tmpfs", _sandbox.ISO_TMPFS), ("pids_cgroup", _sandbox.ISO_PIDS_CGROUP)]
+             ("private_tmpfs", _sandbox.ISO_TMPFS), ("pids_cgroup", _sandbox.ISO_PIDS_CGROUP),
+             ("memory_cgroup", _sandbox.ISO_MEMORY_CGROUP),
+             ("unprivileged_uid", _sandbox.ISO_UNPRIVILEGED)]
     layers = [name for name, bit in names if bits & bit]
+    namespace_only = _sandbox.ISO_USERNS | _sandbox.ISO_PIDNS | _sandbox.ISO_NETNS | \
+        _sandbox.ISO_IPCNS | _sandbox.ISO_ROOT_VIEW | _sandbox.ISO_TMPFS
+    fallback_bits = bits & ~namespace_only
+    if abi >= 4:
+        fallback_bits |= _sandbox.ISO_LANDLOCK_NET
+    fallback_layers = [name for name, bit in names if fallback_bits & bit]
     namespaces = bool(bits & _sandbox.ISO_PIDNS)
+    root = os.geteuid() == 0
     reasons = []
     if not namespaces:
         reasons.append(f"namespaces unavailable ({os.strerror(ns_errno)}): fallback to a process "
-                       "group, a seccomp filter that confines signals and Landlock TCP rules")
+                       "group, a seccomp filter that confines signals and refuses host IPC, "
+                       "and Landlock TCP rules; host paths stay stat-able and the workspace is "
+                       "bounded per file only")
     if not abi:
         reasons.append("Landlock unavailable: the filesystem outside the run directory is "
                        "protected only by file permissions")
-    return {"namespaces": namespaces, "layers": layers, "landlock_abi": abi,
-            "seccomp": bool(bits & _sandbox.ISO_SECCOMP),
-            "fallback": None if namespaces else "process_group",
+    if not bits & _sandbox.ISO_MEMORY_CGROUP:
+        reasons.append("no memory cgroup: memory is bounded by RLIMIT_AS, and memfd and SysV "
+                       "shm are refused")
+    identity = (f"sandbox uids {_sandbox.UID_BASE}..{_sandbox.UID_BASE + _sandbox.UID_COUNT - 1}"
+                if root else f"the caller's uid {os.geteuid()}")
+    return {"namespaces": namespaces, "layers": layers, "fallback_layers": fallback_layers,
+            "landlock_abi": abi, "seccomp": bool(bits & _sandbox.ISO_SECCOMP),
+            "fallback": None if namespaces else "process_group", "identity": identity,
             "namespace_errno": ns_errno, "reason": "; ".join(reasons) or "all layers active",
             "bits": bits}
