@@ -319,9 +319,8 @@ static uint64_t landlock_fs_rights(int abi) {
 }
 
 static const char *const system_read_paths[] = {
-    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/ld.so.conf",
-    "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime", "/dev/urandom", "/dev/random",
-    "/dev/zero", NULL};
+    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/alternatives",
+    "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero", NULL};
 
 static void landlock_allow(int ruleset, const char *path, uint64_t access, uint64_t handled) {
     int fd = open(path, O_PATH | O_CLOEXEC);
@@ -621,13 +620,11 @@ static int view_path(char *out, size_t cap, const char *view_dir, const char *pa
     return 0;
 }
 
-/* Binds `source` at `target` and makes the bind read-only (devices stay writable), keeping the
- * source mount's locked flags. */
-static int bind_read_only(const char *source, const char *target, const view_entry *e) {
-    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
-    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | e->lock_flags;
-    flags |= e->kind == VIEW_DEVICE ? MS_NOEXEC : MS_RDONLY | MS_NODEV;
-    return mount(NULL, target, NULL, flags, NULL);
+/* Kernels before mount_setattr (5.12): each bind made read-only on its own, keeping the source
+ * mount's locked flags (a user namespace may add flags, never drop them). */
+static int remount_read_only(const char *target, const view_entry *e) {
+    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | e->lock_flags,
+                 NULL);
 }
 
 /* Copies the job's inputs from the host workspace into the private tmpfs at `to_dir`, owned by
@@ -661,11 +658,13 @@ static void landlock_grant_rw(child_plan *p, int dir_fd) {
         child_fail(p, STEP_LANDLOCK);
 }
 
-/* The root view, in the child's own mount namespace: a small tmpfs holding read-only binds of
- * the system paths and the interpreter's prefix, /dev/{null,zero,random,urandom}, a bounded
+/* The root view, in the child's own mount namespace: a small tmpfs holding binds of the system
+ * paths and the interpreter's prefix and /dev/{null,zero,random,urandom}, all made read-only
+ * and nosuid at once (device nodes stay writable on a read-only mount), then a bounded
  * /dev/shm and the workspace (a size-limited tmpfs with the inputs copied in, or the host
- * workspace itself when a file is collected). Then pivot_root into it and detach the host
- * tree: no other host path, socket or /proc is nameable, and the tree itself is read-only. */
+ * workspace itself when a file is collected) on top. Then pivot_root into it and detach the
+ * host tree: no other host path, socket or /proc is nameable. Few mount operations: each one
+ * makes concurrent path walks elsewhere on the machine retry. */
 static void enter_root_view(child_plan *p) {
     char target[8192];
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
@@ -679,7 +678,7 @@ static void enter_root_view(child_plan *p) {
         char *slash = strrchr(target, '/');
         int rc;
         if (e->kind == VIEW_DIR) {
-            rc = make_dirs(target) != 0 || bind_read_only(e->path, target, e) != 0;
+            rc = make_dirs(target) != 0 || mount(e->path, target, NULL, MS_BIND | MS_REC, NULL) != 0;
         } else {
             *slash = 0;
             rc = make_dirs(target);
@@ -688,22 +687,40 @@ static void enter_root_view(child_plan *p) {
                 rc = symlink(e->link, target) != 0 && errno != EEXIST;
             } else if (rc == 0) {
                 int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                rc = fd < 0 || bind_read_only(e->path, target, e) != 0;
+                rc = fd < 0 || mount(e->path, target, NULL, MS_BIND, NULL) != 0;
                 if (fd >= 0) close(fd);
             }
         }
         if (rc) child_fail(p, STEP_VIEW);
     }
-    if (view_path(target, sizeof target, p->view_dir, "/dev/shm") != 0 || make_dirs(target) != 0 ||
-        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, p->shm_options) != 0)
+    char shm[8192];
+    if (view_path(shm, sizeof shm, p->view_dir, "/dev/shm") != 0 || make_dirs(shm) != 0 ||
+        view_path(target, sizeof target, p->view_dir, p->work_dir) != 0 || make_dirs(target) != 0)
         child_fail(p, STEP_VIEW);
-    int shm_dir = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    umask(old_umask);
+    struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } read_only = {
+        0x1 /* MOUNT_ATTR_RDONLY */ | 0x2 /* MOUNT_ATTR_NOSUID */, 0, 0, 0};
+    int root_still_writable = 0;
+    if (syscall(SYS_mount_setattr, AT_FDCWD, p->view_dir, AT_RECURSIVE, &read_only,
+                sizeof read_only) != 0) {
+        if (errno != ENOSYS) child_fail(p, STEP_VIEW);
+        for (size_t i = 0; i < p->n_view; i++) {
+            const view_entry *e = &p->view[i];
+            if (e->kind == VIEW_LINK) continue;
+            if (view_path(target, sizeof target, p->view_dir, e->path) != 0 ||
+                remount_read_only(target, e) != 0)
+                child_fail(p, STEP_VIEW);
+        }
+        if (view_path(target, sizeof target, p->view_dir, p->work_dir) != 0)
+            child_fail(p, STEP_VIEW);
+        root_still_writable = 1;
+    }
+    if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, p->shm_options) != 0)
+        child_fail(p, STEP_VIEW);
+    int shm_dir = open(shm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (shm_dir < 0) child_fail(p, STEP_VIEW);
     landlock_grant_rw(p, shm_dir);
     close(shm_dir);
-    if (view_path(target, sizeof target, p->view_dir, p->work_dir) != 0 || make_dirs(target) != 0)
-        child_fail(p, STEP_VIEW);
-    umask(old_umask);
     if (p->tmpfs_options) {
         int host_dir = open(p->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (host_dir < 0 ||
@@ -721,7 +738,8 @@ static void enter_root_view(child_plan *p) {
     }
     if (chdir(p->view_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
         umount2(".", MNT_DETACH) != 0 || chdir("/") != 0 ||
-        mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        (root_still_writable &&
+         mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0))
         child_fail(p, STEP_VIEW);
 }
 
@@ -1240,7 +1258,9 @@ static void cgroups_destroy(run_cgroups *g) {
                     k++;
                 }
             }
-            struct timespec pause = {0, 1000000};
+            /* The reaped tasks leave the cgroup a moment after wait4: retry soon, then less
+             * often (about 0.4 s in all). */
+            struct timespec pause = {0, attempt < 10 ? 20000L << (attempt / 2) : 2000000L};
             nanosleep(&pause, NULL);
         }
     }
