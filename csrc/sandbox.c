@@ -841,8 +841,7 @@ static int child_main(void *arg) {
         child_fail(p, STEP_RLIMIT);
     if (p->sandbox_id >= 0) become_sandbox_identity(p);
     else if (p->drop_caps) {
-        /* Not root: NOROOT, NO_SETUID_FIXUP, KEEP_CAPS locked; nothing to lose but what the
-         * caller held. */
+        /* Fallback of a non-root caller: whatever capabilities it held go. */
         lock_capabilities(p, 0x2f);
         drop_held_capabilities(p);
     }
