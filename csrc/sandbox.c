@@ -611,7 +611,7 @@ static int make_dirs(char *path) {
     return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* view_dir + path into `out` (PATH_MAX * 2 bytes); -1 when it does not fit. */
+/* view_dir + path into `out`; -1 when it does not fit. */
 static int view_path(char *out, size_t cap, const char *view_dir, const char *path) {
     size_t a = strlen(view_dir), b = strlen(path);
     if (a + b + 1 > cap) return -1;
@@ -693,9 +693,10 @@ static void enter_root_view(child_plan *p) {
         }
         if (rc) child_fail(p, STEP_VIEW);
     }
-    char shm[8192];
+    char shm[8192], work_target[8192];
     if (view_path(shm, sizeof shm, p->view_dir, "/dev/shm") != 0 || make_dirs(shm) != 0 ||
-        view_path(target, sizeof target, p->view_dir, p->work_dir) != 0 || make_dirs(target) != 0)
+        view_path(work_target, sizeof work_target, p->view_dir, p->work_dir) != 0 ||
+        make_dirs(work_target) != 0)
         child_fail(p, STEP_VIEW);
     umask(old_umask);
     struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } read_only = {
@@ -711,8 +712,6 @@ static void enter_root_view(child_plan *p) {
                 remount_read_only(target, e) != 0)
                 child_fail(p, STEP_VIEW);
         }
-        if (view_path(target, sizeof target, p->view_dir, p->work_dir) != 0)
-            child_fail(p, STEP_VIEW);
         root_still_writable = 1;
     }
     if (mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, p->shm_options) != 0)
@@ -724,16 +723,17 @@ static void enter_root_view(child_plan *p) {
     if (p->tmpfs_options) {
         int host_dir = open(p->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (host_dir < 0 ||
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
+            mount("tmpfs", work_target, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
             child_fail(p, STEP_TMPFS);
-        int work = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int work = open(work_target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (work < 0) child_fail(p, STEP_TMPFS);
         copy_inputs(p, host_dir, work);
         landlock_grant_rw(p, work);
         close(work);
         close(host_dir);
-    } else if (mount(p->work_dir, target, NULL, MS_BIND, NULL) != 0 ||
-               mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) != 0) {
+    } else if (mount(p->work_dir, work_target, NULL, MS_BIND, NULL) != 0 ||
+               mount(NULL, work_target, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV,
+                     NULL) != 0) {
         child_fail(p, STEP_VIEW);
     }
     if (chdir(p->view_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
@@ -1167,8 +1167,6 @@ typedef struct run_cgroups {
     unsigned controllers[2];
 } run_cgroups;
 
-static void cgroups_destroy(run_cgroups *g);
-
 /* Makes this run's cgroups: pids.max = max_tasks, memory bounded by memory_limit (0: no
  * memory cgroup). Controllers that cannot be had are left out; the caller reports them. */
 static void cgroups_create(run_cgroups *g, const char *name, int max_tasks,
@@ -1183,15 +1181,13 @@ static void cgroups_create(run_cgroups *g, const char *name, int max_tasks,
         if (!version) continue;
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/%s", base, name);
-        int slot = -1;
+        int slot = -1, made = 0;
         for (int i = 0; i < g->n; i++)
             if (strcmp(g->dir[i], dir) == 0) slot = i;
         if (slot < 0) {
             if (mkdir(dir, 0755) != 0) continue;
-            slot = g->n++;
-            memcpy(g->dir[slot], dir, sizeof dir);
-            snprintf(g->procs[slot], sizeof g->procs[slot], "%s/cgroup.procs", dir);
-            g->version[slot] = version;
+            slot = g->n;
+            made = 1;
         }
         int ok;
         if (bit[c] == CG_PIDS) {
@@ -1203,19 +1199,17 @@ static void cgroups_create(run_cgroups *g, const char *name, int max_tasks,
             ok = write_cgroup_file(dir, "memory.max", memory_limit) == 0;
             write_cgroup_file(dir, "memory.swap.max", 0);
         }
-        if (ok) g->controllers[slot] |= bit[c];
-    }
-    /* A directory whose controller could not be set up is of no use. */
-    for (int i = g->n - 1; i >= 0; i--) {
-        if (g->controllers[i]) continue;
-        rmdir(g->dir[i]);
-        if (i == 0 && g->n == 2) {
-            memcpy(g->dir[0], g->dir[1], sizeof g->dir[0]);
-            memcpy(g->procs[0], g->procs[1], sizeof g->procs[0]);
-            g->version[0] = g->version[1];
-            g->controllers[0] = g->controllers[1];
+        if (made && !ok) {
+            rmdir(dir); /* a directory whose controller could not be set up is of no use */
+            continue;
         }
-        g->n--;
+        if (made) {
+            g->n++;
+            memcpy(g->dir[slot], dir, sizeof dir);
+            snprintf(g->procs[slot], sizeof g->procs[slot], "%s/cgroup.procs", dir);
+            g->version[slot] = version;
+        }
+        if (ok) g->controllers[slot] |= bit[c];
     }
 }
 
