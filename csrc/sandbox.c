@@ -5,8 +5,8 @@
  * layer that is missing is reported, never silently skipped.
  *
  * One run, in order:
- *   parent  makes a fresh run directory (workspace run_dir/w holding the job's files, owned
- *           by the program's identity; run_dir/r where the root view is built), the run's
+ *   parent  makes a fresh run directory (the workspace, holding the job's files, owned by
+ *           the program's identity; the child builds its root view over it), the run's
  *           pids and memory cgroups, the Landlock ruleset, the seccomp filter, argv/envp, the
  *           list of binds of the root view and every pipe BEFORE starting the child, which
  *           then only makes system calls.
@@ -567,12 +567,11 @@ typedef struct child_plan {
     int64_t n_files;
     const char *tmpfs_options;      /* non-NULL: the workspace is a private tmpfs */
     const char *shm_options;        /* the root view's /dev/shm tmpfs */
-    const view_entry *view;         /* non-NULL: pivot_root into this tree (at view_dir) */
+    const view_entry *view;         /* non-NULL: pivot_root into this tree (built on run_dir) */
     size_t n_view;
-    const char *view_dir;
     const char *cgroup_procs[2];    /* non-NULL: join these cgroups first */
     seccomp_plan *filter;
-    const char *work_dir;
+    const char *run_dir;            /* the workspace; the same path inside the view */
     char *const *argv;
     char *const *envp;
     char uid_map[32], gid_map[32];
@@ -599,9 +598,21 @@ static int write_self_file(const char *path, const char *text) {
 /* Moves `fd` to a descriptor >= 16 so the dup2 onto 0..3 cannot clobber a later source. */
 static int lift_fd(int fd) { return fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 16); }
 
-/* Creates every missing directory of `path` (a buffer we may write to), 0755. */
-static int make_dirs(char *path) {
-    for (char *c = path + 1; *c; c++) {
+/* Writes `v` in decimal at `out` (no terminator; at most 10 bytes); returns the length. */
+static size_t put_decimal(char *out, unsigned v) {
+    char digits[10];
+    size_t d = 0, n = 0;
+    do digits[d++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (d) out[n++] = digits[--d];
+    return n;
+}
+
+/* Creates the missing directories of `path` (a buffer we may write to), 0755, below its first
+ * `known` bytes, which name a directory that exists (path[known] is '/' or the end). */
+static int make_dirs(char *path, size_t known) {
+    if (!path[known]) return 0;
+    for (char *c = path + known + 1; *c; c++) {
         if (*c != '/') continue;
         *c = 0;
         int rc = mkdir(path, 0755);
@@ -611,11 +622,29 @@ static int make_dirs(char *path) {
     return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* view_dir + path into `out`; -1 when it does not fit. */
-static int view_path(char *out, size_t cap, const char *view_dir, const char *path) {
-    size_t a = strlen(view_dir), b = strlen(path);
+/* How much of `path` is known to exist: its longest prefix, cut at a '/', shared with `made`
+ * (the directory made last), and never less than the view's root (`root_len` bytes). The view
+ * is built in sorted order, so most parents were made just before. */
+static size_t known_prefix(const char *path, const char *made, size_t root_len) {
+    size_t known = root_len, i = 0;
+    while (path[i] && path[i] == made[i]) i++;
+    for (size_t k = root_len; k <= i; k++)
+        if ((path[k] == '/' || !path[k]) && (made[k] == '/' || !made[k])) known = k;
+    return known;
+}
+
+/* make_dirs for a path in the view; `made` (a buffer as large as `path`) is updated. */
+static int make_view_dirs(char *path, char *made, size_t root_len) {
+    if (make_dirs(path, known_prefix(path, made, root_len)) != 0) return -1;
+    memcpy(made, path, strlen(path) + 1);
+    return 0;
+}
+
+/* view_root + path into `out`; -1 when it does not fit. */
+static int view_path(char *out, size_t cap, const char *view_root, const char *path) {
+    size_t a = strlen(view_root), b = strlen(path);
     if (a + b + 1 > cap) return -1;
-    memcpy(out, view_dir, a);
+    memcpy(out, view_root, a);
     memcpy(out + a, path, b + 1);
     return 0;
 }
@@ -658,30 +687,66 @@ static void landlock_grant_rw(child_plan *p, int dir_fd) {
         child_fail(p, STEP_LANDLOCK);
 }
 
-/* The root view, in the child's own mount namespace: a small tmpfs holding binds of the system
- * paths and the interpreter's prefix and /dev/{null,zero,random,urandom}, all made read-only
- * and nosuid at once (device nodes stay writable on a read-only mount), then a bounded
- * /dev/shm and the workspace (a size-limited tmpfs with the inputs copied in, or the host
- * workspace itself when a file is collected) on top. Then pivot_root into it and detach the
- * host tree: no other host path, socket or /proc is nameable. Few mount operations: each one
+/* A detached copy of the mount at `dir_fd` (open_tree), and attaching it at `target`
+ * (move_mount); -1 with ENOSYS before 5.2. The flags are <linux/mount.h>'s, which clashes
+ * with <sys/mount.h> on older C libraries. */
+static int clone_tree(int dir_fd) {
+#ifdef SYS_open_tree
+    return (int)syscall(SYS_open_tree, dir_fd, "", 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC |
+                                                       AT_EMPTY_PATH);
+#else
+    (void)dir_fd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+static int attach_tree(int tree_fd, const char *target) {
+#ifdef SYS_move_mount
+    return (int)syscall(SYS_move_mount, tree_fd, "", AT_FDCWD, target,
+                        0x4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+#else
+    (void)tree_fd;
+    (void)target;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* The root view, in the child's own mount namespace: a small tmpfs over the run directory
+ * holding binds of the system paths and the interpreter's prefix and
+ * /dev/{null,zero,random,urandom}, all made read-only and nosuid at once (device nodes stay
+ * writable on a read-only mount), then a bounded /dev/shm and the workspace (a size-limited
+ * tmpfs with the inputs copied in, or the host run directory itself when a file is collected)
+ * at the run directory's own path, over the host tree that pivot_root put there: no other
+ * host path, socket or /proc is nameable. Few mount operations and directories: each mount
  * makes concurrent path walks elsewhere on the machine retry. */
 static void enter_root_view(child_plan *p) {
-    char target[8192];
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("tmpfs", p->view_dir, "tmpfs", MS_NOSUID | MS_NODEV,
+    char target[8192], made[8192] = "", shm[8192], work_target[8192];
+    size_t root_len = strlen(p->run_dir);
+    /* Opened before the view covers it: the inputs are copied from here, or (a compile job)
+     * the directory itself becomes the workspace. */
+    int host_dir = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (host_dir < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        child_fail(p, STEP_VIEW);
+    int host_tree = -1;
+    if (!p->tmpfs_options && (host_tree = clone_tree(host_dir)) < 0 && errno != ENOSYS)
+        child_fail(p, STEP_VIEW);
+    if (mount("tmpfs", p->run_dir, "tmpfs", MS_NOSUID | MS_NODEV,
               "size=1048576,nr_inodes=1024,mode=0755") != 0)
         child_fail(p, STEP_VIEW);
     mode_t old_umask = umask(022);
     for (size_t i = 0; i < p->n_view; i++) {
         const view_entry *e = &p->view[i];
-        if (view_path(target, sizeof target, p->view_dir, e->path) != 0) child_fail(p, STEP_VIEW);
+        if (view_path(target, sizeof target, p->run_dir, e->path) != 0) child_fail(p, STEP_VIEW);
         char *slash = strrchr(target, '/');
         int rc;
         if (e->kind == VIEW_DIR) {
-            rc = make_dirs(target) != 0 || mount(e->path, target, NULL, MS_BIND | MS_REC, NULL) != 0;
+            rc = make_view_dirs(target, made, root_len) != 0 ||
+                 mount(e->path, target, NULL, MS_BIND | MS_REC, NULL) != 0;
         } else {
             *slash = 0;
-            rc = make_dirs(target);
+            rc = make_view_dirs(target, made, root_len);
             *slash = '/';
             if (rc == 0 && e->kind == VIEW_LINK) {
                 rc = symlink(e->link, target) != 0 && errno != EEXIST;
@@ -693,22 +758,22 @@ static void enter_root_view(child_plan *p) {
         }
         if (rc) child_fail(p, STEP_VIEW);
     }
-    char shm[8192], work_target[8192];
-    if (view_path(shm, sizeof shm, p->view_dir, "/dev/shm") != 0 || make_dirs(shm) != 0 ||
-        view_path(work_target, sizeof work_target, p->view_dir, p->work_dir) != 0 ||
-        make_dirs(work_target) != 0)
+    if (view_path(shm, sizeof shm, p->run_dir, "/dev/shm") != 0 ||
+        make_view_dirs(shm, made, root_len) != 0 ||
+        view_path(work_target, sizeof work_target, p->run_dir, p->run_dir) != 0 ||
+        make_view_dirs(work_target, made, root_len) != 0)
         child_fail(p, STEP_VIEW);
     umask(old_umask);
     struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } read_only = {
         0x1 /* MOUNT_ATTR_RDONLY */ | 0x2 /* MOUNT_ATTR_NOSUID */, 0, 0, 0};
     int root_still_writable = 0;
-    if (syscall(SYS_mount_setattr, AT_FDCWD, p->view_dir, AT_RECURSIVE, &read_only,
+    if (syscall(SYS_mount_setattr, AT_FDCWD, p->run_dir, AT_RECURSIVE, &read_only,
                 sizeof read_only) != 0) {
         if (errno != ENOSYS) child_fail(p, STEP_VIEW);
         for (size_t i = 0; i < p->n_view; i++) {
             const view_entry *e = &p->view[i];
             if (e->kind == VIEW_LINK) continue;
-            if (view_path(target, sizeof target, p->view_dir, e->path) != 0 ||
+            if (view_path(target, sizeof target, p->run_dir, e->path) != 0 ||
                 remount_read_only(target, e) != 0)
                 child_fail(p, STEP_VIEW);
         }
@@ -720,27 +785,40 @@ static void enter_root_view(child_plan *p) {
     if (shm_dir < 0) child_fail(p, STEP_VIEW);
     landlock_grant_rw(p, shm_dir);
     close(shm_dir);
+    /* The host tree goes where the workspace will be (pivot_root's put_old) and the workspace
+     * is mounted over it: hidden under a mount the program cannot remove (it holds no
+     * capability, and in a namespace of its own the pair would be locked together), and no
+     * umount, whose RCU grace period every run would wait for. */
+    if (chdir(p->run_dir) != 0 || syscall(SYS_pivot_root, ".", work_target) != 0 ||
+        chdir("/") != 0 ||
+        (root_still_writable &&
+         mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0))
+        child_fail(p, STEP_VIEW);
     if (p->tmpfs_options) {
-        int host_dir = open(p->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (host_dir < 0 ||
-            mount("tmpfs", work_target, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
+        if (mount("tmpfs", p->run_dir, "tmpfs", MS_NOSUID | MS_NODEV, p->tmpfs_options) != 0)
             child_fail(p, STEP_TMPFS);
-        int work = open(work_target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int work = open(p->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (work < 0) child_fail(p, STEP_TMPFS);
         copy_inputs(p, host_dir, work);
         landlock_grant_rw(p, work);
         close(work);
-        close(host_dir);
-    } else if (mount(p->work_dir, work_target, NULL, MS_BIND, NULL) != 0 ||
-               mount(NULL, work_target, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV,
-                     NULL) != 0) {
-        child_fail(p, STEP_VIEW);
+    } else {
+        /* Before 5.2 (no open_tree) the bind comes from the descriptor's link in the host's
+         * /proc, now under the workspace's path. */
+        char fd_link[8192];
+        if (view_path(fd_link, sizeof fd_link - 16, p->run_dir, "/proc/self/fd/") != 0)
+            child_fail(p, STEP_VIEW);
+        size_t n = strlen(fd_link);
+        n += put_decimal(fd_link + n, (unsigned)host_dir);
+        fd_link[n] = 0;
+        int moved = host_tree >= 0 ? attach_tree(host_tree, p->run_dir)
+                                   : mount(fd_link, p->run_dir, NULL, MS_BIND, NULL);
+        if (moved != 0 ||
+            mount(NULL, p->run_dir, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) != 0)
+            child_fail(p, STEP_VIEW);
+        if (host_tree >= 0) close(host_tree);
     }
-    if (chdir(p->view_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
-        umount2(".", MNT_DETACH) != 0 || chdir("/") != 0 ||
-        (root_still_writable &&
-         mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0))
-        child_fail(p, STEP_VIEW);
+    close(host_dir);
 }
 
 /* Locks root out of capabilities (`securebits`) and empties the bounding and ambient sets;
@@ -748,9 +826,12 @@ static void enter_root_view(child_plan *p) {
 static void lock_capabilities(child_plan *p, unsigned securebits) {
     int root = geteuid() == 0;
     if (root && prctl(PR_SET_SECUREBITS, securebits, 0, 0, 0) != 0) child_fail(p, STEP_CAPS);
-    for (int cap = 0; cap < 64; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && root)
-            child_fail(p, STEP_CAPS);
+    /* Capabilities are numbered without gaps: EINVAL means past the kernel's last one. */
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+        if (errno == EINVAL) break;
+        if (root) child_fail(p, STEP_CAPS);
+    }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
@@ -830,7 +911,7 @@ static int child_main(void *arg) {
     if (p->view) enter_root_view(p);
     /* The workspace is entered before the identity changes: in the fallback its host ancestors
      * (a 0700 temp root) need not be searchable by the sandbox uid. */
-    if (chdir(p->work_dir) != 0) child_fail(p, STEP_CHDIR);
+    if (chdir(p->run_dir) != 0) child_fail(p, STEP_CHDIR);
     umask(077);
     struct rlimit core = {0, 0}, memlock = {0, 0};
     if (setrlimit(RLIMIT_CPU, &p->cpu) != 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) != 0 ||
@@ -872,13 +953,8 @@ static const char *const base_env[] = {
 /* "1000 <id> 1\n": the outside id becomes 1000 inside, not 0, so the program holds no
  * capability in its namespace after exec. */
 static void format_id_map(char *out, unsigned id) {
-    char digits[16];
-    int d = 0, n = 0;
-    do digits[d++] = (char)('0' + id % 10);
-    while ((id /= 10) != 0);
     memcpy(out, "1000 ", 5);
-    n = 5;
-    while (d) out[n++] = digits[--d];
+    size_t n = 5 + put_decimal(out + 5, id);
     memcpy(out + n, " 1\n", 4);
 }
 
@@ -1167,20 +1243,31 @@ typedef struct run_cgroups {
     unsigned controllers[2];
 } run_cgroups;
 
+/* Where this process may make cgroups, per controller (pids, memory): the hierarchy's
+ * version (0: none) and the parent directory. Found once per batch. */
+typedef struct cgroup_parents {
+    int version[2];
+    char base[2][4000];
+} cgroup_parents;
+
+static void cgroup_parents_find(cgroup_parents *h) {
+    const char *controller[2] = {"pids", "memory"};
+    for (int c = 0; c < 2; c++)
+        h->version[c] = cgroup_base(controller[c], h->base[c], sizeof h->base[c]);
+}
+
 /* Makes this run's cgroups: pids.max = max_tasks, memory bounded by memory_limit (0: no
  * memory cgroup). Controllers that cannot be had are left out; the caller reports them. */
-static void cgroups_create(run_cgroups *g, const char *name, int max_tasks,
-                           int64_t memory_limit) {
+static void cgroups_create(run_cgroups *g, const cgroup_parents *h, const char *name,
+                           int max_tasks, int64_t memory_limit) {
     memset(g, 0, sizeof *g);
-    const char *controller[2] = {"pids", "memory"};
     unsigned bit[2] = {CG_PIDS, CG_MEMORY};
     int wanted[2] = {max_tasks > 0, memory_limit > 0};
     for (int c = 0; c < 2; c++) {
-        char base[4000];
-        int version = wanted[c] ? cgroup_base(controller[c], base, sizeof base) : 0;
+        int version = wanted[c] ? h->version[c] : 0;
         if (!version) continue;
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", base, name);
+        snprintf(dir, sizeof dir, "%s/%s", h->base[c], name);
         int slot = -1, made = 0;
         for (int i = 0; i < g->n; i++)
             if (strcmp(g->dir[i], dir) == 0) slot = i;
@@ -1358,6 +1445,60 @@ static int view_build(view_plan *v, const char *const *extra) {
     return 0;
 }
 
+/* What the runs of one batch share, found once: the cgroup parents and one root view per
+ * distinct set of read paths (the view of job i is views[view_of[i]]). */
+typedef struct run_shared {
+    cgroup_parents cgroups;
+    view_plan *views;
+    size_t n_views;
+    size_t *view_of;
+} run_shared;
+
+static int same_paths(const char *const *a, const char *const *b) {
+    if (a == b) return 1;
+    if (!a || !b) return 0;
+    for (; *a && *b; a++, b++)
+        if (strcmp(*a, *b) != 0) return 0;
+    return !*a && !*b;
+}
+
+static void run_shared_free(run_shared *r) {
+    for (size_t i = 0; i < r->n_views; i++) view_free(&r->views[i]);
+    free(r->views);
+    free(r->view_of);
+    memset(r, 0, sizeof *r);
+}
+
+/* Jobs usually share one interpreter's paths: a view is built for each new set, looked up
+ * among the last few sets seen. */
+enum { VIEW_LOOKBACK = 8 };
+
+static grpo_status run_shared_prepare(run_shared *r, const grpo_sandbox_job *jobs, int64_t n) {
+    memset(r, 0, sizeof *r);
+    cgroup_parents_find(&r->cgroups);
+    r->views = calloc(n > 0 ? (size_t)n : 1, sizeof *r->views);
+    r->view_of = calloc(n > 0 ? (size_t)n : 1, sizeof *r->view_of);
+    const char *const **keys = calloc(n > 0 ? (size_t)n : 1, sizeof *keys);
+    grpo_status status = r->views && r->view_of && keys ? GRPO_OK : GRPO_ERR_NOMEM;
+    for (int64_t i = 0; i < n && status == GRPO_OK; i++) {
+        size_t found = r->n_views;
+        for (size_t k = r->n_views; k > 0 && k + VIEW_LOOKBACK > r->n_views; k--)
+            if (same_paths(keys[k - 1], jobs[i].read_paths)) {
+                found = k - 1;
+                break;
+            }
+        if (found == r->n_views) {
+            keys[found] = jobs[i].read_paths;
+            r->n_views++;
+            if (view_build(&r->views[found], jobs[i].read_paths) != 0) status = GRPO_ERR_NOMEM;
+        }
+        r->view_of[i] = found;
+    }
+    free(keys);
+    if (status != GRPO_OK) run_shared_free(r);
+    return status;
+}
+
 static void set_error(grpo_sandbox_result *r, const char *step, int err) {
     r->status = GRPO_SANDBOX_ERROR;
     r->error_step = step;
@@ -1424,19 +1565,19 @@ static long sandbox_identity(void) {
     return (long)(GRPO_SANDBOX_UID_BASE + sandbox_id_counter++ % GRPO_SANDBOX_UID_COUNT);
 }
 
-grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
-                             const grpo_sandbox_limits *limits) {
-    if (!result) return GRPO_ERR_INVALID;
-    memset(result, 0, sizeof *result);
-    if (job && job->limits) limits = job->limits;
-    if (!valid_job(job) || !valid_limits(limits)) return GRPO_ERR_INVALID;
+/* One run; `job` and `limits` are valid. */
+static grpo_status run_one(grpo_sandbox_result *result, const grpo_sandbox_job *job,
+                           const grpo_sandbox_limits *limits, const run_shared *shared,
+                           const view_plan *view) {
 
     double start = now_seconds();
     const char *root = job->temp_root;
     if (!root) root = getenv("TMPDIR");
     if (!root || root[0] != '/') root = "/tmp";
-    /* run_dir/w is the workspace (cwd, HOME, TMPDIR), run_dir/r where the root view is built. */
-    char run_dir[4096], work_dir[4100], view_dir[4100];
+    /* The run directory is the workspace (cwd, HOME, TMPDIR) and, in the child's mount
+     * namespace, where the root view is built. One directory: on a disk mounted with
+     * `discard` every directory removed costs a synchronous discard. */
+    char run_dir[4096];
     size_t root_len = strlen(root);
     if (root_len + 32 > sizeof run_dir) return GRPO_ERR_INVALID;
     memcpy(run_dir, root, root_len);
@@ -1445,8 +1586,6 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         set_error(result, "run directory", errno);
         return GRPO_OK;
     }
-    snprintf(work_dir, sizeof work_dir, "%s/w", run_dir);
-    snprintf(view_dir, sizeof view_dir, "%s/r", run_dir);
 
     grpo_status status = GRPO_OK;
     run_state s;
@@ -1464,16 +1603,12 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     pid_t child = -1;
     run_cgroups cgroups;
     memset(&cgroups, 0, sizeof cgroups);
-    view_plan view;
-    memset(&view, 0, sizeof view);
     child_plan plan;
     memset(&plan, 0, sizeof plan);
     long sandbox_id = sandbox_identity();
 
-    /* 0711: in the fallback the sandbox uid reaches its workspace (HOME, TMPDIR) by path. */
-    if ((sandbox_id >= 0 && chmod(run_dir, 0711) != 0) || mkdir(work_dir, 0700) != 0 ||
-        mkdir(view_dir, 0700) != 0 ||
-        (dir_fd = open(work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+    /* Owned by the sandbox uid: the fallback's program and a compile job write in it. */
+    if ((dir_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
         (sandbox_id >= 0 && fchown(dir_fd, (uid_t)sandbox_id, (gid_t)sandbox_id) != 0)) {
         set_error(result, "run directory", errno);
         goto done;
@@ -1496,11 +1631,11 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
         set_error(result, "pipes", errno);
         goto done;
     }
-    envp = build_env(work_dir, job->env);
+    envp = build_env(run_dir, job->env);
     filter = malloc(sizeof *filter);
     stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (!envp || !filter || stack == MAP_FAILED || view_build(&view, job->read_paths) != 0) {
+    if (!envp || !filter || stack == MAP_FAILED) {
         status = GRPO_ERR_NOMEM;
         goto done;
     }
@@ -1511,8 +1646,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     plan.err_w = err_p[1];
     plan.chan_w = job->channel ? chan_p[1] : -1;
     plan.filter = filter;
-    plan.work_dir = work_dir;
-    plan.view_dir = view_dir;
+    plan.run_dir = run_dir;
     plan.sandbox_id = sandbox_id;
     plan.argv = (char *const *)job->argv;
     plan.envp = envp;
@@ -1549,7 +1683,8 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     int64_t memory_limit = limits->memory_bytes > 0 ? limits->memory_bytes + tmpfs_bytes +
                                                           limits->file_bytes + (16 << 20)
                                                     : 0;
-    cgroups_create(&cgroups, strrchr(run_dir, '/') + 1, limits->max_tasks, memory_limit);
+    cgroups_create(&cgroups, &shared->cgroups, strrchr(run_dir, '/') + 1, limits->max_tasks,
+                   memory_limit);
     for (int i = 0; i < cgroups.n; i++) plan.cgroup_procs[i] = cgroups.procs[i];
     unsigned have_cgroups = cgroups_have(&cgroups);
     int memory_bounded = (have_cgroups & CG_MEMORY) != 0;
@@ -1563,11 +1698,11 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
     unsigned ll_bits = 0;
     int use_ns = 1;
     plan.in_userns = sandbox_id < 0;
-    plan.view = view.entries;
-    plan.n_view = view.n;
+    plan.view = view->entries;
+    plan.n_view = view->n;
     plan.tmpfs_options = job->collect ? NULL : tmpfs_options;
     plan.use_seccomp = seccomp_build(filter, (seccomp_needs){no_fork, 0, 0, !memory_bounded}) == 0;
-    plan.landlock_fd = landlock_fd = landlock_build(work_dir, job->read_paths, 0, &ll_bits,
+    plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 0, &ll_bits,
                                                     &plan.landlock_handled);
     child = -1;
     errno = EPERM;
@@ -1591,7 +1726,7 @@ grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job
             seccomp_build(filter, (seccomp_needs){no_fork, 1, 1, !memory_bounded}) == 0;
         close_fd(&landlock_fd);
         ll_bits = 0;
-        plan.landlock_fd = landlock_fd = landlock_build(work_dir, job->read_paths, 1, &ll_bits,
+        plan.landlock_fd = landlock_fd = landlock_build(run_dir, job->read_paths, 1, &ll_bits,
                                                         &plan.landlock_handled);
         child = spawn_child(&plan, 0, stack);
         if (child < 0) {
@@ -1705,7 +1840,6 @@ done:
         if (all_fds[i] >= 0) close(all_fds[i]);
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
     cgroups_destroy(&cgroups);
-    view_free(&view);
     free(s.out.data);
     free(s.err.data);
     free(s.chan.data);
@@ -1730,23 +1864,45 @@ typedef struct batch_ctx {
     grpo_sandbox_result *results;
     const grpo_sandbox_job *jobs;
     const grpo_sandbox_limits *limits;
+    const run_shared *shared;
     _Atomic int failed;
 } batch_ctx;
+
+static grpo_status run_checked(grpo_sandbox_result *result, const grpo_sandbox_job *job,
+                               const grpo_sandbox_limits *limits, const run_shared *shared,
+                               const view_plan *view) {
+    if (!result) return GRPO_ERR_INVALID;
+    memset(result, 0, sizeof *result);
+    if (job && job->limits) limits = job->limits;
+    if (!valid_job(job) || !valid_limits(limits)) return GRPO_ERR_INVALID;
+    return run_one(result, job, limits, shared, view);
+}
 
 static void batch_range(void *ctx, int64_t begin, int64_t end, int worker) {
     batch_ctx *b = ctx;
     for (int64_t i = begin; i < end; i++) {
-        grpo_status st = grpo_sandbox_run(&b->results[i], &b->jobs[i], b->limits);
+        grpo_status st = run_checked(&b->results[i], &b->jobs[i], b->limits, b->shared,
+                                     &b->shared->views[b->shared->view_of[i]]);
         if (st != GRPO_OK) b->failed = st;
     }
+}
+
+grpo_status grpo_sandbox_run(grpo_sandbox_result *result, const grpo_sandbox_job *job,
+                             const grpo_sandbox_limits *limits) {
+    if (!job) return run_checked(result, job, limits, NULL, NULL);
+    return grpo_sandbox_run_batch(result, job, 1, limits, 1);
 }
 
 grpo_status grpo_sandbox_run_batch(grpo_sandbox_result *results, const grpo_sandbox_job *jobs,
                                    int64_t n, const grpo_sandbox_limits *limits,
                                    int num_workers) {
     if (n < 0 || (n > 0 && (!results || !jobs))) return GRPO_ERR_INVALID;
-    batch_ctx ctx = {results, jobs, limits, 0};
-    grpo_status st = grpo_parallel_for(n, 1, num_workers, batch_range, &ctx);
+    run_shared shared;
+    grpo_status st = run_shared_prepare(&shared, jobs, n);
+    if (st != GRPO_OK) return st;
+    batch_ctx ctx = {results, jobs, limits, &shared, 0};
+    st = grpo_parallel_for(n, 1, num_workers, batch_range, &ctx);
+    run_shared_free(&shared);
     if (st != GRPO_OK) return st;
     return (grpo_status)ctx.failed;
 }

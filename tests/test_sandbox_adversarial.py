@@ -357,6 +357,31 @@ def test_reading_outside_the_run_directory(tmp_path, ns):
     assert not any("CANARY" in m for per in out["messages"] for m in per)
 
 
+def test_host_tree_under_the_workspace_stays_out_of_reach(tmp_path, ns):
+    """The root view leaves the host tree under the workspace mount: unmounting the workspace
+    to reveal it fails, and neither the host path nor the path below the workspace reads."""
+    canary = tmp_path / "under_the_workspace.txt"
+    canary.write_text("HOST-TREE-CANARY-51c2")
+    canary.chmod(0o644)
+    prog = py(f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        cwd = os.getcwd()
+        unmounted = any(libc.umount2(cwd.encode(), flags) == 0 for flags in (0, 2))
+        def readable(path):
+            try:
+                return "CANARY" in open(path).read()
+            except OSError:
+                return False
+        seen = readable({str(canary)!r}) or readable(cwd + {str(canary)!r})
+        print("revealed" if unmounted or seen or os.listdir(cwd) != ["solution.py"] else "hidden")""")
+    out = run_case(tmp_path, ns, [prog], [[{"input": "", "output": "hidden"}]])
+    if not INFO["landlock_abi"] and ns == "off":
+        pytest.skip("no Landlock: reads are limited by file permissions only")
+    assert verdicts(out) == {"accepted"}, out["messages"]
+    assert canary.read_text() == "HOST-TREE-CANARY-51c2"
+
+
 def test_writing_outside_the_run_directory(tmp_path, ns):
     target = tmp_path / "escaped.txt"
     prog = py(f"open({str(target)!r}, 'w').write('x')\nprint('ok')")
