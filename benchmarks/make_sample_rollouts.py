@@ -11,7 +11,7 @@ truncated, looping, untagged, tags out of order, trailing junk, code blocks, ver
 Stance: byte-for-byte reproducible. Every group draws from its own ``random.Random`` seeded with a
 string (stable across Python versions and PYTHONHASHSEED), nothing iterates over a set, and the
 file is written as UTF-8 with ``\\n`` line ends. The generator also knows the verdict each
-completion was built to get under /work/notes/math-policy.md (``--labels``).
+completion was built to get under the verdict policy of docs/math.md (``--labels``).
 
     python benchmarks/make_sample_rollouts.py                  # rewrite the data file
     python benchmarks/make_sample_rollouts.py --check          # exit 1 if the file differs

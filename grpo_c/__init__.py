@@ -4,8 +4,6 @@ Group-relative advantages, the clipped policy loss with its KL term and exact gr
 rule rewards of DeepSeek-R1 (math accuracy, code execution, format, language consistency).
 """
 
-from __future__ import annotations
-
 from grpo_c import _core, rewards
 from grpo_c._threads import get_num_threads, set_num_threads
 from grpo_c.advantages import GroupStats, group_advantages, group_stats

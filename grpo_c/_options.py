@@ -8,6 +8,7 @@ the neutral name it sets, is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from typing import Any, Callable, Mapping, TypeVar
@@ -36,17 +37,46 @@ def resolve(
     knows from its first argument and returns the neutral settings they imply (including the
     preset's own defaults); whatever is left in the first argument is unknown.
     """
+    given = {k: as_scalar(v) for k, v in given.items()}
     neutral = {k: v for k, v in given.items() if k in neutral_defaults}
-    framework = {k: v for k, v in given.items() if k not in neutral_defaults}
+    framework = _FrameworkOptions((k, v) for k, v in given.items() if k not in neutral_defaults)
     translated = translators[preset](framework, neutral)
     if framework:
         names = ", ".join(sorted(framework))
         where = f"preset={preset!r}" if preset else "preset=None (neutral names only)"
         raise TypeError(f"{func}: unknown option(s) {names} under {where}")
-    resolved = dict(neutral_defaults)
+    resolved = Resolved(neutral_defaults)
     resolved.update(translated)
     resolved.update(neutral)
+    resolved.origins = {k: v for k, v in framework.origins.items() if k not in neutral}
     return resolved
+
+
+class _FrameworkOptions(dict):
+    """The framework-named options of a call; ``origins`` maps each neutral option that a given
+    framework option set to that option's name."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.origins: dict[str, str] = {}
+
+
+class Resolved(dict):
+    """Resolved neutral options; ``origins`` names the framework option each came from."""
+
+    origins: dict[str, str] = {}
+
+    @contextlib.contextmanager
+    def named_as_given(self):
+        """Errors about a neutral option name the option the user gave (``epsilon``, not
+        ``clip_low``)."""
+        try:
+            yield
+        except ValueError as error:
+            head, sep, rest = str(error).partition(": ")
+            if sep and head in self.origins:
+                raise ValueError(f"{self.origins[head]}: {rest}") from None
+            raise
 
 
 def plan_cache(build: Callable[..., _Plan]) -> Callable[..., _Plan]:
@@ -78,25 +108,53 @@ def take(framework: dict, name: str, default: Any, neutral: Mapping[str, Any], *
     clash = [s for s in sets if s in neutral]
     if clash:
         raise ValueError(f"options {name!r} and {clash[0]!r} both set the same thing; give one")
+    for option in sets:
+        getattr(framework, "origins", {}).setdefault(option, name)
     return framework.pop(name)
 
 
+def as_scalar(value: Any) -> Any:
+    """A NumPy scalar, 0-d array or 0-d tensor as the Python number it holds (a bool stays a
+    bool, and is refused by the numeric checks); anything else unchanged."""
+    if isinstance(value, (bool, int, float)) or getattr(value, "ndim", None) != 0:
+        return value
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _number(value: Any) -> Any:
+    value = as_scalar(value)
+    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else value
+
+
 def positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+    number = _number(value)
+    if number is None or not number > 0 or not math.isfinite(number):
         raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
-    return float(value)
+    return float(number)
 
 
 def nonnegative(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or not math.isfinite(value):
+    number = _number(value)
+    if number is None or not number >= 0 or not math.isfinite(number):
         raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return float(value)
+    return float(number)
+
+
+def integer_in(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An integer (Python, NumPy or a 0-d integer tensor) in [low, high]."""
+    number = _number(value)
+    if not isinstance(number, int) or number < low or (high is not None and number > high):
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name}: expected an integer {bounds}, got {value!r}")
+    return number
 
 
 def positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    number = _number(value)
+    if not isinstance(number, int) or number < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return value
+    return number
 
 
 def choice(name: str, value: Any, allowed: tuple) -> Any:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 
+from grpo_c._options import integer_in
+
+# The core's bound on threads per call (binding.h).
+MAX_THREADS = 1024
+
 _default_threads: int | None = None
 
 
@@ -21,10 +26,7 @@ _affinity_default: int | None = None
 def set_num_threads(n: int | None) -> None:
     """Set the default thread count of grpo_c batch calls; None restores the CPU-affinity default."""
     global _default_threads
-    if n is not None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"num_threads: expected a positive integer or None, got {n!r}")
-    _default_threads = n
+    _default_threads = None if n is None else integer_in("num_threads", n, 1, MAX_THREADS)
 
 
 def get_num_threads() -> int:
@@ -34,7 +36,7 @@ def get_num_threads() -> int:
     if _default_threads is not None:
         return _default_threads
     if _affinity_default is None:
-        _affinity_default = available_cpus()
+        _affinity_default = min(available_cpus(), MAX_THREADS)
     return _affinity_default
 
 
@@ -42,6 +44,4 @@ def resolve_threads(num_threads: int | None) -> int:
     """Validate a per-call ``num_threads`` (None means the default)."""
     if num_threads is None:
         return get_num_threads()
-    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
-        raise ValueError(f"num_threads: expected a positive integer or None, got {num_threads!r}")
-    return num_threads
+    return integer_in("num_threads", num_threads, 1, MAX_THREADS)

@@ -148,7 +148,7 @@ def _groups(n: int, group_size: int | None, group_ids: Any, num_groups: int | No
     if (group_size is None) == (group_ids is None):
         raise ValueError("give exactly one of group_size (contiguous groups) or group_ids")
     if group_ids is None:
-        positive_int("group_size", group_size)
+        group_size = positive_int("group_size", group_size)
         if n % group_size:
             raise ValueError(f"group_size: {group_size} does not divide the {n} rewards")
         return None, group_size, n // group_size
@@ -156,8 +156,7 @@ def _groups(n: int, group_size: int | None, group_ids: Any, num_groups: int | No
     if ids.ndim != 1 or ids.shape[0] != n:
         raise ValueError(f"group_ids: expected shape ({n},), got {ids.shape}")
     if ids.dtype.kind in "iu" and num_groups is not None:
-        positive_int("num_groups", num_groups)
-        return ids.astype(np.int64, copy=False), 0, num_groups
+        return ids.astype(np.int64, copy=False), 0, positive_int("num_groups", num_groups)
     if num_groups is not None:
         raise ValueError("num_groups: only valid with integer group_ids in [0, num_groups)")
     if ids.dtype.kind in "iu" and n and ids.min() >= 0 and ids.max() < n:
@@ -294,7 +293,7 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
         # the common call, straight to the core (which checks the array's layout)
         n = rewards.shape[0]
         if type(group_size) is not int or group_size < 1 or n % group_size:
-            _groups(n, group_size, None, num_groups)   # raises the error for this group_size
+            _, group_size, _ = _groups(n, group_size, None, num_groups)   # or raises
         return _core.group_advantages(rewards, None, group_size, n // group_size, None, None, None,
                                       None, *plan.direct, rewards.dtype == np.float32,
                                       resolve_threads(num_threads))
@@ -392,6 +391,11 @@ def _plan(preset: str | None, options: dict) -> _Plan:
     if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
         group_size = options.pop(_GROUP_SIZE_NAMES[preset])
     opts = resolve("group_advantages", preset, options, _NEUTRAL, _TRANSLATORS)
+    with opts.named_as_given():
+        return _validated_plan(opts, group_size)
+
+
+def _validated_plan(opts: dict, group_size: int | None) -> _Plan:
     estimator = choice("estimator", opts["estimator"], tuple(_ESTIMATORS))
     scale = choice("scale", opts["scale"], tuple(_SCALES))
     std_mode = choice("std_mode", opts["std_mode"], tuple(_STD_MODES))

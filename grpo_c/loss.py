@@ -486,6 +486,11 @@ def core_policy_loss(*, logp, old_logp, ref_logp, rollout_logp, advantages, mask
 
 def _plan(preset: str | None, options: dict, has_rollout: bool) -> dict:
     opts = resolve("policy_loss", preset, options, _NEUTRAL, _TRANSLATORS)
+    with opts.named_as_given():
+        return _validated_plan(preset, opts, has_rollout)
+
+
+def _validated_plan(preset: str | None, opts: dict, has_rollout: bool) -> dict:
     surrogate = choice("surrogate", opts["surrogate"], tuple(_SURROGATE))
     ratio_level = choice("ratio_level", opts["ratio_level"], tuple(_RATIO))
     clip_low = nonnegative("clip_low", opts["clip_low"])

@@ -2,8 +2,8 @@
 
 Each function restates one framework's formula in plain torch, computed in float64, with that framework's
 option names and defaults, so that ``loss.backward()`` gives dLoss/dlogp by autograd. grpo_c's kernels are
-judged against these (DESIGN.md section 5). Formulas follow shared/reference/losses.md, which read
-TRL f2cd57710ae3 (2026-07-24), verl b178a3cd56f5 (2026-01-29) and OpenRLHF 3c3be6234e0c (2026-08-13);
+judged against these (docs/loss-bench.md). Formulas follow the frameworks' own source at TRL f2cd57710ae3
+(2026-07-24), verl b178a3cd56f5 (2026-01-29) and OpenRLHF 3c3be6234e0c (2026-08-13) on GitHub;
 where a later upstream change matters it is an explicit option, named in the docstring.
 
 Masking stance, mirrored from each framework (not fixed): TRL multiplies ``per_token_loss * mask``, so
@@ -539,7 +539,7 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
 
     ``old_per_token_logps=None`` is on-policy (old = logp.detach()). ``num_items_in_batch`` is N_gen, the
     loss-mask token count of the whole generation batch over all processes (defaults to the local count).
-    Aggregation (losses.md 4.1): grpo/sapo per-sequence mean then batch mean / GA; bnpo local token mean / GA;
+    Aggregation: grpo/sapo per-sequence mean then batch mean / GA; bnpo local token mean / GA;
     dr_grpo sum/(B*max_completion_length) / GA; dapo/cispo/vespo sum/(max(1, N_gen)/num_processes) with no
     GA division (trl#6024's GA/steps_per_generation rescale is not in that commit); luspo
     mean(per_token_loss * |o_i|) / GA over the broadcast shape (unmasked, as at that commit). ``mode="eval"``

@@ -1,6 +1,6 @@
 """Sanity tests of the framework oracles in tests/frameworks.py.
 
-Expected numbers are derived here by hand (plain Python / NumPy from the formulas in losses.md), never
+Expected numbers are derived here by hand (plain Python / NumPy from the frameworks' formulas), never
 printed by the oracle; gradients are checked by hand on tiny cases and by torch.autograd.gradcheck in
 float64 away from the clip kinks.
 """

@@ -1,7 +1,7 @@
 """The accuracy reward against our verdict corpus (tests/data/math_corpus.jsonl).
 
 The corpus holds (gold, completion, expected) cases written for grpo_c, one or more per
-category of the candidate verdict list (shared/reference/rewards.md §5) plus the peers' known
+topic of the verdict policy (docs/math.md) plus the peers' known
 false positives and negatives; tests/data/build_math_corpus.py generates it. A verdict failure
 reports every failing case at once, so one run shows the whole picture.
 """
@@ -134,7 +134,7 @@ def test_trl_drop_in_on_chat_messages():
 @needs_accuracy
 def test_trl_reasoning_accuracy_reward_judges_only_after_the_reasoning():
     """TRL's rule: no "</think>" -> 0.0 (even for an unparseable gold); else the text after the
-    last "</think>" is judged like accuracy_reward (rewards.md §1.2, §5 item 11)."""
+    last "</think>" is judged like accuracy_reward (as open-r1's accuracy_reward does)."""
     trl = importlib.import_module("grpo_c.integrations.trl")
     logged = {}
     rewards = trl.reasoning_accuracy_reward(

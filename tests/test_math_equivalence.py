@@ -4,7 +4,7 @@ Where the corpus holds hand-picked cases, these tests draw many: arithmetic expr
 in the LaTeX forms models write (fractions, slashes, cdot/times, powers, parentheses, signs)
 whose exact value comes from fractions.Fraction; polynomials given expanded and as a product
 of factors, expanded here by integer convolution; intervals written with brackets or as
-inequalities. A right answer must score 1 and a perturbed one 0 (notes/math-policy.md:
+inequalities. A right answer must score 1 and a perturbed one 0 (docs/math.md:
 comparison by value, symbolic equivalence with the same variables, intervals = inequalities).
 """
 

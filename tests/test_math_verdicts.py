@@ -1,4 +1,4 @@
-"""Verdicts of the math accuracy reward on the categories of rewards.md §5 and the policy table
+"""Verdicts of the math accuracy reward on the topics of the verdict policy table
 in docs/math.md, one parametrized case per row (gold, completion, expected)."""
 
 import math

@@ -147,7 +147,7 @@ def test_readme_states_the_current_counts(generator, built):
 
 
 # Kinds whose completions our policy reads as "no answer" although an earlier box or an unanchored
-# $...$ holds a value: Math-Verify falls back on those, we do not (notes/math-policy.md).
+# $...$ holds a value: Math-Verify falls back on those, we do not (docs/math.md).
 NO_ANSWER_KINDS = {"truncated", "truncated_box", "chinese_truncated", "repetition_truncated", "empty_box", "no_answer"}
 
 

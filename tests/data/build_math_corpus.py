@@ -1,9 +1,8 @@
 """Source of tests/data/math_corpus.jsonl: the accuracy-reward verdict corpus, written for grpo_c.
 
 Every case is (gold, completion, expected verdict, why). Verdicts are the mathematically right
-ones under the lead's policy (notes/math-policy.md), which resolves the "policy" rows of the
-candidate list in shared/reference/rewards.md §5; where a peer grader is known to get a case
-wrong (rewards.md §2.7, §4) the note names the issue. expected: 1 correct, 0 wrong or no answer
+ones under the verdict policy of docs/math.md; where a peer grader is known to get a case wrong
+the note names the issue. expected: 1 correct, 0 wrong or no answer
 found, None when the gold itself cannot be parsed (the reward is NaN, TRL's None).
 
 Edit the tables here and regenerate: `python tests/data/build_math_corpus.py`. The output is
@@ -35,7 +34,8 @@ PREFIXES = (
     "routine.\n\n",
 )
 
-# §5 item of rewards.md that each category exercises (0 = not a §5 item: peer issues, realism).
+# The numbered topic each category exercises, which orders the corpus report (0: peer issues,
+# realism).
 CATEGORIES = {
     "extract_plain": 1, "extract_last_box": 2, "extract_duplicate_box": 3, "extract_multi_box": 4,
     "extract_nested_braces": 5, "extract_box_forms": 6, "extract_anchor": 7, "extract_answer_tag": 7,
@@ -1018,7 +1018,7 @@ table("number_evaluated", [
     ("(3,5)", r"\boxed{\max(3,5)}", 0, "a max is not the pair of its arguments"),
 ])
 
-# ---- peers' documented false positives and negatives (rewards.md §2.7, §4) ---------------------
+# ---- peers' documented false positives and negatives (from their issue trackers) ---------------------
 
 table("peer_false_positive", [
     (r"1+\frac{1}{e}", r"\boxed{1-\frac{1}{e}}", 0, "Math-Verify test_yujianll keeps this as equal"),
