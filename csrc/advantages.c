@@ -4,6 +4,9 @@
  * Stance: statistics are exact two-pass sums in double over the scorable (non-NaN) rewards, in
  * index order, so the same rewards always give the same bits whatever the thread count or shard
  * layout. Unscorable rewards never enter a statistic and always get advantage 0, as TRL does.
+ * An infinite reward makes every statistic it enters NaN, as TRL, verl and OpenRLHF compute:
+ * the scorable rows of its group (of the whole batch under batch scaling) get NaN, never a
+ * silent 0.
  * Shapes: rewards/advantages (N,), statistics (G,), whitening (N, T).
  */
 #include "grpo.h"
@@ -156,8 +159,9 @@ static inline void advantage_put(void *p, int64_t k, double v, int f32) {
 }
 
 /* One contiguous group the exact scalar way: NaN rewards skipped and given 0, the singleton
- * rule applied, non-finite results written as 0. The vectorised path hands its non-finite
- * groups here. */
+ * rule applied, a NaN result of a finite group (no std: a singleton under ddof=1) written as 0,
+ * every scorable row of a group holding an infinite reward NaN. The vectorised path hands its
+ * non-finite groups here. */
 static void careful_group(void *adv, const void *rewards, int64_t k0, int64_t size,
                           const grpo_adv_options *opt, int in32, int out32) {
     double sum = 0.0, lo = INFINITY, hi = -INFINITY;
@@ -181,9 +185,11 @@ static void careful_group(void *adv, const void *rewards, int64_t k0, int64_t si
     const double std = singleton ? 1.0 : group_std(count, m2, opt);
     const double centre = singleton ? 0.0 : mean;
     const double inv = opt->scale == GRPO_SCALE_NONE ? 1.0 : 1.0 / (std + opt->eps);
+    const int infinite = lo == -INFINITY || hi == INFINITY;
     for (int64_t k = k0; k < k0 + size; k++) {
-        const double a = (reward_at(rewards, k, in32) - centre) * inv;
-        advantage_put(adv, k, a == a ? a : 0.0, out32);
+        const double r = reward_at(rewards, k, in32);
+        const double a = (r - centre) * inv;
+        advantage_put(adv, k, r != r ? 0.0 : infinite ? NAN : a == a ? a : 0.0, out32);
     }
 }
 
@@ -315,6 +321,9 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
     if (!centre) return GRPO_ERR_NOMEM;
     double *inv_scale = centre + (num_groups > 0 ? num_groups : 1);
 
+    /* A group's sum is infinite exactly when it holds an infinite reward (or overflowed). */
+    int any_infinite = 0;
+    for (int64_t g = 0; g < num_groups; g++) any_infinite |= !isfinite(sum[g]);
     double batch_std = 1.0;
     if (opt->scale == GRPO_SCALE_BATCH) {
         int64_t bc;
@@ -422,6 +431,12 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
     default:
         free(centre);
         return GRPO_ERR_INVALID;
+    }
+    if (any_infinite) {
+        const int whole_batch = opt->scale == GRPO_SCALE_BATCH;
+        FOR_EACH_ROW(i, g, {
+            if (rewards[i] == rewards[i] && (whole_batch || !isfinite(sum[g]))) adv[i] = NAN;
+        });
     }
     free(centre);
     return GRPO_OK;

@@ -484,6 +484,9 @@ typedef struct grpo_lang_opts {
     double min_units;         /* fewer weighted units than this: the reward is NaN */
     double threshold;         /* > 0: out = 1 if the proportion >= threshold else 0 */
     int ignore_acronyms;      /* all-caps Latin words of <= 5 letters are neutral */
+    uint64_t one_letter_words; /* bit k: ASCII letter 'a' + k (k < 26) or 'A' + k - 26 is a word
+                                * when it stands alone; any other lone ASCII Latin letter is a
+                                * math variable and neutral, whatever the target */
 } grpo_lang_opts;
 
 /* Language consistency (DeepSeek-R1 2.3.3): the weighted share of letter units of the target

@@ -160,22 +160,30 @@ static size_t skip_to_space(const char *s, size_t end, size_t at) {
 /* A spaced-script word s[b, e) (letters, marks, digits, '_', connectors between letters): counts
  * its same-script letter runs as units, unless it holds a digit or '_' (an identifier). Marks
  * and connectors belong to the run around them. */
+/* A lone Latin letter is a math variable (x, n) unless it is one of the one-letter words. */
+static int is_variable(const grpo_lang_opts *o, uint32_t cp) {
+    int bit = cp >= 'a' && cp <= 'z'   ? (int)(cp - 'a')
+              : cp >= 'A' && cp <= 'Z' ? (int)(cp - 'A') + 26
+                                       : -1;
+    return bit >= 0 && !((o->one_letter_words >> bit) & 1u);
+}
+
 static void count_word(lang_counts *c, const lang_ctx *ctx, const char *s, size_t b, size_t e) {
     const grpo_lang_opts *o = ctx->opts;
-    int target_latin = (o->target_scripts >> GRPO_SCRIPT_LATIN) & 1u;
     size_t ascii_letters = 0;
     int ascii_caps = 1, ascii = 1;
+    uint32_t first = 0;
     for (size_t k = b; k < e && ascii; k++) { /* fast path: an ASCII word is one Latin run */
         unsigned char ch = (unsigned char)s[k];
         if (ch >= 0x80) ascii = 0;
         else if (ch == '_' || (ch >= '0' && ch <= '9')) return;
         else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') {
-            ascii_letters++;
+            if (ascii_letters++ == 0) first = ch;
             if (ch >= 'a') ascii_caps = 0;
         }
     }
     if (ascii) {
-        int neutral = (ascii_letters == 1 && !target_latin) ||
+        int neutral = (ascii_letters == 1 && is_variable(o, first)) ||
                       (o->ignore_acronyms && ascii_caps && ascii_letters <= 5);
         if (ascii_letters > 0 && !neutral) add_unit(c, ctx, GRPO_SCRIPT_LATIN, 1.0);
         return;
@@ -187,6 +195,7 @@ static void count_word(lang_counts *c, const lang_ctx *ctx, const char *s, size_
     }
     int run = -1, caps = 1;
     size_t letters = 0;
+    uint32_t run_first = 0;
     for (size_t at = b;;) {
         int cls = CLS_COMMON;
         size_t w = 0;
@@ -196,9 +205,8 @@ static void count_word(lang_counts *c, const lang_ctx *ctx, const char *s, size_
         }
         if (at >= e || (is_letter(cls) && cls != run)) {
             if (run >= 0 && letters > 0) {
-                /* one Latin letter in a non-Latin text is a math variable (x, n) */
                 int neutral = run == GRPO_SCRIPT_LATIN &&
-                              ((letters == 1 && !target_latin) ||
+                              ((letters == 1 && is_variable(o, run_first)) ||
                                (o->ignore_acronyms && caps && letters <= 5));
                 if (!neutral) add_unit(c, ctx, run, 1.0);
             }
@@ -208,7 +216,7 @@ static void count_word(lang_counts *c, const lang_ctx *ctx, const char *s, size_
             caps = 1;
         }
         if (is_letter(cls)) {
-            letters++;
+            if (letters++ == 0) run_first = cp;
             if (!(cp >= 'A' && cp <= 'Z')) caps = 0;
         }
         at += w;

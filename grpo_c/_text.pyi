@@ -29,6 +29,6 @@ def language_consistency(
     texts: Sequence[str | None], target_scripts: int, region: int = 0,
     think_open: str | None = None, think_close: str | None = None,
     continua_weight: float = 1.0, min_units: float = 5.0, threshold: float = 0.0,
-    ignore_acronyms: bool = False, num_threads: int | None = None,
+    ignore_acronyms: bool = False, one_letter_words: int = 0, num_threads: int | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.float64],
            npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

@@ -303,8 +303,11 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
     if arr.ndim not in (1, 2):
         raise ValueError(f"rewards: expected shape (N,) or (N, R), got {arr.shape}")
     n = arr.shape[0]
-    if n == 0:
-        raise ValueError("rewards: empty batch")
+    if n == 0:   # no rows, no groups: an empty result, as the rewards give for no completions
+        if group_size is not None:
+            positive_int("group_size", group_size)
+        width = () if opts["mask"] is None else np.shape(opts["mask"])[1:]
+        return np.zeros((0, *width), np.float32 if _out_is_f32(opts["dtype"], arr.dtype) else np.float64)
     index, size, groups = _groups(n, group_size, group_ids, num_groups)
     if arr.ndim == 2:
         arr = _combine(arr, opts["weights"], opts["multi_objective"], index, size, groups, eps)

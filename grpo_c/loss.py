@@ -415,12 +415,18 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     plan = _plan_for(check_preset(preset), options, rollout_logp is not None)
     threads = resolve_threads(num_threads)
 
+    for name, value in (("logp", logp), ("advantages", advantages)):
+        if value is None:
+            raise TypeError(f"{name}: expected an array of numbers, got None")
     logp_arr = np.asarray(logp)
     if logp_arr.ndim != 2:
         raise ValueError(f"logp: expected a 2-d (B, T) array, got shape {logp_arr.shape}")
     b, t = logp_arr.shape
     if b == 0 or t == 0:
-        raise ValueError(f"logp: empty batch (shape {logp_arr.shape})")
+        return _empty_batch_loss(logp_arr, old_logp, advantages, ref_logp=ref_logp,
+                                 rollout_logp=rollout_logp, is_weights=is_weights,
+                                 entropies=entropies, preset=preset, per_token=per_token,
+                                 grad_out=grad_out, options=options)
     # the core converts and checks the mask; it is built here only when Python needs it too
     needs_mask = (mask is None or truncated is not None or entropies is not None
                   or (preset == "trl" and plan["ratio_level"] == "sequence"))
@@ -458,6 +464,8 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     kl_agg = policy_agg if plan["kl_agg"] is None else _aggregation(*plan["kl_agg"], b, t)
 
     adv = np.asarray(advantages)
+    if adv.shape == (b, 1) and t != 1:   # TRL's advantages.unsqueeze(1)
+        adv = adv[:, 0]
     if plan["surrogate"] == "vespo" and adv.ndim != 1:
         raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
     raw, grad, per_tok = _core.policy_loss(
@@ -473,6 +481,39 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         metrics.update(_trl_sequence_clip_metrics(logp_arr, logp_arr if old_logp is None else old_logp,
                                                   adv, mask_arr, plan["clip"][0], plan["clip"][1]))
     return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
+
+
+def _empty_batch_loss(logp: np.ndarray, old_logp, advantages, *, ref_logp, rollout_logp,
+                      is_weights, entropies, preset, per_token, grad_out, options) -> PolicyLossOutput:
+    """A batch with no rows or no tokens (a rank left without data, an empty micro-batch): loss
+    0, a zero gradient of its shape, and the metrics of a batch whose every token is masked
+    out. The options and the required inputs are checked as for any batch."""
+    b, t = logp.shape
+    for name, value, shapes in (("old_logp", old_logp, [(b, t)]), ("ref_logp", ref_logp, [(b, t)]),
+                                ("rollout_logp", rollout_logp, [(b, t)]),
+                                ("entropies", entropies, [(b, t)]),
+                                ("advantages", advantages, [(b,), (b, t), (b, 1)]),
+                                ("is_weights", is_weights, [(b,), (b, t)])):
+        if value is not None and np.shape(value) not in shapes:
+            raise ValueError(f"{name}: expected shape {' or '.join(map(str, shapes))}, "
+                             f"got {np.shape(value)}")
+    dtype = np.float64 if logp.dtype == np.float64 else np.float32
+    one = np.zeros((1, 1), dtype)
+    like = lambda value: None if value is None else one   # noqa: E731
+    nothing = _policy_loss(one, like(old_logp), np.zeros(1), np.zeros((1, 1), bool),
+                           ref_logp=like(ref_logp), rollout_logp=like(rollout_logp),
+                           is_weights=None if is_weights is None else np.ones(1),
+                           entropies=like(entropies), truncated=None, preset=preset,
+                           per_token=False, grad_out=None, num_threads=1, plain=False, **options)
+    if grad_out is not None:
+        if not isinstance(grad_out, np.ndarray) or grad_out.shape != (b, t) or grad_out.dtype != dtype:
+            raise ValueError(f"grad_out: expected a {np.dtype(dtype).name} array of shape {(b, t)}")
+        grad = grad_out
+        grad[...] = 0
+    else:
+        grad = np.zeros((b, t), dtype)
+    return PolicyLossOutput(0.0, grad, np.zeros((b, t), dtype) if per_token else None,
+                            nothing.metrics)
 
 
 def core_policy_loss(*, logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights,

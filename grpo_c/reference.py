@@ -12,6 +12,7 @@ import math
 import re
 
 import numpy as np
+from grpo_c.rewards.text import ONE_LETTER_WORDS as _ONE_LETTER_WORDS
 from grpo_c.rewards.text import SCRIPTS as _SCRIPTS
 from grpo_c.rewards.text import target_scripts as _target_scripts
 
@@ -91,7 +92,12 @@ def group_advantages(rewards, group_ids, group_size, num_groups, count, total, m
                 order = sorted(rows, key=lambda i: (-r[i], i))
                 margin = r[order[0]] - r[order[1]]
                 a[order[0]] = margin / (std[grp] + eps) if scale != 2 else margin
-    return np.nan_to_num(a, nan=0.0)
+    a = np.nan_to_num(a, nan=0.0)
+    # an infinite reward poisons every statistic it enters, as in torch: NaN, never a silent 0
+    infinite = ~np.isfinite(np.asarray(total, dtype=np.float64))
+    poisoned = np.full(n, infinite.any()) if scale == 1 else infinite[g]
+    a[poisoned & ~np.isnan(r)] = np.nan
+    return a
 
 
 def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor, count_eps):
@@ -133,6 +139,7 @@ def _row_weights(agg, n, b, t):
     return w * scale
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
 def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights, policy_mask, *,
                 ratio_level, surrogate, eps_low, eps_high, dual_clip, delta, log_ratio_min,
                 log_ratio_max, cispo_min, cispo_max, sapo_tau_pos, sapo_tau_neg, vespo_k_pos,
@@ -209,8 +216,7 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         pos = np.asarray(advantages, dtype=np.float64) >= 0
         k = np.where(pos, vespo_k_pos, vespo_k_neg)
         lam = np.maximum(np.where(pos, vespo_lambda_pos, vespo_lambda_neg), 1e-4)
-        with np.errstate(over="ignore", invalid="ignore"):
-            phi = np.exp(lam + k * log_w - lam * np.exp(log_w))
+        phi = np.exp(lam + k * log_w - lam * np.exp(log_w))
         phi = np.where(np.isfinite(phi), phi, 0.0)
         rho = np.ones((b, t)) if is_weights is None else np.broadcast_to(
             z(is_weights) if np.ndim(is_weights) == 2 else np.asarray(is_weights, float)[:, None], (b, t))
@@ -554,8 +560,12 @@ def _decode(b, at):
 
 
 def language_units(text, target, region="think", think=("<think>", "</think>"),
-                   continua_weight=1.0, ignore_acronyms=False):
+                   continua_weight=1.0, ignore_acronyms=False, one_letter_words=None):
     """(target units, other units, invalid UTF-8 count, excluded bytes) of one text."""
+    if one_letter_words is None:
+        one_letter_words = _ONE_LETTER_WORDS["en"] + (
+            _ONE_LETTER_WORDS.get(target.lower().replace("_", "-").split("-")[0], "")
+            if isinstance(target, str) else "")
     mask = _target_scripts(target) if not isinstance(target, int) else target
     targets = {name for i, name in enumerate(_SCRIPTS) if mask >> i & 1}
     b = text.encode("utf-8", "surrogatepass")
@@ -583,17 +593,17 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
             at += w
         if any(cp == ord("_") or cls == "digit" for cp, cls in letters):
             return
-        runs = []  # [script, letters, all caps]
+        runs = []  # [script, letters, all caps, first letter]
         for cp, cls in letters:
             if cls in _SCRIPTS:
                 if not runs or runs[-1][0] != cls:
-                    runs.append([cls, 0, True])
+                    runs.append([cls, 0, True, chr(cp)])
                 runs[-1][1] += 1
                 if not (ord("A") <= cp <= ord("Z")):
                     runs[-1][2] = False
-        for script, n, caps in runs:
-            if script == "latin" and ((n == 1 and "latin" not in targets)
-                                      or (ignore_acronyms and caps and n <= 5)):
+        for script, n, caps, first in runs:
+            variable = n == 1 and first.isascii() and first not in one_letter_words
+            if script == "latin" and (variable or (ignore_acronyms and caps and n <= 5)):
                 continue
             unit(script, 1.0)
 

@@ -151,7 +151,7 @@ def assert_float32_close(narrow, wide):
     """float32 advantages of float32 rewards against the float64 result: four float roundings
     (the split-mean float pass), plus 1e-12 of the scale for entries that cancel to almost 0."""
     wide = np.asarray(wide)
-    scale = float(np.max(np.abs(wide), initial=0.0))
+    scale = float(np.nanmax(np.abs(wide), initial=0.0))
     np.testing.assert_allclose(narrow.astype(np.float64), wide, rtol=4 * 2.0 ** -24, atol=1e-12 * scale)
     np.testing.assert_array_equal(narrow == 0, wide == 0)
 
@@ -193,7 +193,6 @@ def test_results_do_not_depend_on_input_dtype_or_layout():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: grpo_c.group_advantages([1.0, 2.0, 3.0], group_size=2), ValueError, "group_size.*divide"),
-    (lambda: grpo_c.group_advantages([], group_size=1), ValueError, "empty"),
     (lambda: grpo_c.group_advantages([1.0, 2.0]), ValueError, "exactly one of group_size"),
     (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=2, group_ids=[0, 0]), ValueError, "exactly one"),
     (lambda: grpo_c.group_advantages([1.0, 2.0], group_size=0), ValueError, "group_size"),
@@ -263,11 +262,8 @@ def test_contiguous_kernel_against_the_reference_for_every_group_size(size, pres
     plan = grpo_c.advantages._plan_for(preset, dict(kw))
     with np.errstate(invalid="ignore"):
         want = reference.group_advantages(r, None, size, groups, None, None, None, None, *plan.direct)
-    # the Inf group is left out: without scaling the core keeps -inf where the twin, like
-    # torch.nan_to_num, gives the most negative float
-    keep = np.ones(r.size, bool)
-    keep[size * 4: size * 5] = False
-    np.testing.assert_allclose(outs[0][keep], want[keep], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(outs[0], want, rtol=1e-9, atol=1e-9)
+    assert np.isnan(outs[0][size * 4: size * 5]).all()   # the Inf group: NaN, as torch gives
     np.testing.assert_array_equal(outs[0][size: 2 * size], 0.0)
     narrow = grpo_c.group_advantages(r.astype(np.float32), group_size=size, preset=preset, num_threads=2, **kw)
     assert_float32_close(narrow, outs[0])

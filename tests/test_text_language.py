@@ -49,7 +49,12 @@ def units(text, language, **kw):
     ("Adding the $20 gift: 134 + 20 = $154 in total", "en", 5, 0),  # prices are not math
     ("pens cost $5 and $6 each", "en", 4, 0),
     ("so $x$ and $y + z$ are done", "en", 4, 0),
-    ("$a\n\nb$ words here", "en", 4, 0),  # no inline math across a blank line
+    ("$a\n\nb$ words here", "en", 3, 0),  # no inline math across a blank line; b is a variable
+    ("我们计算 x 的值", "en", 0, 6),  # a variable counts for no target, English included
+    ("let x be a number", "en", 4, 0),  # "a" is a word, x is not
+    ("I think 我们计算 a 的值", "zh", 6, 3),  # "I" and "a" are English words
+    ("x y z", "es", 1, 0),  # Spanish "y" is a word
+    ("x y z", "en", 0, 0),
 ])
 def test_golden_units(text, language, target, other):
     assert units(text, language) == (target, other)
@@ -64,6 +69,15 @@ def test_excluded_bytes_flag_hidden_text():
 
 def test_acronyms_option():
     assert units("Мы вычисляем значение API", "ru", ignore_acronyms=True) == (3, 0)
+
+
+def test_one_letter_words_option():
+    assert units("x y a", "en", one_letter_words="xy") == (2, 0)
+    assert units("x y a", "en", one_letter_words="") == (0, 0)
+    assert reference.language_units("x y a", "en", one_letter_words="xy")[:2] == (2, 0)
+    for bad in ("x1", "é", 3):
+        with pytest.raises(ValueError, match="one_letter_words"):
+            rewards.language_consistency(["x"], "en", one_letter_words=bad)
 
 
 def test_share_and_modes():
@@ -114,7 +128,7 @@ def test_target_spec():
             target_scripts(bad)
 
 
-ALPHABET = ["我", "们", "值", "か", "ナ", "ー", "a", "b", "Z", "x", "é", "e\u0301", "д", "ж", "α",
+ALPHABET = ["我", "们", "值", "か", "ナ", "ー", "a", "b", "Z", "x", "I", "y", "é", "e\u0301", "д", "ж", "α",
             "한", "ก", "1", "_", "'", "-", "’", " ", "\n", ".", "$", "$$", "`", "```", "~~~",
             "\\(", "\\)", "\\[", "\\]", "\\begin{a}", "\\end{a}", "\\frac", "<", ">", "</", "<b>",
             "://", "@", "<think>", "</think>", "\udc80", "👍", "\u200d", "ＡＢ", "١"]
@@ -122,7 +136,7 @@ ALPHABET = ["我", "们", "值", "か", "ナ", "ー", "a", "b", "Z", "x", "é", 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(ALPHABET), max_size=40),
-       st.sampled_from(["zh", "en", "ja", "ru"]), st.sampled_from(["think", "all"]),
+       st.sampled_from(["zh", "en", "ja", "ru", "es"]), st.sampled_from(["think", "all"]),
        st.booleans())
 def test_against_plain_twin(parts, language, region, acronyms):
     text = "".join(parts)

@@ -323,7 +323,7 @@ fail:
 static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"texts", "target_scripts", "region", "think_open", "think_close",
                              "continua_weight", "min_units", "threshold", "ignore_acronyms",
-                             "num_threads", NULL};
+                             "one_letter_words", "num_threads", NULL};
     PyObject *texts_obj, *open = NULL, *close = NULL, *threads_obj = NULL;
     unsigned long scripts;
     int region = 0, acronyms = 0, threads;
@@ -331,9 +331,10 @@ static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObjec
     text_batch texts = {0};
     PyArrayObject *out = NULL, *target = NULL, *other = NULL, *hist = NULL, *invalid = NULL;
     PyArrayObject *excluded = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ok|iOOdddpO", kwlist, &texts_obj, &scripts,
+    unsigned long long one_letter_words = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ok|iOOdddpKO", kwlist, &texts_obj, &scripts,
                                      &region, &open, &close, &weight, &min_units, &threshold,
-                                     &acronyms, &threads_obj))
+                                     &acronyms, &one_letter_words, &threads_obj))
         return NULL;
     grpo_lang_opts opts;
     memset(&opts, 0, sizeof opts);
@@ -343,6 +344,7 @@ static PyObject *py_language_consistency(PyObject *self, PyObject *args, PyObjec
     opts.min_units = min_units;
     opts.threshold = threshold;
     opts.ignore_acronyms = acronyms;
+    opts.one_letter_words = (uint64_t)one_letter_words;
     if (str_arg(open, &opts.think_open, "think_open") != 0) goto fail;
     if (str_arg(close, &opts.think_close, "think_close") != 0) goto fail;
     if (binding_threads(threads_obj, &threads) != 0) goto fail;

@@ -26,6 +26,7 @@ import numpy as np
 
 from grpo_c import _sandbox
 from grpo_c._threads import resolve_threads
+from grpo_c.rewards.text import texts_of
 
 __all__ = ["code", "extract_code", "sandbox_info", "CaseVerdict", "VERDICTS"]
 
@@ -582,7 +583,7 @@ def _parse_channel(data: bytes, nonce: str, n: int) -> list:
     return records
 
 
-def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "python",
+def code(completions: Sequence[Any], tests: Sequence[Any], *, language: str = "python",
          timeout: float = 5.0, memory_mb: float = 1024, workers: int | None = None,
          mode: str = "fraction", return_details: bool = False, comparator: str = "lines",
          rel_tol: float = 1e-6, abs_tol: float = 1e-6, interpreter: str | None = None,
@@ -592,9 +593,9 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
 
     Parameters
     ----------
-    completions : sequence of str
+    completions : sequence of str, bytes, None or chat messages
         Model outputs; the last fenced code block is the program (``extract=False``: the whole
-        string is the program).
+        string is the program); chat completions read the first message's content.
     tests : sequence
         One test spec per completion: open-r1 ``verification_info`` (``{"language",
         "test_cases": [{"input", "output"}]}``), APPS/prime ``{"inputs", "outputs",
@@ -633,8 +634,8 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     Returns
     -------
     numpy.ndarray of float32, shape (N,)
-        NaN where the sandbox itself failed or there are no tests; 0.0 for a completion
-        without code.
+        NaN where the sandbox itself failed, there are no tests or the completion is None; 0.0
+        for a completion without code.
     list of list of CaseVerdict
         Only with ``return_details=True``.
 
@@ -645,9 +646,7 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     >>> code([prog], [[{"input": "1 2", "output": "3"}]], timeout=2)
     array([1.], dtype=float32)
     """
-    if isinstance(completions, str) or not isinstance(completions, Sequence):
-        raise TypeError("completions: expected a sequence of str, "
-                        f"got {type(completions).__name__}")
+    completions = texts_of(completions)
     if len(tests) != len(completions):
         raise ValueError(f"tests: expected {len(completions)} test specs (one per completion), "
                          f"got {len(tests)}")
@@ -663,10 +662,10 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
     n_workers = resolve_threads(workers)
     specs = [_normalize_tests(t, i) for i, t in enumerate(tests)]
     programs = []
-    for i, c in enumerate(completions):
-        if not isinstance(c, str):
-            raise TypeError(f"completions[{i}]: expected str, got {type(c).__name__}")
-        programs.append(extract_code(c, language) if extract else c)
+    for c in completions:
+        if isinstance(c, bytes):
+            c = c.decode("utf-8", "replace")
+        programs.append(None if c is None else extract_code(c, language) if extract else c)
 
     interp = interpreter or sys.executable
     if python_startup not in ("auto", "fork", "fast", "site"):
@@ -690,7 +689,9 @@ def code(completions: Sequence[str], tests: Sequence[Any], *, language: str = "p
 
     details: list[list[CaseVerdict] | None] = [None] * len(programs)
     for i, program in enumerate(programs):
-        if not program.strip():
+        if program is None:   # no completion: nothing to judge, NaN as TRL's None
+            details[i] = []
+        elif not program.strip():
             details[i] = [CaseVerdict("no_code", message="no code block found")] * len(specs[i].cases)
     binaries: dict[int, bytes] = {}
     if language in _COMPILERS:

@@ -15,6 +15,7 @@ import numpy as np
 
 from grpo_c import _math
 from grpo_c._threads import resolve_threads
+from grpo_c.rewards.text import completion_text, texts_of
 
 __all__ = ["accuracy", "parse_answer", "answers_equal", "completion_text", "MODES"]
 
@@ -39,55 +40,19 @@ def _tolerance(float_rel_tol: float) -> float:
     return float(float_rel_tol)
 
 
-def completion_text(completion: Any) -> str | bytes:
-    """The text of one completion as TRL passes it: a string, or chat messages.
-
-    Chat completions (``[{"role": "assistant", "content": ...}]``) read the first message's
-    content, as open-r1 and TRL do; content given as a list of parts joins its text parts.
-
-    Examples
-    --------
-    >>> completion_text([{"role": "assistant", "content": "\\\\boxed{4}"}])
-    '\\\\boxed{4}'
-    """
-    if isinstance(completion, (str, bytes)):
-        return completion
-    if isinstance(completion, dict):
-        completion = [completion]
-    if isinstance(completion, (list, tuple)):
-        if not completion:
-            return ""
-        message = completion[0]
-        if not isinstance(message, dict):
-            raise TypeError(
-                f"completions: expected str or a list of chat messages, got a list of "
-                f"{type(message).__name__}")
-        content = message.get("content", "")
-        if content is None:
-            return ""
-        if isinstance(content, list):
-            return "".join(part.get("text", "") for part in content
-                           if isinstance(part, dict) and part.get("type", "text") == "text")
-        return content if isinstance(content, (str, bytes)) else str(content)
-    raise TypeError(
-        f"completions: expected str, bytes or chat messages, got {type(completion).__name__}")
-
-
-def _texts(values: Iterable[Any], name: str) -> list:
+def _solutions(values: Iterable[Any]) -> list:
     if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name}: expected a sequence of strings, got a single {type(values).__name__}")
+        raise TypeError(f"solutions: expected a sequence of strings, got a single {type(values).__name__}")
     out = []
     for v in values:
         if isinstance(v, (str, bytes)):
             out.append(v)
-        elif name == "completions":
-            out.append(completion_text(v))
         elif v is None or (isinstance(v, float) and math.isnan(v)):
             out.append("")
         elif isinstance(v, numbers.Number) and not isinstance(v, bool):
             out.append(str(v))
         else:
-            raise TypeError(f"{name}: expected str, bytes or a number, got {type(v).__name__}")
+            raise TypeError(f"solutions: expected str, bytes or a number, got {type(v).__name__}")
     return out
 
 
@@ -98,8 +63,8 @@ def accuracy(completions: Sequence[Any], solutions: Sequence[Any], *,
 
     Parameters
     ----------
-    completions : sequence of str, bytes or chat messages
-        Model outputs; chat completions read the first message's content.
+    completions : sequence of str, bytes, None or chat messages
+        Model outputs; chat completions read the first message's content; None scores NaN.
     solutions : sequence of str
         Gold answers, one per completion: plain (``"42"``), LaTeX (``"\\\\frac{1}{2}"``), a worked
         solution with a ``\\\\boxed{}`` answer, or GSM8K style ending in ``#### 42``.
@@ -118,20 +83,25 @@ def accuracy(completions: Sequence[Any], solutions: Sequence[Any], *,
     -------
     numpy.ndarray
         float32, shape ``(len(completions),)``: 1.0 equal, 0.0 not equal or no answer found,
-        NaN where the gold itself cannot be parsed.
+        NaN for a None completion or where the gold itself cannot be parsed.
 
     Examples
     --------
     >>> accuracy(["so \\\\boxed{\\\\frac{1}{2}}", "\\\\boxed{0.4}", "no idea"], ["0.5", "0.5", "0.5"])
     array([1., 0., 0.], dtype=float32)
     """
-    comps = _texts(completions, "completions")
-    golds = _texts(solutions, "solutions")
+    comps = list(texts_of(completions))   # a copy: None entries are filled in below
+    golds = _solutions(solutions)
     if len(comps) != len(golds):
         raise ValueError(
             f"solutions: expected one per completion ({len(comps)}), got {len(golds)}")
-    return _math.accuracy(comps, golds, _mode(mode), int(bool(after_think)), bool(strict_latex),
-                          _tolerance(float_rel_tol), resolve_threads(num_threads))
+    missing = [i for i, c in enumerate(comps) if c is None]
+    for i in missing:
+        comps[i] = ""
+    scores = _math.accuracy(comps, golds, _mode(mode), int(bool(after_think)), bool(strict_latex),
+                            _tolerance(float_rel_tol), resolve_threads(num_threads))
+    scores[missing] = np.nan
+    return scores
 
 
 def parse_answer(text: Any, *, gold: bool = False, mode: str = "default",

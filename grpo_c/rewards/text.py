@@ -67,11 +67,20 @@ LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
     "ti": ("ethiopic",), "km": ("khmer",), "my": ("myanmar",),
 }
 
+#: Letters that are words when they stand alone, by language; English "a", "A" and "I" count for
+#: every target (the one-letter words a chain of thought borrows most). Any other lone ASCII
+#: letter is a math variable (x, n) and counts for no language.
+ONE_LETTER_WORDS: dict[str, str] = {
+    "en": "aAI", "fr": "aAyY", "es": "aAeEoOuUyY", "it": "aAeEiIoO", "pt": "aAeEoO",
+    "ca": "aAeEiIoO", "ro": "aAoO", "nl": "uU", "hu": "aA", "sv": "iI", "da": "iI", "no": "iI",
+    "pl": "aAiIoOuUwWzZ", "cs": "aAiIkKoOsSuUvVzZ", "sk": "aAiIkKoOsSuUvVzZ",
+}
+
 _PLAIN_TYPES = {str, bytes, type(None)}
 _TAG_MAX_BYTES = 85  # TAG_MAX / 3 in csrc/text_rewards.c
 
 
-def _message_content(item: Any, name: str, index: int) -> str | bytes:
+def _message_content(item: Any, name: str) -> str | bytes:
     """The first message's content (open-r1/TRL); text parts joined; no content is ""."""
     message = item
     if isinstance(item, (list, tuple)):
@@ -79,7 +88,7 @@ def _message_content(item: Any, name: str, index: int) -> str | bytes:
             return ""
         message = item[0]
     if not isinstance(message, Mapping):
-        raise TypeError(f"{name}[{index}]: expected str, bytes, None or chat messages, got "
+        raise TypeError(f"{name}: expected str, bytes, None or chat messages, got "
                         f"{type(item).__name__}")
     content = message.get("content")
     if content is None:
@@ -90,6 +99,22 @@ def _message_content(item: Any, name: str, index: int) -> str | bytes:
         return "".join(part.get("text", "") for part in content
                        if isinstance(part, Mapping) and part.get("type", "text") == "text")
     return str(content)
+
+
+def completion_text(completion: Any) -> str | bytes | None:
+    """The text of one completion as TRL passes it: a string (or None), or chat messages.
+
+    Chat completions (``[{"role": "assistant", "content": ...}]``) read the first message's
+    content, as open-r1 and TRL do; content given as a list of parts joins its text parts.
+
+    Examples
+    --------
+    >>> completion_text([{"role": "assistant", "content": "\\\\boxed{4}"}])
+    '\\\\boxed{4}'
+    """
+    if completion is None or isinstance(completion, (str, bytes)):
+        return completion
+    return _message_content(completion, "completion")
 
 
 def texts_of(completions: Any, name: str = "completions") -> list:
@@ -111,7 +136,7 @@ def texts_of(completions: Any, name: str = "completions") -> list:
                             f"{type(completions).__name__}") from None
     if set(map(type, completions)) <= _PLAIN_TYPES:
         return completions
-    return [c if c is None or isinstance(c, (str, bytes)) else _message_content(c, name, i)
+    return [c if c is None or isinstance(c, (str, bytes)) else _message_content(c, f"{name}[{i}]")
             for i, c in enumerate(completions)]
 
 
@@ -281,6 +306,22 @@ def target_scripts(language: str | Sequence[str]) -> int:
     return mask
 
 
+def one_letter_word_mask(language: Any, letters: str | None = None) -> int:
+    """Bit mask of the ASCII letters that are words when alone (bit k: ``'a' + k``, then
+    ``'A' + k - 26``): ``letters`` if given, else English's and the target language's."""
+    if letters is None:
+        letters = ONE_LETTER_WORDS["en"]
+        if isinstance(language, str):
+            key = language.strip().lower().replace("_", "-")
+            letters += ONE_LETTER_WORDS.get(key.split("-")[0], "")
+    elif not isinstance(letters, str) or not all(c.isascii() and c.isalpha() for c in letters):
+        raise ValueError(f"one_letter_words: expected a string of ASCII letters, got {letters!r}")
+    mask = 0
+    for c in letters:
+        mask |= 1 << (ord(c) - ord("a") if c.islower() else ord(c) - ord("A") + 26)
+    return mask
+
+
 def _prompt_texts(prompts: Sequence) -> list:
     """A prompt's text: a str as is; of chat messages, the last user message (a system prompt
     is often in another language than the question)."""
@@ -294,7 +335,7 @@ def _prompt_texts(prompts: Sequence) -> list:
         elif isinstance(prompt, (list, tuple)):
             users = [m for m in prompt if isinstance(m, Mapping) and m.get("role") == "user"]
             chosen = (users or list(prompt) or [None])[-1]
-            out.append(_message_content([chosen] if chosen is not None else [], "prompts", i))
+            out.append(_message_content([chosen] if chosen is not None else [], f"prompts[{i}]"))
         else:
             raise TypeError(f"prompts[{i}]: expected str, None or chat messages, got "
                             f"{type(prompt).__name__}")
@@ -327,15 +368,16 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
                          think_tags: Sequence[str] = ("<think>", "</think>"),
                          threshold: float | None = None, min_units: float = 5.0,
                          continua_weight: float = 1.0, ignore_acronyms: bool = False,
-                         return_details: bool = False, num_threads: int | None = None):
+                         one_letter_words: str | None = None, return_details: bool = False,
+                         num_threads: int | None = None):
     r"""Language consistency (DeepSeek-R1 section 2.3.3): the share of chain-of-thought words
     written in the target language, judged by Unicode script.
 
     Fenced and inline code, LaTeX (``$..$`` by pandoc's rule, which leaves prices alone,
     ``$$..$$``, ``\(..\)``, ``\[..\]``,
     ``\begin{X}..\end{X}``, ``\commands``), URLs, e-mail addresses and ``<tags>`` are excluded;
-    words holding digits or ``_`` are identifiers and do not count; a single Latin letter in a
-    non-Latin target is a math variable and does not count. Han, kana, Thai, Lao, Khmer and
+    words holding digits or ``_`` are identifiers and do not count; a lone ASCII letter is a math
+    variable and counts for no target, unless it is a one-letter word (``one_letter_words``). Han, kana, Thai, Lao, Khmer and
     Myanmar count one unit per character, weighted by ``continua_weight``. Script alone cannot
     tell apart languages sharing a script (English and French both pass an ``"en"`` target).
 
@@ -356,6 +398,11 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
         PR #683 and torchforge do with a detector); default: the share itself.
     min_units : float
         Fewer weighted letter units than this: NaN (cannot judge).
+    ignore_acronyms : bool
+        All-caps Latin words of at most 5 letters (API, GCD) count for no language.
+    one_letter_words : str, optional
+        The ASCII letters that are words when they stand alone; default: English's ("aAI") plus
+        the target language's (``ONE_LETTER_WORDS``: Spanish "y", Polish "w", ...).
     return_details : bool
         Also return a dict with ``target`` and ``other`` unit counts, the per-script ``hist``
         (N, len(SCRIPTS)), ``invalid`` UTF-8 sequence counts and ``excluded`` bytes (skipped as
@@ -385,7 +432,8 @@ def language_consistency(completions: Sequence, language: str | Sequence[str] = 
     tags = _tags(think_tags, ("<answer>", "</answer>"))
     opts = {"think_open": tags["think_open"], "think_close": tags["think_close"],
             "continua_weight": float(continua_weight),
-            "ignore_acronyms": bool(ignore_acronyms)}
+            "ignore_acronyms": bool(ignore_acronyms),
+            "one_letter_words": one_letter_word_mask(language, one_letter_words)}
     region_code = 0 if region == "think" else 1
     scan = dict(opts, min_units=float(min_units), threshold=float(threshold or 0.0),
                 num_threads=threads)

@@ -62,9 +62,11 @@ static void reference_group(double *out, const double *x, int64_t size, const gr
         if (x[k] == x[k]) m2 += (x[k] - mean) * (x[k] - mean);
     long double std = count - opt->ddof > 0 ? sqrtl(m2 / (count - opt->ddof)) : NAN;
     long double inv = opt->scale == GRPO_SCALE_NONE ? 1.0L : 1.0L / (std + opt->eps);
+    int infinite = 0;
+    for (int64_t k = 0; k < size; k++) infinite |= isinf(x[k]);
     for (int64_t k = 0; k < size; k++) {
         long double a = (x[k] - mean) * inv;
-        out[k] = a == a ? (double)a : 0.0;
+        out[k] = x[k] != x[k] ? 0.0 : infinite ? NAN : a == a ? (double)a : 0.0;
     }
 }
 
@@ -102,13 +104,13 @@ static void test_contiguous_advantages(void) {
                 }
             CHECK(grpo_group_advantages_contiguous(got, GRPO_F64, x, GRPO_F64, n, size, &opt, 1) == GRPO_OK);
             CHECK(grpo_group_advantages_contiguous(got3, GRPO_F64, x32, GRPO_F32, n, size, &opt, 3) == GRPO_OK);
-            CHECK(memcmp(got, got3, sizeof(double) * n) == 0);
+            CHECK(memcmp(got, got3, sizeof(double) * n) == 0); /* the same NaN bits too */
             CHECK(grpo_group_advantages_contiguous(got32, GRPO_F32, x, GRPO_F64, n, size, &opt, 2) == GRPO_OK);
             float *single = malloc(sizeof(float) * n);
             CHECK(grpo_group_advantages_contiguous(single, GRPO_F32, x32, GRPO_F32, n, size, &opt, 2) == GRPO_OK);
             int bad_single = 0;
             for (int64_t i = 0; i < n; i++) /* float pass 2: four roundings at most */
-                bad_single += !(single[i] == (float)got[i] ||
+                bad_single += !(single[i] == (float)got[i] || (isnan(single[i]) && isnan(got[i])) ||
                                 fabs(single[i] - got[i]) <= 2.4e-7 * fabs(got[i]) + 1e-12);
             CHECK(bad_single == 0);
             free(single);
@@ -117,13 +119,15 @@ static void test_contiguous_advantages(void) {
                 /* group 11 sits near 1000 with deviations near 1e-3: any double evaluation of
                  * x - mean keeps only ~10 digits of it */
                 const double tol = (i / size == 11 ? 1e-6 : 1e-9) * (fabs(want[i]) + 1e-3);
-                bad += !(got[i] == want[i] || fabs(got[i] - want[i]) <= tol);
-                bad32 += got32[i] != (float)got[i];
+                bad += !(got[i] == want[i] || (isnan(got[i]) && isnan(want[i])) ||
+                         fabs(got[i] - want[i]) <= tol);
+                bad32 += got32[i] != (float)got[i] && !(isnan(got32[i]) && isnan(got[i]));
             }
             CHECK(bad == 0);
             CHECK(bad32 == 0);
             for (int64_t k = 0; k < size; k++) CHECK(got[5 * size + k] == 0.0);
             CHECK(got[7 * size + size / 2] == 0.0);
+            for (int64_t k = 0; k < size; k++) CHECK(isnan(got[9 * size + k])); /* the Inf group */
         }
         free(x), free(want), free(got), free(got3), free(x32), free(got32);
     }
