@@ -7,7 +7,7 @@
     python -m grpo_c info                  how this build was made
 
 `score` reads one JSON object per line with "completion" (a string or chat messages) and
-optionally "prompt", "solution" and "group"; computes the chosen rewards, their weighted NaN-aware
+optionally "prompt", "solution", "tests" (for the code reward) and "group"; computes the chosen rewards, their weighted NaN-aware
 sum and group-relative advantages; writes each row with its scores when --out is given; and
 prints a per-reward summary. A malformed line is reported with its number and skipped, never
 dropped silently. Groups come from "group", else --group-size consecutive rows, else rows that
@@ -32,22 +32,35 @@ import numpy as np
 DEFAULT_REWARDS = ("accuracy", "format", "tag_count")
 SOLUTION_REWARDS = ("accuracy", "length", "cosine")
 BUNDLED = "sample_rollouts.jsonl"
+STATUS_EVERY = 30.0  # seconds between status lines when stderr is not a terminal
 
 
 class Progress:
-    """A one-line progress bar on stderr (no dependency); silent when disabled."""
+    """Progress on stderr (no dependency): a one-line bar on a terminal ("bar"), a status line
+    every STATUS_EVERY seconds elsewhere ("lines", so that logs of long runs show life), or
+    nothing (None)."""
 
-    def __init__(self, total: float, label: str, enabled: bool, stream: TextIO = sys.stderr):
+    def __init__(self, total: float, label: str, style: str | None, stream: TextIO | None = None):
         self.total = max(total, 1)
         self.label = label
-        self.enabled = enabled
-        self.stream = stream
+        self.style = style
+        self.stream = stream or sys.stderr
+        self.every = STATUS_EVERY
+        self.start = self.printed = time.monotonic()
         self.last = -1
 
-    def update(self, done: float) -> None:
-        if not self.enabled:
+    def update(self, done: float, unit: str = "") -> None:
+        if self.style is None:
             return
         percent = int(100 * min(done, self.total) / self.total)
+        if self.style == "lines":
+            now = time.monotonic()
+            if now - self.printed >= self.every:
+                self.printed = now
+                of = f"{done:g}/{self.total:g}{unit} " if unit else ""
+                self.stream.write(f"{self.label}: {of}{percent}% after {now - self.start:.0f} s\n")
+                self.stream.flush()
+            return
         if percent == self.last:
             return
         self.last = percent
@@ -56,7 +69,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled and self.last >= 0:
+        if self.style == "bar" and self.last >= 0:
             self.stream.write("\n")
             self.stream.flush()
 
@@ -71,10 +84,16 @@ def _completion_ok(value: Any) -> bool:
             and isinstance(value[0].get("content"), str))
 
 
-def read_rollouts(path: str, progress: bool,
-                  need_solution: bool) -> tuple[list[dict], list[int], list[str]]:
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = text.rstrip("\r\n")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def read_rollouts(path: str, progress: str | None, need_solution: bool,
+                  need_tests: bool = False) -> tuple[list[dict], list[int], list[str]]:
     """Valid rows, their line numbers, and one message per skipped line. "solution" must be a
-    string when a chosen reward needs it; "group" is needed on every row once one row has it."""
+    string when a chosen reward needs it, "tests" present when the code reward runs; "group" is
+    needed on every row once one row has it."""
     rows: list[dict] = []
     lines: list[int] = []
     problems: list[str] = []
@@ -86,8 +105,8 @@ def read_rollouts(path: str, progress: bool,
             done += len(raw)
             if number % 1024 == 0:
                 bar.update(done)
-            try:
-                text = raw.decode("utf-8")
+            try:   # a byte order mark may open the file (editors on Windows write one)
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 problems.append(f"line {number}: not valid UTF-8 ({exc.reason} at byte "
                                 f"{exc.start})")
@@ -98,7 +117,8 @@ def read_rollouts(path: str, progress: bool,
             try:
                 row = json.loads(text)
             except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: invalid JSON ({exc.msg}, column {exc.colno})")
+                problems.append(f"line {number}: invalid JSON ({exc.msg}, column {exc.colno}): "
+                                f"{_excerpt(text)}")
                 continue
             if not isinstance(row, dict):
                 problems.append(f"line {number}: expected a JSON object, got "
@@ -116,6 +136,9 @@ def read_rollouts(path: str, progress: bool,
                 continue
             if need_solution and not isinstance(row["solution"], str):
                 problems.append(f"line {number}: \"solution\" must be a string")
+                continue
+            if need_tests and "tests" not in row:
+                problems.append(f"line {number}: missing \"tests\" (the code reward's test cases)")
                 continue
             prompt = row.get("prompt")
             if prompt is not None and not isinstance(prompt, (str, list)):
@@ -148,9 +171,14 @@ def group_labels(rows: list[dict], group_size: int | None) -> tuple[np.ndarray |
     """(group_ids, group_size): from the "group" field, --group-size, or shared prompts."""
     if any("group" in r for r in rows):
         keys = [json.dumps(r["group"]) for r in rows]
-        return np.unique(keys, return_inverse=True)[1].astype(np.int64), None
+        ids = np.unique(keys, return_inverse=True)[1].astype(np.int64)
+        sizes = sorted(set(np.bincount(ids).tolist()))
+        if group_size is not None and sizes != [group_size]:
+            raise ValueError(f"--group-size {group_size}: the rows' \"group\" field gives groups "
+                             f"of {', '.join(map(str, sizes))} rows; drop one or the other")
+        return ids, None
     if group_size is not None:
-        if group_size < 1 or len(rows) % group_size:
+        if len(rows) % group_size:
             raise ValueError(f"--group-size {group_size} does not divide the {len(rows)} rows")
         return None, group_size
     keys = [_prompt_text(r.get("prompt")) for r in rows]
@@ -175,6 +203,23 @@ def _needs_accuracy(fn: Callable) -> Callable:
     return scored
 
 
+def _code(batch: dict, args: argparse.Namespace) -> np.ndarray:
+    """The code reward in chunks, so that a long run reports its progress."""
+    from grpo_c import rewards
+
+    n = len(batch["completions"])
+    status = Progress(n, "code", batch["progress"])
+    out = np.empty(n, dtype=np.float32)
+    chunk = 64
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        out[start:stop] = rewards.code(batch["completions"][start:stop], batch["tests"][start:stop],
+                                       language=args.code_language, timeout=args.code_timeout)
+        status.update(stop, " rollouts")
+    status.close()
+    return out
+
+
 def reward_registry(args: argparse.Namespace) -> dict[str, Callable[[dict], np.ndarray]]:
     from grpo_c import rewards
 
@@ -193,6 +238,7 @@ def reward_registry(args: argparse.Namespace) -> dict[str, Callable[[dict], np.n
         "length": _needs_accuracy(lambda b, acc: rewards.kimi_length(
             acc, b["completions"], group_size=b["group_size"], group_ids=b["group_ids"])),
         "cosine": _needs_accuracy(lambda b, acc: rewards.cosine_length(acc, b["completions"])),
+        "code": lambda b: _code(b, args),
         "soft_overlong": lambda b: rewards.soft_overlong(
             b["completions"], max_completion_len=args.max_completion_len,
             soft_punish_cache=args.soft_punish_cache),
@@ -258,9 +304,88 @@ def _parse_names(text: str, known: dict) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in known]
     if not names or unknown:
-        raise ValueError(f"--rewards: unknown {unknown or 'empty list'}; choose from "
-                         f"{', '.join(known)}")
+        problem = f"unknown {', '.join(unknown)}" if unknown else "no reward named"
+        raise ValueError(f"--rewards: {problem}; choose from {', '.join(known)}")
     return names
+
+
+def _parse_weights(text: str, count: int) -> list[float]:
+    weights = []
+    for item in text.split(","):
+        try:
+            weight = float(item)
+        except ValueError:
+            raise ValueError(f"--weights: expected comma-separated numbers, got {item.strip()!r}") from None
+        if not math.isfinite(weight):
+            raise ValueError(f"--weights: expected finite numbers, got {item.strip()!r}")
+        weights.append(weight)
+    if len(weights) != count:
+        raise ValueError(f"--weights: expected {count} numbers (one per reward), got {len(weights)}")
+    return weights
+
+
+def _input_path(path: str) -> None:
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: is a directory; expected a JSON lines file")
+    if not os.path.exists(path):
+        raise ValueError(f"{path}: no such file")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{path}: not readable")
+
+
+def _output_path(path: str) -> None:
+    """Fail before any scoring when the output cannot be written."""
+    if os.path.isdir(path):
+        raise ValueError(f"--out {path}: is a directory; expected a file path")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(f"--out {path}: no such directory {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {path}: directory {parent} is not writable")
+
+
+def _write_rows(path: str, rows: list[dict], line_numbers: list[int], table: list[tuple],
+                total: np.ndarray, advantages: np.ndarray) -> None:
+    """Scored rows as JSON lines; a file is written beside its target and renamed over it at
+    the end, so that an interrupted run never leaves half a file in its place."""
+    sink = sys.stdout if path == "-" else open(path + ".partial", "w", encoding="utf-8")
+    try:
+        for i, row in enumerate(rows):
+            scored = dict(row)
+            scored["rewards"] = {name: (None if math.isnan(v[i]) else float(v[i]))
+                                 for name, _, v, _ in table}
+            scored["reward"] = None if math.isnan(total[i]) else float(total[i])
+            scored["advantage"] = float(advantages[i])
+            scored["line"] = line_numbers[i]
+            sink.write(json.dumps(scored) + "\n")
+    except BaseException:
+        if sink is not sys.stdout:
+            sink.close()
+            os.unlink(path + ".partial")
+        raise
+    if sink is not sys.stdout:
+        sink.close()
+        os.replace(path + ".partial", path)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def score(args: argparse.Namespace) -> int:
@@ -274,24 +399,24 @@ def score(args: argparse.Namespace) -> int:
         print("error: the bundled sample rollouts are not installed; pass a rollouts.jsonl path",
               file=sys.stderr)
         return 2
-    if not os.path.isfile(path):
-        print(f"error: {path}: no such file", file=sys.stderr)
-        return 2
+    _input_path(path)
+    if args.out and args.out != "-":
+        _output_path(args.out)
     registry = reward_registry(args)
-    names = _parse_names(args.rewards or ",".join(DEFAULT_REWARDS), registry)
-    weights = [1.0] * len(names)
-    if args.weights is not None:
-        weights = [float(w) for w in args.weights.split(",")]
-        if len(weights) != len(names):
-            raise ValueError(f"--weights: expected {len(names)} numbers (one per reward), got "
-                             f"{len(weights)}")
+    names = _parse_names(args.rewards if args.rewards is not None else ",".join(DEFAULT_REWARDS),
+                         registry)
+    weights = [1.0] * len(names) if args.weights is None else _parse_weights(args.weights, len(names))
 
-    # --progress forces the bar; by default it shows on a terminal for long inputs only.
-    forced = args.progress is True
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    # --progress forces the bar, --no-progress silences it; by default a terminal gets a bar
+    # for long inputs and anything else a status line when a step runs long.
+    if args.progress is None:
+        style = "bar" if sys.stderr.isatty() else "lines"
+    else:
+        style = "bar" if args.progress else None
+    long_input = args.progress is True or os.path.getsize(path) > 1 << 20
     need_solution = any(n in SOLUTION_REWARDS for n in names)
     rows, line_numbers, problems = read_rollouts(
-        path, forced or (show and os.path.getsize(path) > 1 << 20), need_solution)
+        path, style if long_input else None, need_solution, "code" in names)
     for problem in problems:
         print(f"{path}: {problem} (skipped)", file=sys.stderr)
     if not rows:
@@ -302,35 +427,25 @@ def score(args: argparse.Namespace) -> int:
         "completions": [r["completion"] for r in rows],
         "prompts": [r.get("prompt") for r in rows],
         "solutions": [r.get("solution") for r in rows],
+        "tests": [r.get("tests") for r in rows],
         "group_ids": group_ids, "group_size": group_size, "cache": {},
+        "progress": "lines" if style == "lines" else None,
     }
-    bar = Progress(len(names), "scoring", forced or (show and len(rows) >= 2000))
+    bar = Progress(len(names), "scoring",
+                   style if args.progress is True or len(rows) >= 2000 or style == "lines" else None)
     table = []
     for k, name in enumerate(names):
         start = time.perf_counter()
         values = np.asarray(registry[name](batch), dtype=np.float32)
         table.append((name, weights[k], values, time.perf_counter() - start))
-        bar.update(k + 1)
+        bar.update(k + 1, " rewards")
     bar.close()
     total = rewards.combine([t[2] for t in table], weights)
     advantages = np.asarray(grpo_c.group_advantages(total, group_size=group_size,
                                                     group_ids=group_ids), dtype=np.float64)
     groups = len(rows) // group_size if group_size else len(np.unique(group_ids))
-
     if args.out:
-        sink = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
-        try:
-            for i, row in enumerate(rows):
-                scored = dict(row)
-                scored["rewards"] = {name: (None if math.isnan(v[i]) else float(v[i]))
-                                     for name, _, v, _ in table}
-                scored["reward"] = None if math.isnan(total[i]) else float(total[i])
-                scored["advantage"] = float(advantages[i])
-                scored["line"] = line_numbers[i]
-                sink.write(json.dumps(scored) + "\n")
-        finally:
-            if sink is not sys.stdout:
-                sink.close()
+        _write_rows(args.out, rows, line_numbers, table, total, advantages)
     summary = sys.stderr if args.out == "-" else sys.stdout
     print_summary(summary, path if args.rollouts else f"the bundled {BUNDLED}", len(rows),
                   len(problems), groups, table, total, advantages, group_ids, group_size)
@@ -357,26 +472,40 @@ def info(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grpo_c",
-                                     description="GRPO rewards and advantages in C.")
+    parser = argparse.ArgumentParser(
+        prog="python -m grpo_c", description="GRPO rewards and advantages in C.",
+        epilog="`python -m grpo_c [rollouts.jsonl] [options]` is short for `score`; "
+               "`python -m grpo_c score --help` lists its options.")
     sub = parser.add_subparsers(dest="command")
-    s = sub.add_parser("score", help="score rollouts: rewards, their sum, group advantages")
+    s = sub.add_parser("score", help="score rollouts: rewards, their sum, group advantages",
+                       description="Score JSON lines rollouts: each row needs \"completion\"; "
+                                   "\"prompt\", \"solution\", \"tests\" and \"group\" as "
+                                   "the chosen rewards need. Malformed lines are reported and "
+                                   "skipped.")
     s.add_argument("rollouts", nargs="?", help="JSON lines file (default: the bundled sample)")
-    s.add_argument("--rewards", help=f"comma-separated (default: {','.join(DEFAULT_REWARDS)})")
+    s.add_argument("--rewards", help="comma-separated, of: accuracy, format, strict_format, "
+                   "think_format, tag_count, reasoning_steps, code_format, code, language, "
+                   f"repetition, length, cosine, soft_overlong (default: {','.join(DEFAULT_REWARDS)})")
     s.add_argument("--weights", help="comma-separated weights, one per reward (default: 1)")
-    s.add_argument("--group-size", type=int, help="consecutive rows per group when rows have "
-                   "no \"group\" (default: rows sharing a prompt)")
+    s.add_argument("--group-size", type=_positive_int,
+                   help="consecutive rows per group when rows have no \"group\" (with one: a "
+                        "check that every group has this size; default: rows sharing a prompt)")
     s.add_argument("--out", help="write scored rows as JSON lines ('-' for stdout)")
     s.add_argument("--language", default="auto",
                    help="target of the language reward: a code, or 'auto' from the prompt")
-    s.add_argument("--code-language", default="python", help="fence language of code_format")
+    s.add_argument("--code-language", default="python", choices=("python", "c", "cpp"),
+                   help="language of code_format's fence and of the code reward's programs")
+    s.add_argument("--code-timeout", type=_positive_float, default=5.0,
+                   help="code: CPU seconds per test (rows carry \"tests\": a list of "
+                        "{\"input\", \"output\"} or open-r1's verification_info)")
     s.add_argument("--max-completion-len", type=int, default=16384,
                    help="soft_overlong: maximum length (characters)")
     s.add_argument("--soft-punish-cache", type=int, default=4096,
                    help="soft_overlong: length of the penalty ramp (characters)")
     s.add_argument("--threads", type=int, help="threads for the C core (default: all usable)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: on a terminal, for long inputs)")
+                   help="progress bar on stderr (default: a bar on a terminal for long inputs; "
+                        "elsewhere a status line every 30 s of a long step)")
     s.set_defaults(func=score)
     sub.add_parser("example", help="run the worked example").set_defaults(func=example)
     sub.add_parser("info", help="how this build was made").set_defaults(func=info)

@@ -408,6 +408,17 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
                         **options)
 
 
+def check_loss_options(preset: str | None, options: dict) -> None:
+    """Raise as :func:`policy_loss` would for these options, without any data: a module or a
+    config can fail at construction rather than at its first batch."""
+    options = dict(options)
+    options.pop("per_token", None)
+    resolve_threads(options.pop("num_threads", None))
+    preset = check_preset(preset)
+    for has_rollout in (False, True):
+        _plan_for(preset, options, has_rollout)
+
+
 def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is_weights, entropies,
                  truncated, preset, per_token, grad_out, num_threads, plain: bool,
                  **options: Any) -> PolicyLossOutput:

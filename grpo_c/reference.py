@@ -24,6 +24,7 @@ def _group_index(n: int, group_ids, group_size: int) -> np.ndarray:
     return np.asarray(group_ids, dtype=np.int64) if group_ids is not None else np.arange(n) // group_size
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
 def group_stats(rewards, group_ids, group_size, num_groups):
     """Per-group (count, sum, M2) of the non-NaN rewards; twin of ``_core.group_stats``."""
     r = np.asarray(rewards, dtype=np.float64)
@@ -31,12 +32,12 @@ def group_stats(rewards, group_ids, group_size, num_groups):
     ok = ~np.isnan(r)
     count = np.bincount(g[ok], minlength=num_groups).astype(np.int64)
     total = np.bincount(g[ok], weights=r[ok], minlength=num_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
     m2 = np.bincount(g[ok], weights=(r[ok] - mean[g[ok]]) ** 2, minlength=num_groups)
     return count, total, m2
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
 def group_advantages(rewards, group_ids, group_size, num_groups, count, total, m2, lengths,
                      estimator, scale, std_mode, singleton, eps, ddof):
     """Twin of ``_core.group_advantages`` (integer option codes as in grpo.h)."""
@@ -48,50 +49,46 @@ def group_advantages(rewards, group_ids, group_size, num_groups, count, total, m
     count = np.asarray(count)
 
     def std_of(c, q):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = np.where(c - ddof > 0, q / np.maximum(c - ddof, 1), np.nan)
+        var = np.where(c - ddof > 0, q / np.maximum(c - ddof, 1), np.nan)
         return np.sqrt(np.maximum(var, eps)) if std_mode == 1 else np.sqrt(var)
 
     raw_single = (count == 1) & (singleton == 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    centre = np.where(count > 0, total / np.maximum(count, 1), 0.0)
     centre = np.where(raw_single, 0.0, centre)
     std = np.where(raw_single, 1.0, std_of(count, m2))
     if scale == 1:
         bc, bs = count.sum(), total.sum()
         bmean = bs / bc if bc else 0.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gmean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+        gmean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
         bm2 = m2.sum() + (count * (gmean - bmean) ** 2).sum()
         std = np.full_like(std, std_of(np.array(bc), np.array(bm2)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if estimator == 0:
-            a = r - centre[g]
-            if scale != 2:
-                a = a / (std[g] + eps)
-        elif estimator == 1:
-            c = count[g]
-            a = np.where(c == 1, r if singleton == 1 else 0.0, (c * r - total[g]) / np.maximum(c - 1, 1))
-        elif estimator == 3:
-            nonzero = np.count_nonzero(~np.isnan(r) & (r != 0))
-            alpha = n / max(1, nonzero)
-            a = np.where((count[g] == 1) & (singleton == 0), 0.0, alpha * (r - centre[g]))
-        elif estimator == 2:
-            ln = np.asarray(lengths, dtype=np.float64)
-            ok = ~np.isnan(r)
-            wsum = np.bincount(g[ok], weights=(ln * r)[ok], minlength=num_groups)
-            lsum = np.bincount(g[ok], weights=ln[ok], minlength=num_groups)
-            base = np.where(lsum != 0, wsum / np.where(lsum != 0, lsum, 1), 0.0)
-            a = np.where(count[g] == 1, r if singleton == 1 else 0.0, r - base[g])
-        else:
-            a = np.zeros(n)
-            for grp in range(num_groups):
-                rows = [i for i in np.flatnonzero(g == grp) if not np.isnan(r[i])]
-                if len(rows) < 2:
-                    continue
-                order = sorted(rows, key=lambda i: (-r[i], i))
-                margin = r[order[0]] - r[order[1]]
-                a[order[0]] = margin / (std[grp] + eps) if scale != 2 else margin
+    if estimator == 0:
+        a = r - centre[g]
+        if scale != 2:
+            a = a / (std[g] + eps)
+    elif estimator == 1:
+        c = count[g]
+        a = np.where(c == 1, r if singleton == 1 else 0.0, (c * r - total[g]) / np.maximum(c - 1, 1))
+    elif estimator == 3:
+        nonzero = np.count_nonzero(~np.isnan(r) & (r != 0))
+        alpha = n / max(1, nonzero)
+        a = np.where((count[g] == 1) & (singleton == 0), 0.0, alpha * (r - centre[g]))
+    elif estimator == 2:
+        ln = np.asarray(lengths, dtype=np.float64)
+        ok = ~np.isnan(r)
+        wsum = np.bincount(g[ok], weights=(ln * r)[ok], minlength=num_groups)
+        lsum = np.bincount(g[ok], weights=ln[ok], minlength=num_groups)
+        base = np.where(lsum != 0, wsum / np.where(lsum != 0, lsum, 1), 0.0)
+        a = np.where(count[g] == 1, r if singleton == 1 else 0.0, r - base[g])
+    else:
+        a = np.zeros(n)
+        for grp in range(num_groups):
+            rows = [i for i in np.flatnonzero(g == grp) if not np.isnan(r[i])]
+            if len(rows) < 2:
+                continue
+            order = sorted(rows, key=lambda i: (-r[i], i))
+            margin = r[order[0]] - r[order[1]]
+            a[order[0]] = margin / (std[grp] + eps) if scale != 2 else margin
     a = np.nan_to_num(a, nan=0.0)
     # an infinite reward poisons every statistic it enters, as in torch: NaN, never a silent 0
     infinite = ~np.isfinite(np.asarray(total, dtype=np.float64))
@@ -100,6 +97,7 @@ def group_advantages(rewards, group_ids, group_size, num_groups, count, total, m
     return a
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
 def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor, count_eps):
     """Twin of ``_core.whiten_tokens``."""
     m = np.asarray(mask).astype(bool)

@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from grpo_c.loss import PolicyLossOutput, policy_loss
+from grpo_c.loss import PolicyLossOutput, check_loss_options, policy_loss
 
 __all__ = ["GRPOLoss", "grpo_loss"]
 
 _NATIVE = (torch.float32, torch.float64)
+_PER_CALL_INPUTS = {"ref_logp", "rollout_logp", "is_weights", "entropies", "truncated", "grad_out"}
 
 
 def _host(x: Any, dtype: torch.dtype | None = None) -> Any:
@@ -120,9 +121,16 @@ class GRPOLoss(torch.nn.Module):
 
     def __init__(self, preset: str | None = "trl", **options: Any) -> None:
         super().__init__()
+        for name in _PER_CALL_INPUTS.intersection(options):
+            raise TypeError(f"{name}: a per-batch input, pass it when calling the module, "
+                            "not to GRPOLoss()")
+        check_loss_options(preset, options)
         self.preset = preset
         self.options = options
         self.metrics: dict = {}
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in {"preset": self.preset, **self.options}.items())
 
     def forward(self, logp: torch.Tensor, old_logp: torch.Tensor | None, advantages: torch.Tensor,
                 mask: torch.Tensor | None = None, **inputs: Any) -> torch.Tensor:
