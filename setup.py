@@ -1,7 +1,8 @@
-"""Build of grpo_c: the csrc/ core as one static library, one extension module per binding file.
+"""Build of grpo_c: the csrc/ core as one static library and one extension module over it.
 
-Every ``csrc/python/_<name>.c`` becomes ``grpo_c._<name>`` and links the core library, so a new
-topic adds a binding file and nothing here changes.
+All ``csrc/python/_<topic>.c`` files build ``grpo_c._core`` (one copy of the core, one worker
+pool per process); ``_core.c`` creates the topic modules ``grpo_c._<topic>`` the other files
+define.
 """
 
 import glob
@@ -26,17 +27,15 @@ build_macros = [("GRPO_BUILD_CFLAGS", '"%s"' % " ".join(CORE_CFLAGS)),
 
 extensions = [
     Extension(
-        "grpo_c." + os.path.splitext(os.path.basename(src))[0],
-        sources=[src],
+        "grpo_c._core",
+        sources=binding_sources,
         depends=core_sources + core_headers + sorted(glob.glob("csrc/python/*.h")),
         include_dirs=["csrc", numpy.get_include()],
         define_macros=build_macros,
         extra_compile_args=CORE_CFLAGS,
         extra_link_args=["-pthread"],
     )
-    for src in binding_sources
 ]
-
 
 
 class BuildExtWithCore(build_ext):

@@ -71,6 +71,7 @@ typedef struct {
 
 static void *own_worker_main(void *arg) {
     own_worker *w = arg;
+    pthread_setname_np(pthread_self(), "grpo_c-call");
     run_chunks(w->job, w->worker);
     return NULL;
 }
@@ -135,6 +136,7 @@ static void pool_register_fork_handler(void) { pthread_atfork(NULL, NULL, pool_a
 
 static void *pool_worker_main(void *arg) {
     uint_fast64_t seen = (uint_fast64_t)(uintptr_t)arg;
+    pthread_setname_np(pthread_self(), "grpo_c-pool"); /* so that ps/top/tests can tell ours */
     for (;;) {
         int64_t spin_until = now_ns() + POOL_SPIN_NS;
         for (unsigned i = 1; atomic_load(&pool.generation) == seen; i++) {

@@ -5,6 +5,7 @@ rule rewards of DeepSeek-R1 (math accuracy, code execution, format, language con
 """
 
 from grpo_c import _core, rewards
+from grpo_c._core import GRPOError, GRPOMemoryError, GRPOOSError, GRPORuntimeError, GRPOValueError
 from grpo_c._threads import get_num_threads, set_num_threads
 from grpo_c.advantages import GroupStats, group_advantages, group_stats
 from grpo_c.loss import PolicyLossOutput, policy_loss
@@ -12,6 +13,11 @@ from grpo_c.loss import PolicyLossOutput, policy_loss
 __version__ = "0.1.0"
 
 __all__ = [
+    "GRPOError",
+    "GRPOMemoryError",
+    "GRPOOSError",
+    "GRPORuntimeError",
+    "GRPOValueError",
     "GroupStats",
     "PolicyLossOutput",
     "__version__",

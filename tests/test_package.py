@@ -5,3 +5,72 @@ def test_version_and_build_info():
     assert grpo_c.__version__
     info = grpo_c.build_info()
     assert {"compiler", "cflags", "threading", "blas", "default_threads"} <= set(info)
+
+
+WORKLOAD = r"""
+import json, os
+import numpy as np
+import grpo_c
+from grpo_c import rewards
+
+def threads():
+    names = []
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/comm") as f:
+            names.append(f.read().strip())
+    return names
+
+np.dot(np.ones((64, 64)), np.ones((64, 64)))   # NumPy's own BLAS threads start before the count
+before = len(threads())
+rng = np.random.default_rng(0)
+r = rng.random(200_000)
+logp = -rng.random((512, 512))
+texts = ["<think>\nwe add the numbers\n</think>\n<answer>\n\\boxed{%d}\n</answer>" % (k % 7)
+         for k in range(20_000)]
+for _ in range(3):
+    grpo_c.group_advantages(r, group_size=8, num_threads=4)
+    grpo_c.policy_loss(logp, logp - 0.01, rng.standard_normal(512), num_threads=4)
+    rewards.format(texts, num_threads=4)
+    rewards.tag_count(texts, num_threads=4)
+    rewards.language_consistency(texts, "en", num_threads=4)
+    rewards.repetition(texts, num_threads=4)
+    rewards.accuracy(texts, [str(k % 5) for k in range(len(texts))], num_threads=4)
+    rewards.code(["```python\nprint(1)\n```"] * 8, [[("", "1")]] * 8, workers=4, timeout=2)
+names = threads()
+print(json.dumps({"new": len(names) - before, "pool": names.count("grpo_c-pool")}))
+"""
+
+
+def test_one_worker_pool_serves_every_kernel_and_reward():
+    """All kernels and rewards share one pool: at num_threads=4 the process gains at most 3
+    helper threads (the caller is the fourth), whichever extension code ran."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", WORKLOAD], capture_output=True, text=True,
+                          cwd=root, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert counts["pool"] <= 3 and counts["new"] <= 3, counts
+
+
+def test_one_extension_module_holds_the_topics():
+    from grpo_c import _core, _math, _sandbox, _text
+
+    for topic in (_math, _text, _sandbox):
+        assert getattr(_core, topic.__name__.rsplit(".", 1)[1]) is topic
+
+
+def test_core_failures_raise_grpo_errors_with_the_status_name():
+    import pytest
+    from grpo_c import _text
+
+    with pytest.raises(grpo_c.GRPOValueError, match=r"GRPO_ERR_INVALID\)$") as caught:
+        _text.reasoning_steps(["x"], -1.0)   # past the Python checks, straight to the core
+    assert isinstance(caught.value, grpo_c.GRPOError) and isinstance(caught.value, ValueError)
+    for kind, builtin in [(grpo_c.GRPOMemoryError, MemoryError), (grpo_c.GRPOOSError, OSError),
+                          (grpo_c.GRPORuntimeError, RuntimeError)]:
+        assert issubclass(kind, grpo_c.GRPOError) and issubclass(kind, builtin)

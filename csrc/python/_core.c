@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#define GRPO_BINDING_IMPORTS_ARRAY
 #include "binding.h"
 
 #include <stdatomic.h>
@@ -579,10 +580,61 @@ static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "grpo_c._core",
                                          "Numeric kernels of grpo_c.", -1, core_methods,
                                          NULL, NULL, NULL, NULL};
 
+PyObject *binding_errors[BINDING_ERROR_KINDS];
+
+/* grpo_c.GRPOError and one subclass per built-in kind, added to `core`. */
+static int add_error_types(PyObject *core) {
+    PyObject *base = PyErr_NewExceptionWithDoc(
+        "grpo_c.GRPOError", "A failure reported by the grpo_c core (its status name in the message).",
+        PyExc_Exception, NULL);
+    if (base == NULL || PyModule_AddObjectRef(core, "GRPOError", base) != 0) {
+        Py_XDECREF(base);
+        return -1;
+    }
+    static const char *names[BINDING_ERROR_KINDS] = {"GRPOValueError", "GRPOMemoryError",
+                                                     "GRPOOSError", "GRPORuntimeError"};
+    PyObject *builtins[BINDING_ERROR_KINDS] = {PyExc_ValueError, PyExc_MemoryError, PyExc_OSError,
+                                              PyExc_RuntimeError};
+    int failed = 0;
+    for (int k = 0; k < BINDING_ERROR_KINDS && !failed; k++) {
+        char qualified[64];
+        snprintf(qualified, sizeof qualified, "grpo_c.%s", names[k]);
+        PyObject *bases = PyTuple_Pack(2, base, builtins[k]);
+        binding_errors[k] = bases ? PyErr_NewException(qualified, bases, NULL) : NULL;
+        Py_XDECREF(bases);
+        failed = binding_errors[k] == NULL ||
+                 PyModule_AddObjectRef(core, names[k], binding_errors[k]) != 0;
+    }
+    Py_DECREF(base);
+    return failed ? -1 : 0;
+}
+
 PyMODINIT_FUNC PyInit__core(void) {
     import_array();
     for (int k = 0; k < METRIC_COUNT; k++)
         if (!metric_keys[k] && !(metric_keys[k] = PyUnicode_InternFromString(metric_names[k])))
             return NULL;
-    return PyModule_Create(&core_module);
+    PyObject *core = PyModule_Create(&core_module);
+    if (core == NULL) return NULL;
+    if (add_error_types(core) != 0) {
+        Py_DECREF(core);
+        return NULL;
+    }
+    static const struct { const char *attribute, *name; PyObject *(*make)(void); } topics[] = {
+        {"_math", "grpo_c._math", binding_math_module},
+        {"_text", "grpo_c._text", binding_text_module},
+        {"_sandbox", "grpo_c._sandbox", binding_sandbox_module},
+    };
+    PyObject *modules = PyImport_GetModuleDict();
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
+        PyObject *topic = topics[i].make();
+        int failed = topic == NULL || PyDict_SetItemString(modules, topics[i].name, topic) != 0 ||
+                     PyModule_AddObjectRef(core, topics[i].attribute, topic) != 0;
+        Py_XDECREF(topic);
+        if (failed) {
+            Py_DECREF(core);
+            return NULL;
+        }
+    }
+    return core;
 }

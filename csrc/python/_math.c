@@ -265,7 +265,6 @@ static struct PyModuleDef math_module = {PyModuleDef_HEAD_INIT, "grpo_c._math",
                                          "Math-answer accuracy reward of grpo_c.", -1,
                                          math_methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__math(void) {
-    import_array();
+PyObject *binding_math_module(void) {
     return PyModule_Create(&math_module);
 }

@@ -323,8 +323,7 @@ static struct PyModuleDef sandbox_module = {PyModuleDef_HEAD_INIT, "grpo_c._sand
                                             "Sandboxed program runner and output comparators.",
                                             -1, sandbox_methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__sandbox(void) {
-    import_array();
+PyObject *binding_sandbox_module(void) {
     PyObject *m = PyModule_Create(&sandbox_module);
     if (!m) return NULL;
     static const struct { const char *name; long value; } constants[] = {

@@ -404,9 +404,7 @@ static struct PyModuleDef text_module = {PyModuleDef_HEAD_INIT, "grpo_c._text",
                                          "Text rule rewards of grpo_c.", -1, text_methods,
                                          NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__text(void) {
-    import_array();
-    if (PyErr_Occurred()) return NULL;
+PyObject *binding_text_module(void) {
     PyObject *m = PyModule_Create(&text_module);
     if (m == NULL) return NULL;
     if (PyModule_AddIntConstant(m, "SCRIPT_COUNT", GRPO_SCRIPT_COUNT) != 0) {

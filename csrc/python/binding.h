@@ -1,7 +1,10 @@
 /*
  * binding.h - helpers shared by the Python binding files (the only files that see Python.h).
  *
- * Each binding file is one extension module over the core library. Kernels only ever receive
+ * The binding files build one extension, grpo_c._core, over one copy of the core library, so a
+ * process has one worker pool. _core.c's module init also creates the topic modules each other
+ * file defines (grpo_c._math, grpo_c._text, grpo_c._sandbox) and registers them in sys.modules
+ * under those names, so `from grpo_c import _math` finds them once grpo_c is imported. Kernels only ever receive
  * C-contiguous, aligned, native-endian buffers: every array goes through binding_array(), which
  * checks the dtype kind (TypeError) and converts or copies as needed, never writing to the input.
  * Errors name the argument; a status from the core becomes an exception in binding_raise().
@@ -12,23 +15,43 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+/* One NumPy C-API table for the whole extension, filled by _core.c's import_array(). */
+#define PY_ARRAY_UNIQUE_SYMBOL grpo_c_ARRAY_API
+#ifndef GRPO_BINDING_IMPORTS_ARRAY
+#define NO_IMPORT_ARRAY
+#endif
 #include <numpy/arrayobject.h>
 
 #include "grpo.h"
 
+/* The topic modules, created by _core.c's module init (each defined in its own file). */
+PyObject *binding_math_module(void);
+PyObject *binding_text_module(void);
+PyObject *binding_sandbox_module(void);
+
+/* grpo_c.GRPOError's subclasses that core failures raise, also subclasses of ValueError,
+ * MemoryError, OSError and RuntimeError; created by _core.c's module init. */
+enum { BINDING_VALUE_ERROR, BINDING_MEMORY_ERROR, BINDING_OS_ERROR, BINDING_RUNTIME_ERROR,
+       BINDING_ERROR_KINDS };
+extern PyObject *binding_errors[BINDING_ERROR_KINDS];
+
 /* Sets the exception for a failed core call unless one is already set (an error once set is
- * never overwritten). Returns NULL for `return binding_raise(...)` convenience. */
+ * never overwritten): the status's kind of grpo_c.GRPOError, its text and its C name. Returns
+ * NULL for `return binding_raise(...)` convenience. */
 static inline PyObject *binding_raise(grpo_status status, const char *what) {
     if (PyErr_Occurred()) return NULL;
-    PyObject *type = PyExc_RuntimeError;
+    int kind = BINDING_RUNTIME_ERROR;
+    const char *name = "GRPO_ERR_UNKNOWN";
     switch (status) {
-    case GRPO_ERR_INVALID:
-    case GRPO_ERR_SHAPE: type = PyExc_ValueError; break;
-    case GRPO_ERR_NOMEM: type = PyExc_MemoryError; break;
-    case GRPO_ERR_SYSTEM: type = PyExc_OSError; break;
-    default: break;
+    case GRPO_OK: name = "GRPO_OK"; break;
+    case GRPO_ERR_INVALID: kind = BINDING_VALUE_ERROR, name = "GRPO_ERR_INVALID"; break;
+    case GRPO_ERR_SHAPE: kind = BINDING_VALUE_ERROR, name = "GRPO_ERR_SHAPE"; break;
+    case GRPO_ERR_NOMEM: kind = BINDING_MEMORY_ERROR, name = "GRPO_ERR_NOMEM"; break;
+    case GRPO_ERR_THREAD: name = "GRPO_ERR_THREAD"; break;
+    case GRPO_ERR_SYSTEM: kind = BINDING_OS_ERROR, name = "GRPO_ERR_SYSTEM"; break;
+    case GRPO_ERR_UNSUPPORTED: name = "GRPO_ERR_UNSUPPORTED"; break;
     }
-    PyErr_Format(type, "%s: %s", what, grpo_strerror(status));
+    PyErr_Format(binding_errors[kind], "%s: %s (%s)", what, grpo_strerror(status), name);
     return NULL;
 }
 
