@@ -51,7 +51,7 @@ static void render(writer *wr, const math_node *x) {
     switch (x->kind) {
     case MN_NUM: {
         char tmp[96];
-        math_rat_format(wr->a, tmp, sizeof tmp, &x->rat);
+        grpo_math_rat_format(wr->a, tmp, sizeof tmp, &x->rat);
         if (x->rat.den.n != 1 || x->rat.den.d[0] != 1) {
             puts_(wr, "(");
             puts_(wr, tmp);
@@ -168,7 +168,7 @@ static void render(writer *wr, const math_node *x) {
     }
 }
 
-size_t math_render(math_arena *a, char *buf, size_t cap, const math_node *node) {
+size_t grpo_math_render(math_arena *a, char *buf, size_t cap, const math_node *node) {
     if (cap == 0) return 0;
     writer wr = {a, buf, cap, 0};
     render(&wr, node);
@@ -227,13 +227,13 @@ static int gold_is_prose(const math_answer *ans, const math_extracted *ex) {
 
 static void read_answer(math_arena *a, math_answer *ans, math_extracted *ex, const char *s,
                         size_t len, int is_gold, const grpo_math_options *opt) {
-    math_extract(a, ex, s, len, is_gold, opt);
+    grpo_math_find_answer(a, ex, s, len, is_gold, opt);
     memset(ans, 0, sizeof *ans);
     if (ex->reason || !ex->s) {
         ans->reason = ex->reason ? ex->reason : GRPO_MATH_NO_ANSWER;
         return;
     }
-    math_parse_answer(a, ans, ex->s, ex->len, opt->strict_latex);
+    grpo_math_parse_answer(a, ans, ex->s, ex->len, opt->strict_latex);
     if (is_gold && ans->kind != MA_NONE && gold_is_prose(ans, ex)) {
         ans->kind = MA_NONE;
         ans->reason = GRPO_MATH_SYNTAX;
@@ -247,7 +247,7 @@ grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extra
     if (!out || (!s && len)) return GRPO_ERR_INVALID;
     grpo_math_options o = resolve(opt);
     math_arena a;
-    math_arena_init(&a);
+    grpo_math_arena_init(&a);
     math_extracted ex;
     math_answer ans;
     read_answer(&a, &ans, &ex, s ? s : "", len, is_gold, &o);
@@ -266,7 +266,7 @@ grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extra
     if (normalized && normalized_cap) {
         normalized[0] = 0;
         if (ans.kind == MA_MATH) {
-            size_t w = math_render(&a, normalized, normalized_cap, ans.root);
+            size_t w = grpo_math_render(&a, normalized, normalized_cap, ans.root);
             if (ans.percent && w + 1 < normalized_cap) {
                 normalized[w++] = '%';
                 normalized[w] = 0;
@@ -281,14 +281,14 @@ grpo_status grpo_math_parse(grpo_math_parsed *out, char *extracted, size_t extra
         }
     }
     grpo_status st = a.failed && ans.kind == MA_NONE && ans.reason == 0 ? GRPO_ERR_NOMEM : GRPO_OK;
-    math_arena_free(&a);
+    grpo_math_arena_free(&a);
     return st;
 }
 
 static int judge(const char *gold, size_t gold_len, const char *pred, size_t pred_len,
                  int pred_is_completion, const grpo_math_options *opt) {
     math_arena a;
-    math_arena_init(&a);
+    grpo_math_arena_init(&a);
     math_extracted gx, px;
     math_answer g, p;
     int verdict;
@@ -297,9 +297,9 @@ static int judge(const char *gold, size_t gold_len, const char *pred, size_t pre
         verdict = -1;
     } else {
         read_answer(&a, &p, &px, pred ? pred : "", pred_len, !pred_is_completion, opt);
-        verdict = p.kind == MA_NONE ? 0 : math_answers_equal(&a, &g, &p, opt);
+        verdict = p.kind == MA_NONE ? 0 : grpo_math_answers_equal(&a, &g, &p, opt);
     }
-    math_arena_free(&a);
+    grpo_math_arena_free(&a);
     return verdict;
 }
 

@@ -71,11 +71,11 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
     case MN_NUM: *out = x->rat; return 1;
     case MN_CONST: {
         const binding *b = bound(c->bindings, x->name, x->name_len);
-        return b && math_rat_from_int(a, out, b->value);
+        return b && grpo_math_rat_from_int(a, out, b->value);
     }
     case MN_VAR: {
         const binding *b = bound(c->bindings, x->name, x->name_len);
-        if (b) return math_rat_from_int(a, out, b->value);
+        if (b) return grpo_math_rat_from_int(a, out, b->value);
         /* a rational sample point, p/q with small p and q, negative at odd points */
         if (c->point < 0) return 0;
         uint64_t h = name_hash(x->name, x->name_len, c->point);
@@ -84,8 +84,8 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
             num = 3 + (int64_t)(h % 997);
             den = 1;
         }
-        return math_rat_from_int(a, &l, c->point & 1 ? -num : num) &&
-               math_rat_from_int(a, &r, den) && math_rat_div(a, out, &l, &r);
+        return grpo_math_rat_from_int(a, &l, c->point & 1 ? -num : num) &&
+               grpo_math_rat_from_int(a, &r, den) && grpo_math_rat_div(a, out, &l, &r);
     }
     case MN_NEG:
         if (!eval_exact(c, x->kids[0], mask, out)) return 0;
@@ -96,17 +96,17 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         if (x->index < 32 && (mask >> x->index & 1)) out->sign = -out->sign;
         return 1;
     case MN_ADD:
-        if (!math_rat_from_int(a, out, 0)) return 0;
+        if (!grpo_math_rat_from_int(a, out, 0)) return 0;
         for (int i = 0; i < x->n; i++)
-            if (!eval_exact(c, x->kids[i], mask, &l) || !math_rat_add(a, out, out, &l)) return 0;
+            if (!eval_exact(c, x->kids[i], mask, &l) || !grpo_math_rat_add(a, out, out, &l)) return 0;
         return 1;
     case MN_MUL:
-        if (!math_rat_from_int(a, out, 1)) return 0;
+        if (!grpo_math_rat_from_int(a, out, 1)) return 0;
         for (int i = 0; i < x->n; i++) {
             const math_node *k = x->kids[i];
             if (k->kind == MN_DIV && k->kids[0] == NULL) {
-                if (!eval_exact(c, k->kids[1], mask, &l) || !math_rat_div(a, out, out, &l)) return 0;
-            } else if (!eval_exact(c, k, mask, &l) || !math_rat_mul(a, out, out, &l)) {
+                if (!eval_exact(c, k->kids[1], mask, &l) || !grpo_math_rat_div(a, out, out, &l)) return 0;
+            } else if (!eval_exact(c, k, mask, &l) || !grpo_math_rat_mul(a, out, out, &l)) {
                 return 0;
             }
         }
@@ -114,16 +114,16 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
     case MN_DIV:
         if (!x->kids[0]) return 0;
         return eval_exact(c, x->kids[0], mask, &l) && eval_exact(c, x->kids[1], mask, &r) &&
-               math_rat_div(a, out, &l, &r);
+               grpo_math_rat_div(a, out, &l, &r);
     case MN_POW: {
         int64_t e;
-        if (!eval_exact(c, x->kids[1], mask, &r) || !math_rat_to_int64(&r, &e)) return 0;
-        return eval_exact(c, x->kids[0], mask, &l) && math_rat_pow(a, out, &l, e);
+        if (!eval_exact(c, x->kids[1], mask, &r) || !grpo_math_rat_to_int64(&r, &e)) return 0;
+        return eval_exact(c, x->kids[0], mask, &l) && grpo_math_rat_pow(a, out, &l, e);
     }
     case MN_PERCENT: {
         math_rat hundred;
-        return eval_exact(c, x->kids[0], mask, &l) && math_rat_from_int(a, &hundred, 100) &&
-               math_rat_div(a, out, &l, &hundred);
+        return eval_exact(c, x->kids[0], mask, &l) && grpo_math_rat_from_int(a, &hundred, 100) &&
+               grpo_math_rat_div(a, out, &l, &hundred);
     }
     case MN_ABS:
         if (!eval_exact(c, x->kids[0], mask, out)) return 0;
@@ -134,7 +134,7 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
         const math_node *arg = x->kids[0];
         int floor_ = names_equal(x->name, x->name_len, "floor", 5);
         if (floor_ || names_equal(x->name, x->name_len, "ceil", 4))
-            return eval_exact(c, arg, mask, &l) && math_rat_floor(a, out, &l, !floor_);
+            return eval_exact(c, arg, mask, &l) && grpo_math_rat_floor(a, out, &l, !floor_);
         int is_max = names_equal(x->name, x->name_len, "max", 3);
         int is_min = names_equal(x->name, x->name_len, "min", 3);
         int is_gcd = names_equal(x->name, x->name_len, "gcd", 3);
@@ -149,12 +149,12 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
                         *out = l;
                         continue;
                     }
-                    double v = math_rat_to_double(&l), best = math_rat_to_double(out);
+                    double v = grpo_math_rat_to_double(&l), best = grpo_math_rat_to_double(out);
                     if (is_max ? v > best : v < best) *out = l;
                     continue;
                 }
                 int64_t v;
-                if (!math_rat_to_int64(&l, &v) || v == INT64_MIN) return 0;
+                if (!grpo_math_rat_to_int64(&l, &v) || v == INT64_MIN) return 0;
                 v = v < 0 ? -v : v;
                 if (i == 0) {
                     acc = v;
@@ -170,29 +170,29 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
                 else if (g && acc / g > INT64_MAX / (v ? v : 1)) return 0;
                 else acc = g ? acc / g * v : 0;
             }
-            return is_gcd || is_lcm ? math_rat_from_int(a, out, acc) : 1;
+            return is_gcd || is_lcm ? grpo_math_rat_from_int(a, out, acc) : 1;
         }
         if (!names_equal(x->name, x->name_len, "binom", 5) || !eval_exact(c, x->kids[0], mask, &l) ||
-            !eval_exact(c, x->kids[1], mask, &r) || !math_rat_to_int64(&l, &n) ||
-            !math_rat_to_int64(&r, &k) || n < 0 || n > 2000)
+            !eval_exact(c, x->kids[1], mask, &r) || !grpo_math_rat_to_int64(&l, &n) ||
+            !grpo_math_rat_to_int64(&r, &k) || n < 0 || n > 2000)
             return 0;
-        if (k < 0 || k > n) return math_rat_from_int(a, out, 0);
+        if (k < 0 || k > n) return grpo_math_rat_from_int(a, out, 0);
         math_rat t;
-        if (!math_rat_from_int(a, out, 1)) return 0;
+        if (!grpo_math_rat_from_int(a, out, 1)) return 0;
         for (int64_t j = 1; j <= k; j++) /* C(n, j) = C(n, j-1) (n-j+1) / j, exact */
-            if (!math_rat_from_int(a, &t, n - j + 1) || !math_rat_mul(a, out, out, &t) ||
-                !math_rat_from_int(a, &t, j) || !math_rat_div(a, out, out, &t))
+            if (!grpo_math_rat_from_int(a, &t, n - j + 1) || !grpo_math_rat_mul(a, out, out, &t) ||
+                !grpo_math_rat_from_int(a, &t, j) || !grpo_math_rat_div(a, out, out, &t))
                 return 0;
         return 1;
     }
     case MN_BIGOP: {
         int64_t lo, hi;
-        if (!eval_exact(c, x->kids[1], mask, &l) || !math_rat_to_int64(&l, &lo) ||
-            !eval_exact(c, x->kids[2], mask, &r) || !math_rat_to_int64(&r, &hi) ||
+        if (!eval_exact(c, x->kids[1], mask, &l) || !grpo_math_rat_to_int64(&l, &lo) ||
+            !eval_exact(c, x->kids[2], mask, &r) || !grpo_math_rat_to_int64(&r, &hi) ||
             hi - lo >= MATH_MAX_TERMS || bound(c->bindings, x->kids[0]->name, x->kids[0]->name_len))
             return 0;
         int product = x->ops[0];
-        if (!math_rat_from_int(a, out, product ? 1 : 0)) return 0;
+        if (!grpo_math_rat_from_int(a, out, product ? 1 : 0)) return 0;
         binding b = {x->kids[0]->name, x->kids[0]->name_len, 0, c->bindings};
         c->bindings = &b;
         int ok = 1;
@@ -203,18 +203,18 @@ static int eval_exact(cmp_ctx *c, const math_node *x, uint32_t mask, math_rat *o
             }
             b.value = i;
             ok = eval_exact(c, x->kids[3], mask, &l) &&
-                 (product ? math_rat_mul(a, out, out, &l) : math_rat_add(a, out, out, &l));
+                 (product ? grpo_math_rat_mul(a, out, out, &l) : grpo_math_rat_add(a, out, out, &l));
         }
         c->bindings = b.outer;
         return ok;
     }
     case MN_FACT: {
         int64_t n;
-        if (!eval_exact(c, x->kids[0], mask, &l) || !math_rat_to_int64(&l, &n) || n < 0 || n > 1000)
+        if (!eval_exact(c, x->kids[0], mask, &l) || !grpo_math_rat_to_int64(&l, &n) || n < 0 || n > 1000)
             return 0;
-        if (!math_rat_from_int(a, out, 1)) return 0;
+        if (!grpo_math_rat_from_int(a, out, 1)) return 0;
         for (int64_t k = 2; k <= n; k++)
-            if (!math_rat_from_int(a, &r, k) || !math_rat_mul(a, out, out, &r)) return 0;
+            if (!grpo_math_rat_from_int(a, &r, k) || !grpo_math_rat_mul(a, out, out, &r)) return 0;
         return 1;
     }
     default: return 0;
@@ -301,7 +301,7 @@ typedef struct {
 static numc eval_num(const math_node *x, uint32_t mask, const num_env *env) {
     numc l, r;
     switch (x->kind) {
-    case MN_NUM: return math_rat_to_long_double(&x->rat);
+    case MN_NUM: return grpo_math_rat_to_long_double(&x->rat);
     case MN_VAR: {
         const binding *b = bound(env->bindings, x->name, x->name_len);
         if (b) return (double)b->value;
@@ -495,13 +495,13 @@ static int is_infinity(const math_node *x, int *sign) {
 }
 
 static math_node *mk(cmp_ctx *c, int kind, int n) {
-    math_node *x = math_alloc(c->a, sizeof(math_node));
+    math_node *x = grpo_math_alloc(c->a, sizeof(math_node));
     if (!x) return NULL;
     memset(x, 0, sizeof *x);
     x->kind = (uint8_t)kind;
     x->n = n;
     if (n) {
-        x->kids = math_alloc(c->a, sizeof(math_node *) * (size_t)n);
+        x->kids = grpo_math_alloc(c->a, sizeof(math_node *) * (size_t)n);
         if (!x->kids) return NULL;
     }
     return x;
@@ -550,7 +550,7 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
         if (!floats) {
             math_rat x, y;
             if (eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y))
-                return math_rat_equal(c->a, &x, &y) == 1;
+                return grpo_math_rat_equal(c->a, &x, &y) == 1;
         }
         num_env env = {-1, NULL, &c->terms_left};
         return close_c(eval_num(g, gm, &env), eval_num(p, pm, &env), tol);
@@ -568,7 +568,7 @@ static int scalar_equal(cmp_ctx *c, const math_node *g, uint32_t gm, const math_
                 math_rat x, y;
                 c->point = k;
                 exact = eval_exact(c, g, gm, &x) && eval_exact(c, p, pm, &y);
-                if (exact) equal = math_rat_equal(c->a, &x, &y) == 1;
+                if (exact) equal = grpo_math_rat_equal(c->a, &x, &y) == 1;
             }
             c->point = -1;
             c->integer_points = 0;
@@ -1016,7 +1016,7 @@ static int cmp(cmp_ctx *c, const math_node *g, uint32_t gm, const math_node *p, 
     }
     /* sets of reals: intervals, unions, inequalities in one variable */
     if (maybe_ivals(g) && maybe_ivals(p)) {
-        ival_set *gs = math_alloc(c->a, sizeof(ival_set)), *ps = math_alloc(c->a, sizeof(ival_set));
+        ival_set *gs = grpo_math_alloc(c->a, sizeof(ival_set)), *ps = grpo_math_alloc(c->a, sizeof(ival_set));
         if (!gs || !ps) return 0;
         gs->n = ps->n = 0;
         int gk = to_ivals(c, g, gm, gs), pk = to_ivals(c, p, pm, ps);
@@ -1075,7 +1075,7 @@ static const math_node *expand_pm(cmp_ctx *c, const math_node *root, uint32_t ma
     if (total > MATH_MAX_ITEMS) return root;
     math_node *list = mk(c, root->kind == MN_SET ? MN_SET : MN_LIST, total);
     if (!list) return root;
-    list->masks = math_alloc(c->a, sizeof(uint32_t) * (size_t)total);
+    list->masks = grpo_math_alloc(c->a, sizeof(uint32_t) * (size_t)total);
     if (!list->masks) return root;
     int w = 0;
     for (int i = 0; i < items; i++) {
@@ -1100,7 +1100,7 @@ static math_node *percent_of(cmp_ctx *c, const math_node *x) {
     return p;
 }
 
-int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer *pred,
+int grpo_math_answers_equal(math_arena *a, const math_answer *gold, const math_answer *pred,
                        const grpo_math_options *opt) {
     if (gold->kind == MA_NONE || pred->kind == MA_NONE) return 0;
     if (gold->kind == MA_CHOICE || pred->kind == MA_CHOICE)

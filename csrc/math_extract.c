@@ -209,7 +209,7 @@ static int extract_box(math_arena *a, math_extracted *out, const char *s, size_t
         out->len = e - b;
         return 1;
     }
-    char *buf = math_alloc(a, total + 1);
+    char *buf = grpo_math_alloc(a, total + 1);
     if (!buf) {
         out->reason = GRPO_MATH_TOO_LONG;
         return 1;
@@ -432,7 +432,7 @@ static int extract_hashes(math_extracted *out, const char *s, size_t len) {
     return 1;
 }
 
-void math_extract(math_arena *a, math_extracted *out, const char *s, size_t len, int is_gold,
+void grpo_math_find_answer(math_arena *a, math_extracted *out, const char *s, size_t len, int is_gold,
                   const grpo_math_options *opt) {
     memset(out, 0, sizeof *out);
     out->reason = GRPO_MATH_NO_ANSWER;
@@ -443,7 +443,7 @@ void math_extract(math_arena *a, math_extracted *out, const char *s, size_t len,
             return;
         }
         size_t off = (size_t)t + 8;
-        math_extract(a, out, s + off, len - off, 0,
+        grpo_math_find_answer(a, out, s + off, len - off, 0,
                      &(grpo_math_options){opt->extract, 0, opt->strict_latex, opt->float_rel_tol});
         out->begin += off;
         out->end += off;

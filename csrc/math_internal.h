@@ -33,9 +33,9 @@ typedef struct {
     int failed;
 } math_arena;
 
-void math_arena_init(math_arena *a);
-void *math_alloc(math_arena *a, size_t size);
-void math_arena_free(math_arena *a);
+void grpo_math_arena_init(math_arena *a);
+void *grpo_math_alloc(math_arena *a, size_t size);
+void grpo_math_arena_free(math_arena *a);
 
 /* ---- exact rationals over unsigned 32-bit limbs (never reduced; equality cross-multiplies) */
 typedef struct {
@@ -48,22 +48,22 @@ typedef struct {
     math_mag num, den;
 } math_rat;
 
-int math_rat_from_decimal(math_arena *a, math_rat *out, const char *digits, size_t len,
+int grpo_math_rat_from_decimal(math_arena *a, math_rat *out, const char *digits, size_t len,
                           int64_t exp10);
-int math_rat_from_int(math_arena *a, math_rat *out, int64_t v);
-int math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
-int math_rat_mul(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
-int math_rat_div(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
-int math_rat_pow(math_arena *a, math_rat *out, const math_rat *x, int64_t e);
-int math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y);
-int math_rat_to_int64(const math_rat *x, int64_t *out); /* 1 when x is an integer in range */
+int grpo_math_rat_from_int(math_arena *a, math_rat *out, int64_t v);
+int grpo_math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
+int grpo_math_rat_mul(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
+int grpo_math_rat_div(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y);
+int grpo_math_rat_pow(math_arena *a, math_rat *out, const math_rat *x, int64_t e);
+int grpo_math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y);
+int grpo_math_rat_to_int64(const math_rat *x, int64_t *out); /* 1 when x is an integer in range */
 /* floor (or ceiling) of x when numerator and denominator fit in 62 bits; 0 otherwise */
-int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling);
-double math_rat_to_double(const math_rat *x);
-long double math_rat_to_long_double(const math_rat *x); /* range to ~1e4932 */
-int math_rat_bits(const math_rat *x);
+int grpo_math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling);
+double grpo_math_rat_to_double(const math_rat *x);
+long double grpo_math_rat_to_long_double(const math_rat *x); /* range to ~1e4932 */
+int grpo_math_rat_bits(const math_rat *x);
 /* Writes x as decimal "n" or "n/d" into buf (NUL-terminated, truncated with "..."). */
-size_t math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x);
+size_t grpo_math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x);
 
 /* ---- expression tree ---- */
 typedef enum {
@@ -142,14 +142,14 @@ typedef struct {
 } math_extracted;
 
 enum { SRC_NONE = 0, SRC_BOX = 1, SRC_TAG = 2, SRC_ANCHOR = 3, SRC_WHOLE = 4, SRC_HASHES = 5 };
-void math_extract(math_arena *a, math_extracted *out, const char *s, size_t len, int is_gold,
+void grpo_math_find_answer(math_arena *a, math_extracted *out, const char *s, size_t len, int is_gold,
                   const grpo_math_options *opt);
 
 /* math_parse.c */
-void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t len, int strict);
+void grpo_math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t len, int strict);
 /* math_compare.c */
-int math_answers_equal(math_arena *a, const math_answer *gold, const math_answer *pred,
+int grpo_math_answers_equal(math_arena *a, const math_answer *gold, const math_answer *pred,
                        const grpo_math_options *opt);
-size_t math_render(math_arena *a, char *buf, size_t cap, const math_node *node);
+size_t grpo_math_render(math_arena *a, char *buf, size_t cap, const math_node *node);
 
 #endif

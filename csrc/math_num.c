@@ -17,9 +17,9 @@ struct math_block {
     max_align_t data[];
 };
 
-void math_arena_init(math_arena *a) { memset(a, 0, sizeof *a); }
+void grpo_math_arena_init(math_arena *a) { memset(a, 0, sizeof *a); }
 
-void *math_alloc(math_arena *a, size_t size) {
+void *grpo_math_alloc(math_arena *a, size_t size) {
     size = (size + 15) & ~(size_t)15;
     if (a->failed) return NULL;
     if (!a->head || a->used + size > a->cap) {
@@ -45,21 +45,21 @@ void *math_alloc(math_arena *a, size_t size) {
     return p;
 }
 
-void math_arena_free(math_arena *a) {
+void grpo_math_arena_free(math_arena *a) {
     math_block *b = a->head;
     while (b) {
         math_block *next = b->next;
         free(b);
         b = next;
     }
-    math_arena_init(a);
+    grpo_math_arena_init(a);
 }
 
 /* ---- magnitudes ---- */
 
 static int mag_alloc(math_arena *a, math_mag *m, int limbs) {
     if (limbs * 32 > MATH_MAX_BITS + 64) return 0;
-    m->d = math_alloc(a, sizeof(uint32_t) * (size_t)(limbs > 0 ? limbs : 1));
+    m->d = grpo_math_alloc(a, sizeof(uint32_t) * (size_t)(limbs > 0 ? limbs : 1));
     m->n = 0;
     return m->d != NULL;
 }
@@ -183,13 +183,13 @@ static int rat_checked(const math_rat *r) {
     return mag_bits(&r->num) <= MATH_MAX_BITS && mag_bits(&r->den) <= MATH_MAX_BITS;
 }
 
-int math_rat_from_int(math_arena *a, math_rat *out, int64_t v) {
+int grpo_math_rat_from_int(math_arena *a, math_rat *out, int64_t v) {
     out->sign = v > 0 ? 1 : v < 0 ? -1 : 0;
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     return mag_from_u64(a, &out->num, mag) && mag_from_u64(a, &out->den, 1);
 }
 
-int math_rat_from_decimal(math_arena *a, math_rat *out, const char *digits, size_t len,
+int grpo_math_rat_from_decimal(math_arena *a, math_rat *out, const char *digits, size_t len,
                           int64_t exp10) {
     if (len > MATH_MAX_DIGITS || exp10 > MATH_MAX_DIGITS || exp10 < -MATH_MAX_DIGITS) return 0;
     int limbs = (int)(len * 3322 / 1000 / 32) + 2;
@@ -210,7 +210,7 @@ int math_rat_from_decimal(math_arena *a, math_rat *out, const char *digits, size
     return rat_checked(out);
 }
 
-int math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
+int grpo_math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
     if (x->sign == 0) { *out = *y; return 1; }
     if (y->sign == 0) { *out = *x; return 1; }
     math_rat r; /* out may alias x or y */
@@ -222,7 +222,7 @@ int math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat
         if (!mag_add(a, &r.num, &xn, &yn)) return 0;
     } else {
         int c = mag_cmp(&xn, &yn);
-        if (c == 0) return math_rat_from_int(a, out, 0);
+        if (c == 0) return grpo_math_rat_from_int(a, out, 0);
         r.sign = c > 0 ? x->sign : y->sign;
         if (!(c > 0 ? mag_sub(a, &r.num, &xn, &yn) : mag_sub(a, &r.num, &yn, &xn))) return 0;
     }
@@ -230,8 +230,8 @@ int math_rat_add(math_arena *a, math_rat *out, const math_rat *x, const math_rat
     return rat_checked(out);
 }
 
-int math_rat_mul(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
-    if (x->sign == 0 || y->sign == 0) return math_rat_from_int(a, out, 0);
+int grpo_math_rat_mul(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
+    if (x->sign == 0 || y->sign == 0) return grpo_math_rat_from_int(a, out, 0);
     math_rat r; /* out may alias x or y */
     r.sign = x->sign * y->sign;
     if (!mag_mul(a, &r.num, &x->num, &y->num) || !mag_mul(a, &r.den, &x->den, &y->den)) return 0;
@@ -239,35 +239,35 @@ int math_rat_mul(math_arena *a, math_rat *out, const math_rat *x, const math_rat
     return rat_checked(out);
 }
 
-int math_rat_div(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
+int grpo_math_rat_div(math_arena *a, math_rat *out, const math_rat *x, const math_rat *y) {
     if (y->sign == 0) return 0;
     math_rat inv = {y->sign, y->den, y->num};
-    return math_rat_mul(a, out, x, &inv);
+    return grpo_math_rat_mul(a, out, x, &inv);
 }
 
-int math_rat_pow(math_arena *a, math_rat *out, const math_rat *x, int64_t e) {
-    if (e == 0) return math_rat_from_int(a, out, 1);
-    if (x->sign == 0) return e > 0 ? math_rat_from_int(a, out, 0) : 0;
+int grpo_math_rat_pow(math_arena *a, math_rat *out, const math_rat *x, int64_t e) {
+    if (e == 0) return grpo_math_rat_from_int(a, out, 1);
+    if (x->sign == 0) return e > 0 ? grpo_math_rat_from_int(a, out, 0) : 0;
     uint64_t k = e < 0 ? (uint64_t)0 - (uint64_t)e : (uint64_t)e;
     int bits = mag_bits(&x->num) > mag_bits(&x->den) ? mag_bits(&x->num) : mag_bits(&x->den);
     if (bits > 1 && (double)(bits - 1) * (double)k > MATH_MAX_BITS) return 0;
     if (k > (uint64_t)MATH_MAX_BITS * 2) return 0; /* only 1 and -1 get here; keep it cheap */
     math_rat base = *x, acc;
-    if (!math_rat_from_int(a, &acc, 1)) return 0;
+    if (!grpo_math_rat_from_int(a, &acc, 1)) return 0;
     while (k) {
-        if (k & 1 && !math_rat_mul(a, &acc, &acc, &base)) return 0;
+        if (k & 1 && !grpo_math_rat_mul(a, &acc, &acc, &base)) return 0;
         k >>= 1;
-        if (k && !math_rat_mul(a, &base, &base, &base)) return 0;
+        if (k && !grpo_math_rat_mul(a, &base, &base, &base)) return 0;
     }
     if (e < 0) {
         math_rat one;
-        return math_rat_from_int(a, &one, 1) && math_rat_div(a, out, &one, &acc);
+        return grpo_math_rat_from_int(a, &one, 1) && grpo_math_rat_div(a, out, &one, &acc);
     }
     *out = acc;
     return 1;
 }
 
-int math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y) {
+int grpo_math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y) {
     if (x->sign != y->sign) return 0;
     if (x->sign == 0) return 1;
     math_mag l, r;
@@ -275,12 +275,12 @@ int math_rat_equal(math_arena *a, const math_rat *x, const math_rat *y) {
     return mag_cmp(&l, &r) == 0;
 }
 
-int math_rat_bits(const math_rat *x) {
+int grpo_math_rat_bits(const math_rat *x) {
     int a = mag_bits(&x->num), b = mag_bits(&x->den);
     return a > b ? a : b;
 }
 
-int math_rat_to_int64(const math_rat *x, int64_t *out) {
+int grpo_math_rat_to_int64(const math_rat *x, int64_t *out) {
     if (x->sign == 0) {
         *out = 0;
         return 1;
@@ -293,31 +293,31 @@ int math_rat_to_int64(const math_rat *x, int64_t *out) {
     return 1;
 }
 
-long double math_rat_to_long_double(const math_rat *x) {
+long double grpo_math_rat_to_long_double(const math_rat *x) {
     if (x->sign == 0) return 0.0L;
     int en, ed;
     long double n = (long double)mag_to_double(&x->num, &en), d = (long double)mag_to_double(&x->den, &ed);
     return x->sign * ldexpl(n / d, en - ed);
 }
 
-int math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling) {
-    if (x->sign == 0) return math_rat_from_int(a, out, 0);
+int grpo_math_rat_floor(math_arena *a, math_rat *out, const math_rat *x, int ceiling) {
+    if (x->sign == 0) return grpo_math_rat_from_int(a, out, 0);
     if (mag_bits(&x->num) > 62 || mag_bits(&x->den) > 62) return 0;
     uint64_t n = x->num.n == 2 ? ((uint64_t)x->num.d[1] << 32 | x->num.d[0]) : x->num.d[0];
     uint64_t d = x->den.n == 2 ? ((uint64_t)x->den.d[1] << 32 | x->den.d[0]) : x->den.d[0];
     int64_t q = (int64_t)(n / d) * x->sign;
     if (n % d != 0 && (ceiling ? x->sign > 0 : x->sign < 0)) q += ceiling ? 1 : -1;
-    return math_rat_from_int(a, out, q);
+    return grpo_math_rat_from_int(a, out, q);
 }
 
-double math_rat_to_double(const math_rat *x) {
+double grpo_math_rat_to_double(const math_rat *x) {
     if (x->sign == 0) return 0.0;
     int en, ed;
     double n = mag_to_double(&x->num, &en), d = mag_to_double(&x->den, &ed);
     return x->sign * ldexp(n / d, en - ed);
 }
 
-size_t math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x) {
+size_t grpo_math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x) {
     if (cap == 0) return 0;
     size_t w = 0;
     const math_mag *parts[2] = {&x->num, &x->den};
@@ -331,9 +331,9 @@ size_t math_rat_format(math_arena *a, char *buf, size_t cap, const math_rat *x) 
             continue;
         }
         /* repeated division by 10^9 on a scratch copy; quadratic but bounded by MATH_MAX_BITS */
-        uint32_t *t = math_alloc(a, sizeof(uint32_t) * (size_t)m->n);
+        uint32_t *t = grpo_math_alloc(a, sizeof(uint32_t) * (size_t)m->n);
         int nd = (int)((size_t)m->n * 32 / 29 + 2);
-        uint32_t *chunks = math_alloc(a, sizeof(uint32_t) * (size_t)nd);
+        uint32_t *chunks = grpo_math_alloc(a, sizeof(uint32_t) * (size_t)nd);
         if (!t || !chunks) break;
         memcpy(t, m->d, sizeof(uint32_t) * (size_t)m->n);
         int tn = m->n, nc = 0;

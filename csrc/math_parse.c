@@ -50,7 +50,7 @@ static void emit(lexer *lx, int kind, int op, const char *s, size_t len, int fla
     if (lx->err) return;
     if (lx->n == lx->cap) {
         int cap = lx->cap ? lx->cap * 2 : 64;
-        token *t = math_alloc(lx->a, sizeof(token) * (size_t)cap);
+        token *t = grpo_math_alloc(lx->a, sizeof(token) * (size_t)cap);
         if (!t) {
             lx->err = GRPO_MATH_TOO_LONG;
             return;
@@ -453,7 +453,7 @@ static size_t lex_special_digits(lexer *lx, size_t p) {
         n++;
     }
     if (n == 0) return 0;
-    char *digits = math_alloc(lx->a, n);
+    char *digits = grpo_math_alloc(lx->a, n);
     if (!digits) {
         lx->err = GRPO_MATH_TOO_LONG;
         return q - p;
@@ -622,7 +622,7 @@ static token *peek(parser *p) { return &p->t[p->pos]; }
 static int at(parser *p, int kind) { return p->t[p->pos].kind == kind; }
 
 static math_node *new_node(parser *p, int kind, int n) {
-    math_node *node = math_alloc(p->a, sizeof(math_node));
+    math_node *node = grpo_math_alloc(p->a, sizeof(math_node));
     if (!node) {
         p->err = GRPO_MATH_TOO_LONG;
         return NULL;
@@ -631,7 +631,7 @@ static math_node *new_node(parser *p, int kind, int n) {
     node->kind = (uint8_t)kind;
     node->n = n;
     if (n > 0) {
-        node->kids = math_alloc(p->a, sizeof(math_node *) * (size_t)n);
+        node->kids = grpo_math_alloc(p->a, sizeof(math_node *) * (size_t)n);
         if (!node->kids) {
             p->err = GRPO_MATH_TOO_LONG;
             return NULL;
@@ -656,7 +656,7 @@ static int push_kid(parser *p, kids_t *k, math_node *x) {
     if (!x) return 0;
     if (k->n == k->cap) {
         int cap = k->cap ? k->cap * 2 : 8;
-        math_node **v = math_alloc(p->a, sizeof(math_node *) * (size_t)cap);
+        math_node **v = grpo_math_alloc(p->a, sizeof(math_node *) * (size_t)cap);
         if (!v) return fail(p, GRPO_MATH_TOO_LONG), 0;
         if (k->n) memcpy(v, k->v, sizeof(math_node *) * (size_t)k->n);
         k->v = v;
@@ -690,8 +690,8 @@ static int enter(parser *p) {
 
 /* 12.3\overline{45}: (digits "12345" - digits "123") / (10^1 * (10^2 - 1)) */
 static math_node *repeating_node(parser *p, token *tk) {
-    char *all = math_alloc(p->a, tk->len + 1), *head = math_alloc(p->a, tk->len + 1);
-    char *nines = math_alloc(p->a, tk->len + 1);
+    char *all = grpo_math_alloc(p->a, tk->len + 1), *head = grpo_math_alloc(p->a, tk->len + 1);
+    char *nines = grpo_math_alloc(p->a, tk->len + 1);
     if (!all || !head || !nines) return fail(p, GRPO_MATH_TOO_LONG);
     size_t na = 0, nh = 0, nrep = 0, nonrep = 0;
     int in_frac = 0, in_rep = 0;
@@ -710,20 +710,21 @@ static math_node *repeating_node(parser *p, token *tk) {
     }
     math_node *node = new_node(p, MN_NUM, 0);
     math_rat x, y, d, scale;
-    if (!node || !math_rat_from_decimal(p->a, &x, all, na, 0) ||
-        !math_rat_from_decimal(p->a, &y, head, nh, 0) || !math_rat_from_decimal(p->a, &d, nines, nrep, 0) ||
-        !math_rat_from_decimal(p->a, &scale, "1", 1, (int64_t)nonrep))
+    if (!node || !grpo_math_rat_from_decimal(p->a, &x, all, na, 0) ||
+        !grpo_math_rat_from_decimal(p->a, &y, head, nh, 0) ||
+        !grpo_math_rat_from_decimal(p->a, &d, nines, nrep, 0) ||
+        !grpo_math_rat_from_decimal(p->a, &scale, "1", 1, (int64_t)nonrep))
         return fail(p, GRPO_MATH_TOO_LONG);
     y.sign = -y.sign;
-    if (!math_rat_add(p->a, &x, &x, &y) || !math_rat_mul(p->a, &d, &d, &scale) ||
-        !math_rat_div(p->a, &node->rat, &x, &d))
+    if (!grpo_math_rat_add(p->a, &x, &x, &y) || !grpo_math_rat_mul(p->a, &d, &d, &scale) ||
+        !grpo_math_rat_div(p->a, &node->rat, &x, &d))
         return fail(p, GRPO_MATH_TOO_LONG);
     return node;
 }
 
 static math_node *number_node(parser *p, token *tk) {
     if (tk->flags & TF_REPEAT) return repeating_node(p, tk);
-    char *digits = math_alloc(p->a, tk->len + 1);
+    char *digits = grpo_math_alloc(p->a, tk->len + 1);
     if (!digits) return fail(p, GRPO_MATH_TOO_LONG);
     size_t nd = 0;
     int64_t frac = 0, exp10 = 0, in_frac = 0;
@@ -751,7 +752,7 @@ static math_node *number_node(parser *p, token *tk) {
     }
     math_node *node = new_node(p, MN_NUM, 0);
     if (!node) return NULL;
-    if (!math_rat_from_decimal(p->a, &node->rat, digits, nd, exp10 - frac))
+    if (!grpo_math_rat_from_decimal(p->a, &node->rat, digits, nd, exp10 - frac))
         return fail(p, GRPO_MATH_TOO_LONG);
     if (tk->flags & TF_FLOAT) node->flags |= MF_FLOAT;
     return node;
@@ -900,7 +901,7 @@ static math_node *parse_primary(parser *p) {
         }
         if (!arg) break;
         r->n = base ? 2 : 1;
-        r->kids = math_alloc(p->a, sizeof(math_node *) * 2);
+        r->kids = grpo_math_alloc(p->a, sizeof(math_node *) * 2);
         if (!r->kids) return fail(p, GRPO_MATH_TOO_LONG);
         r->kids[0] = arg;
         r->kids[1] = base;
@@ -920,7 +921,7 @@ static math_node *parse_primary(parser *p) {
         if (!den) break;
         if (tk->op == 1) { /* \binom{n}{k} */
             r = leaf(p, MN_FUNC, "binom", 5);
-            if (!r || !(r->kids = math_alloc(p->a, sizeof(math_node *) * 2)))
+            if (!r || !(r->kids = grpo_math_alloc(p->a, sizeof(math_node *) * 2)))
                 return fail(p, GRPO_MATH_TOO_LONG);
             r->n = 2;
             r->kids[0] = num;
@@ -950,7 +951,7 @@ static math_node *parse_primary(parser *p) {
         r->kids[0] = arg;
         if (!index) {
             index = new_node(p, MN_NUM, 0);
-            if (!index || !math_rat_from_int(p->a, &index->rat, 2)) return fail(p, GRPO_MATH_TOO_LONG);
+            if (!index || !grpo_math_rat_from_int(p->a, &index->rat, 2)) return fail(p, GRPO_MATH_TOO_LONG);
         }
         r->kids[1] = index;
         break;
@@ -1010,7 +1011,7 @@ static math_node *parse_primary(parser *p) {
         if (!inner || !at(p, close)) return fail(p, GRPO_MATH_SYNTAX);
         p->pos++;
         r = leaf(p, MN_FUNC, close == T_RFLOOR ? "floor" : "ceil", close == T_RFLOOR ? 5 : 4);
-        if (!r || !(r->kids = math_alloc(p->a, sizeof(math_node *) * 2))) return fail(p, GRPO_MATH_TOO_LONG);
+        if (!r || !(r->kids = grpo_math_alloc(p->a, sizeof(math_node *) * 2))) return fail(p, GRPO_MATH_TOO_LONG);
         r->n = 1;
         r->kids[0] = inner;
         r->kids[1] = NULL;
@@ -1032,7 +1033,7 @@ static math_node *parse_primary(parser *p) {
         math_node *term = parse_term(p);
         if (!term) return NULL;
         r = new_node(p, MN_BIGOP, 4);
-        if (!r || !(r->ops = math_alloc(p->a, 1))) return fail(p, GRPO_MATH_TOO_LONG);
+        if (!r || !(r->ops = grpo_math_alloc(p->a, 1))) return fail(p, GRPO_MATH_TOO_LONG);
         r->ops[0] = tk->op;
         r->kids[0] = from->kids[0];
         r->kids[1] = from->kids[1];
@@ -1082,7 +1083,7 @@ static math_node *parse_postfix(parser *p) {
             if ((tk->kind == T_NUM || tk->kind == T_VAR) && r->kind == MN_VAR &&
                 (!braced || p->t[p->pos + 2].kind == T_RBRACE)) {
                 if (r->name_len + tk->len > 64) return fail(p, GRPO_MATH_TOO_LONG);
-                char *name = math_alloc(p->a, r->name_len + tk->len + 2);
+                char *name = grpo_math_alloc(p->a, r->name_len + tk->len + 2);
                 if (!name) return fail(p, GRPO_MATH_TOO_LONG);
                 memcpy(name, r->name, r->name_len);
                 name[r->name_len] = '_';
@@ -1330,7 +1331,7 @@ static math_node *parse_relation(parser *p) {
     if (operands.n == 1) return operands.v[0];
     math_node *r = from_kids(p, MN_REL, &operands);
     if (!r) return NULL;
-    r->ops = math_alloc(p->a, (size_t)operands.n);
+    r->ops = grpo_math_alloc(p->a, (size_t)operands.n);
     if (!r->ops) return fail(p, GRPO_MATH_TOO_LONG);
     memcpy(r->ops, ops, (size_t)operands.n - 1);
     return r;
@@ -1351,7 +1352,7 @@ static math_node *parse_item(parser *p) {
         if (at(p, T_CUP) || at(p, T_CAP) || at(p, T_SETMINUS)) return fail(p, GRPO_MATH_SYNTAX);
         r = from_kids(p, op == T_CUP ? MN_UNION : MN_SETOP, &parts);
         if (r && op != T_CUP) {
-            r->ops = math_alloc(p->a, 1);
+            r->ops = grpo_math_alloc(p->a, 1);
             if (!r->ops) return fail(p, GRPO_MATH_TOO_LONG);
             r->ops[0] = op == T_SETMINUS; /* 0: \cap, 1: \setminus */
         }
@@ -1367,7 +1368,7 @@ static int lower_ascii(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 /* Text answers compare lowercased with commands, braces, $ and outer punctuation removed and
  * whitespace collapsed: \text{Monday} = monday. */
 static void normalize_text(math_arena *a, math_answer *out, const char *s, size_t len) {
-    char *buf = math_alloc(a, len + 1);
+    char *buf = grpo_math_alloc(a, len + 1);
     size_t w = 0;
     if (!buf) return;
     for (size_t i = 0; i < len; i++) {
@@ -1418,7 +1419,7 @@ static int is_punct_token(int kind) {
            kind == T_END;
 }
 
-void math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t len, int strict) {
+void grpo_math_parse_answer(math_arena *a, math_answer *out, const char *s, size_t len, int strict) {
     memset(out, 0, sizeof *out);
     if (len > MATH_MAX_ANSWER) {
         out->reason = GRPO_MATH_TOO_LONG;

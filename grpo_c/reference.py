@@ -12,9 +12,6 @@ import math
 import re
 
 import numpy as np
-from grpo_c.rewards.text import ONE_LETTER_WORDS as _ONE_LETTER_WORDS
-from grpo_c.rewards.text import SCRIPTS as _SCRIPTS
-from grpo_c.rewards.text import target_scripts as _target_scripts
 
 
 # ------------------------------------------------------------------------------ advantages
@@ -511,6 +508,11 @@ def combine(rows, weights=None):
 _CONTINUA = {"han", "hiragana", "katakana", "thai", "lao", "khmer", "myanmar"}
 
 
+# The scripts whose letters are counted, by their Unicode names (a restatement: the twin reads
+# nothing from the code it mirrors).
+_SCRIPTS = ("latin", "cyrillic", "greek", "armenian", "hebrew", "arabic", "devanagari", "bengali",
+            "gurmukhi", "gujarati", "tamil", "telugu", "kannada", "malayalam", "thai", "lao",
+            "georgian", "hangul", "hiragana", "katakana", "han", "khmer", "myanmar", "ethiopic")
 _NAMED_SCRIPTS = {name.upper(): name for name in _SCRIPTS}
 
 
@@ -557,15 +559,11 @@ def _decode(b, at):
     return None, 1
 
 
-def language_units(text, target, region="think", think=("<think>", "</think>"),
-                   continua_weight=1.0, ignore_acronyms=False, one_letter_words=None):
-    """(target units, other units, invalid UTF-8 count, excluded bytes) of one text."""
-    if one_letter_words is None:
-        one_letter_words = _ONE_LETTER_WORDS["en"] + (
-            _ONE_LETTER_WORDS.get(target.lower().replace("_", "-").split("-")[0], "")
-            if isinstance(target, str) else "")
-    mask = _target_scripts(target) if not isinstance(target, int) else target
-    targets = {name for i, name in enumerate(_SCRIPTS) if mask >> i & 1}
+def language_units(text, targets, one_letter_words, region="think", think=("<think>", "</think>"),
+                   continua_weight=1.0, ignore_acronyms=False):
+    """(target units, other units, invalid UTF-8 count, excluded bytes) of one text; `targets`
+    are script names, `one_letter_words` the letters that are words when alone."""
+    targets = set(targets)
     b = text.encode("utf-8", "surrogatepass")
     begin, end = 0, len(b)
     if region == "think":
@@ -714,10 +712,11 @@ def language_units(text, target, region="think", think=("<think>", "</think>"),
     return counts["target"], counts["other"], counts["invalid"], counts["excluded"]
 
 
-def language_consistency(text, target, min_units=5.0, threshold=None, **options):
+def language_consistency(text, targets, one_letter_words, min_units=5.0, threshold=None,
+                         **options):
     if text is None:
         return math.nan
-    t, o, _, _ = language_units(text, target, **options)
+    t, o, _, _ = language_units(text, targets, one_letter_words, **options)
     if t + o == 0 or t + o < min_units:
         return math.nan
     share = t / (t + o)

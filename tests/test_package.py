@@ -74,3 +74,14 @@ def test_core_failures_raise_grpo_errors_with_the_status_name():
     for kind, builtin in [(grpo_c.GRPOMemoryError, MemoryError), (grpo_c.GRPOOSError, OSError),
                           (grpo_c.GRPORuntimeError, RuntimeError)]:
         assert issubclass(kind, grpo_c.GRPOError) and issubclass(kind, builtin)
+
+
+def test_the_twins_import_nothing_from_the_code_they_mirror():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(grpo_c.__file__).parent / "reference.py").read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name and name.split(".")[0] == "grpo_c"}, imported

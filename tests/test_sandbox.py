@@ -281,3 +281,23 @@ def test_every_python_startup_gives_the_same_verdicts(startup):
     rewards, details = code(progs, tests, python_startup=startup, return_details=True)
     assert rewards.tolist() == [1.0] * len(PY_TABLE) + [1.0, 0.0, 0.0, 1.0], details
     assert details[-2][0].verdict == "runtime_error" and "bye" in details[-2][0].message
+
+
+def test_sandboxed_programs_are_package_files_that_do_nothing_on_import():
+    import ast
+    import importlib
+    import subprocess
+    import sys
+
+    from grpo_c.rewards import sandboxed
+
+    code_module = importlib.import_module("grpo_c.rewards.code")   # the package exports code()
+
+    for name, text in (("call_harness", code_module._HARNESS),
+                       ("fork_server", code_module._FORK_SERVER)):
+        ast.parse(text, filename=name + ".py")
+        module = importlib.import_module(f"{sandboxed.__name__}.{name}")   # no stdin read, no run
+        assert module.__doc__
+        proc = subprocess.run([sys.executable, "-c", f"import grpo_c.rewards.sandboxed.{name}"],
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout == b"", proc.stderr

@@ -59,7 +59,7 @@ def test_every_scanner_against_its_twin(parts, prefilled):
     assert rewards.reasoning_steps([text])[0] == np.float32(reference.reasoning_steps_reward(text))
     _, d = rewards.language_consistency([text], "zh", min_units=0, return_details=True)
     assert (d["target"][0], d["other"][0], d["invalid"][0], d["excluded"][0]) == \
-        reference.language_units(text, "zh")
+        reference.language_units(text, ["han"], "aAI")
     assert rewards.repetition([text], ngram_size=2)[0] == \
         np.float32(reference.repetition_penalty(text.lower().split(), 2))
 

@@ -12,6 +12,19 @@ flags=(-std=c11 -O1 -g -D_GNU_SOURCE -pthread -fopenmp-simd -fno-omit-frame-poin
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
+# The library exports only its API (grpo_*): its internals must not collide with a host's.
+objects=$(mktemp -d)
+for src in "$root"/csrc/*.c; do
+    "$cc" -std=c11 -D_GNU_SOURCE -pthread -fopenmp-simd -I"$root/csrc" -c "$src" -o "$objects/$(basename "$src" .c).o"
+done
+foreign=$(nm -g --defined-only "$objects"/*.o | awk 'NF == 3 && $3 !~ /^grpo_/ {print $3}')
+rm -rf "$objects"
+if [ -n "$foreign" ]; then
+    echo "FAIL exported symbols outside grpo_*: $foreign"
+    status=1
+else
+    echo "ok   exported symbols"
+fi
 for test in "$root"/tests/c/test_*.c; do
     name=$(basename "$test" .c)
     "$cc" "${flags[@]}" "$test" "$root"/csrc/*.c -lm -o "$out/$name"
