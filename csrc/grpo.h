@@ -361,6 +361,30 @@ typedef struct grpo_sandbox_result {
     const char *error_step;   /* static text naming the failed step, or NULL */
 } grpo_sandbox_result;
 
+/* How a process ended, as its runner saw it. */
+typedef enum grpo_sandbox_end_kind {
+    GRPO_SANDBOX_END_EXIT = 0,     /* it exited; value: the exit code */
+    GRPO_SANDBOX_END_SIGNAL = 1,   /* a signal ended it; value: the signal */
+    GRPO_SANDBOX_END_DEADLINE = 2, /* the runner killed it at the wall deadline */
+    GRPO_SANDBOX_END_OUTPUT = 3    /* the runner killed it for output past a cap */
+} grpo_sandbox_end_kind;
+
+/* The raw facts of an ending, besides the result's cpu_seconds, err and oom_kills. */
+typedef struct grpo_sandbox_end {
+    grpo_sandbox_end_kind kind;
+    int value;
+    int over;       /* an output cap was passed */
+    int disk_full;  /* the runner found the workspace full */
+    int oom_shared; /* oom_kills also counts other processes (the tests of one fork server), so
+                     * only a SIGKILL the CPU limit cannot explain is charged to memory */
+} grpo_sandbox_end;
+
+/* Decides result->status (and exit_code, signal) from how the process ended, under `limits`:
+ * the one place verdicts are made, for the runner's own runs and for each test a fork server
+ * runs (which reports only these facts). */
+void grpo_sandbox_classify(grpo_sandbox_result *result, const grpo_sandbox_end *end,
+                           const grpo_sandbox_limits *limits);
+
 /* Runs one program in a fresh temporary directory with the given limits; the directory is
  * removed (never following symlinks) and every process reaped before returning. Safe to call
  * from many threads at once. GRPO_OK means `result` describes the run (which may itself be a

@@ -1518,39 +1518,45 @@ static int valid_job(const grpo_sandbox_job *job) {
 }
 
 /* Fills result->status from how the program ended. */
-static void classify(grpo_sandbox_result *r, int killed, int wstatus, double cpu_limit,
-                     int64_t memory_limit, int any_over) {
-    if (killed == KILL_OUTPUT || any_over) {
+void grpo_sandbox_classify(grpo_sandbox_result *r, const grpo_sandbox_end *end,
+                           const grpo_sandbox_limits *limits) {
+    const double cpu_limit = ceil(limits->cpu_seconds); /* RLIMIT_CPU counts whole seconds */
+    const int64_t memory_limit = limits->memory_bytes;
+    const int signaled = end->kind == GRPO_SANDBOX_END_SIGNAL;
+    const int failed = signaled || (end->kind == GRPO_SANDBOX_END_EXIT && end->value != 0);
+    /* The kernel sends SIGKILL at the hard CPU limit by its tick-sampled clock, which on a
+     * loaded machine runs well ahead of the precise time rusage reports. Nothing else here
+     * sends an unrequested SIGKILL, so half the limit is evidence enough. */
+    const int cpu_kill = signaled && end->value == SIGKILL && r->cpu_seconds >= 0.5 * cpu_limit;
+    if (end->kind == GRPO_SANDBOX_END_OUTPUT || end->over) {
         r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
-    } else if (killed == KILL_DEADLINE) {
+    } else if (end->kind == GRPO_SANDBOX_END_DEADLINE) {
         r->status = r->cpu_seconds >= cpu_limit ? GRPO_SANDBOX_CPU_LIMIT : GRPO_SANDBOX_WALL_LIMIT;
-    } else if (r->oom_kills > 0 && (WIFSIGNALED(wstatus) || WEXITSTATUS(wstatus) != 0)) {
+    } else if (r->oom_kills > 0 && failed &&
+               (!end->oom_shared || (signaled && end->value == SIGKILL && !cpu_kill))) {
         /* The memory cgroup's limit killed a process of the run. */
-        r->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
-        r->exit_code = WIFSIGNALED(wstatus) ? 0 : WEXITSTATUS(wstatus);
+        r->signal = signaled ? end->value : 0;
+        r->exit_code = signaled ? 0 : end->value;
         r->status = GRPO_SANDBOX_MEMORY_LIMIT;
-    } else if (WIFSIGNALED(wstatus)) {
-        int sig = WTERMSIG(wstatus);
-        r->signal = sig;
-        /* The kernel sends SIGKILL at the hard CPU limit by its tick-sampled clock, which on
-         * a loaded machine runs well ahead of the precise time rusage reports. Nothing else
-         * here sends an unrequested SIGKILL, so half the limit is evidence enough. */
-        if (sig == SIGXCPU || (sig == SIGKILL && r->cpu_seconds >= 0.5 * cpu_limit))
+    } else if (signaled) {
+        r->signal = end->value;
+        if (end->value == SIGXCPU || cpu_kill)
             r->status = GRPO_SANDBOX_CPU_LIMIT;
-        else if (sig == SIGXFSZ)
+        else if (end->value == SIGXFSZ)
             r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
         else if (looks_like_memory_failure(r, memory_limit))
             r->status = GRPO_SANDBOX_MEMORY_LIMIT;
         else
             r->status = GRPO_SANDBOX_SIGNALED;
     } else {
-        r->exit_code = WEXITSTATUS(wstatus);
+        r->exit_code = end->value;
         r->status = GRPO_SANDBOX_EXITED;
         if (r->exit_code == 0) return;
         /* As PID 1 of its namespace the program ignores SIGXFSZ, so a file over the limit
          * surfaces as EFBIG from write(); a full private tmpfs as ENOSPC. */
-        if (r->err_len && (memmem(r->err, r->err_len, "File too large", 14) ||
-                           memmem(r->err, r->err_len, "No space left on device", 23)))
+        if (end->disk_full ||
+            (r->err_len && (memmem(r->err, r->err_len, "File too large", 14) ||
+                            memmem(r->err, r->err_len, "No space left on device", 23))))
             r->status = GRPO_SANDBOX_OUTPUT_LIMIT;
         else if (looks_like_memory_failure(r, memory_limit))
             r->status = GRPO_SANDBOX_MEMORY_LIMIT;
@@ -1818,8 +1824,14 @@ static grpo_status run_one(grpo_sandbox_result *result, const grpo_sandbox_job *
         set_error(result, reaped < 0 ? "wait (is SIGCHLD ignored?)" : "poll", fatal_errno);
         goto done;
     }
-    classify(result, killed, wstatus, (double)cpu, limits->memory_bytes,
-             s.out.over || s.err.over || s.chan.over);
+    const grpo_sandbox_end end = {
+        .kind = killed == KILL_OUTPUT     ? GRPO_SANDBOX_END_OUTPUT
+                : killed == KILL_DEADLINE ? GRPO_SANDBOX_END_DEADLINE
+                : WIFSIGNALED(wstatus)    ? GRPO_SANDBOX_END_SIGNAL
+                                          : GRPO_SANDBOX_END_EXIT,
+        .value = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus),
+        .over = s.out.over || s.err.over || s.chan.over};
+    grpo_sandbox_classify(result, &end, limits);
     if (job->collect && result->status == GRPO_SANDBOX_EXITED && result->exit_code == 0 &&
         collect_file(dir_fd, job->collect, (size_t)limits->collect_bytes, &result->collected,
                      &result->collected_len) != 0) {

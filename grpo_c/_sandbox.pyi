@@ -30,6 +30,10 @@ UID_COUNT: int
 NS_AUTO: int
 NS_REQUIRE: int
 NS_OFF: int
+END_EXIT: int
+END_SIGNAL: int
+END_DEADLINE: int
+END_OUTPUT: int
 COMPARE_EXACT: int
 COMPARE_LINES: int
 COMPARE_TOKENS: int
@@ -37,6 +41,9 @@ COMPARE_FLOAT: int
 
 def run_batch(jobs: list[dict[str, Any]], limits: dict[str, Any],
               workers: int) -> list[dict[str, Any]]: ...
+def classify(kind: int, value: int, cpu_seconds: float, stderr: bytes, over: bool,
+             disk_full: bool, oom_shared: bool, oom_kills: int,
+             limits: dict[str, Any]) -> dict[str, int]: ...
 def compare(actual: bytes, expected: bytes, mode: int, rel_tol: float, abs_tol: float) -> bool: ...
 def probe() -> tuple[int, int, int]: ...
 def nofork_filter() -> bytes | None: ...

@@ -301,3 +301,43 @@ def test_sandboxed_programs_are_package_files_that_do_nothing_on_import():
         proc = subprocess.run([sys.executable, "-c", f"import grpo_c.rewards.sandboxed.{name}"],
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
         assert proc.returncode == 0 and proc.stdout == b"", proc.stderr
+
+
+@pytest.mark.parametrize("timeout, seconds, verdict", [(2.0, 0.95 * 5.0, "accepted"),
+                                                       (1.0, 1.1 * 3.0, "time_limit")])
+def test_a_run_near_the_wall_limit_gets_one_verdict_from_every_start_up_mode(timeout, seconds,
+                                                                             verdict):
+    """The wall limit is 2 * timeout + 1; a program sleeping 0.95x of it passes and one sleeping
+    past it is a time limit, whether a fork server or a process per test ran it."""
+    program = f"```python\nimport time\ntime.sleep({seconds})\nprint('done')\n```"
+    got = {}
+    for startup in ("fork", "fast"):
+        _, details = code([program], [[("", "done")]], timeout=timeout, python_startup=startup,
+                          return_details=True)
+        got[startup] = details[0][0].verdict
+    assert got == {"fork": verdict, "fast": verdict}
+
+
+def test_the_c_runner_classifies_a_fork_servers_tests():
+    limits = {"wall_seconds": 5.0, "cpu_seconds": 2.0, "memory_bytes": 1 << 30,
+              "file_bytes": 1 << 20, "stdout_bytes": 1 << 20, "stderr_bytes": 1 << 20,
+              "collect_bytes": 1 << 20, "max_processes": 1, "open_files": 64,
+              "namespaces": _sandbox.NS_AUTO}
+
+    def status(kind, value, cpu, err=b"", over=False, disk_full=False, oom_kills=0):
+        return _sandbox.classify(kind, value, cpu, err, over, disk_full, True, oom_kills,
+                                 limits)["status"]
+
+    assert status(_sandbox.END_EXIT, 0, 0.1) == _sandbox.EXITED
+    assert status(_sandbox.END_EXIT, 1, 0.1, b"MemoryError") == _sandbox.MEMORY_LIMIT
+    assert status(_sandbox.END_EXIT, 1, 0.1, disk_full=True) == _sandbox.OUTPUT_LIMIT
+    assert status(_sandbox.END_EXIT, 0, 0.1, over=True) == _sandbox.OUTPUT_LIMIT
+    assert status(_sandbox.END_DEADLINE, 9, 2.0) == _sandbox.CPU_LIMIT
+    assert status(_sandbox.END_DEADLINE, 9, 0.2) == _sandbox.WALL_LIMIT
+    # the server's oom count covers all its tests: only a SIGKILL the CPU cannot explain is memory
+    assert status(_sandbox.END_SIGNAL, 9, 0.1, oom_kills=1) == _sandbox.MEMORY_LIMIT
+    assert status(_sandbox.END_SIGNAL, 9, 1.5, oom_kills=1) == _sandbox.CPU_LIMIT
+    assert status(_sandbox.END_EXIT, 1, 0.1, oom_kills=1) == _sandbox.EXITED
+    assert status(_sandbox.END_SIGNAL, 11, 0.1) == _sandbox.SIGNALED
+    with pytest.raises(ValueError, match="kind"):
+        status(7, 0, 0.0)

@@ -290,6 +290,34 @@ static PyObject *py_compare(PyObject *self, PyObject *args) {
     return PyBool_FromLong(equal);
 }
 
+static PyObject *py_classify(PyObject *self, PyObject *args) {
+    grpo_sandbox_end end = {0};
+    grpo_sandbox_result r = {0};
+    grpo_sandbox_limits limits;
+    Py_buffer err;
+    PyObject *limits_obj;
+    long long oom_kills;
+    int kind;
+    if (!PyArg_ParseTuple(args, "iidy*pppLO", &kind, &end.value, &r.cpu_seconds, &err, &end.over,
+                          &end.disk_full, &end.oom_shared, &oom_kills, &limits_obj))
+        return NULL;
+    if (kind < GRPO_SANDBOX_END_EXIT || kind > GRPO_SANDBOX_END_OUTPUT ||
+        parse_limits(limits_obj, &limits) != 0) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "kind: expected an END_* value, got %d", kind);
+        PyBuffer_Release(&err);
+        return NULL;
+    }
+    end.kind = (grpo_sandbox_end_kind)kind;
+    r.err = err.buf;
+    r.err_len = (size_t)err.len;
+    r.oom_kills = (int64_t)oom_kills;
+    grpo_sandbox_classify(&r, &end, &limits);
+    PyBuffer_Release(&err);
+    return Py_BuildValue("{s:i,s:i,s:i}", "status", (int)r.status, "exit_code", r.exit_code,
+                         "signal", r.signal);
+}
+
 static PyObject *py_probe(PyObject *self, PyObject *noargs) {
     int ns_errno = 0, abi = 0;
     unsigned bits;
@@ -313,6 +341,9 @@ static PyMethodDef sandbox_methods[] = {
      "nofork_filter() -> bytes of the no-fork seccomp program, or None on this architecture."},
     {"run_batch", py_run_batch, METH_VARARGS,
      "run_batch(jobs, limits, workers) -> list of result dicts; runs with the GIL released."},
+    {"classify", py_classify, METH_VARARGS,
+     "classify(kind, value, cpu_seconds, stderr, over, disk_full, oom_shared, oom_kills, limits)"
+     " -> {status, exit_code, signal}: the verdict of a process a fork server ran."},
     {"compare", py_compare, METH_VARARGS,
      "compare(actual, expected, mode, rel_tol, abs_tol) -> bool."},
     {"probe", py_probe, METH_NOARGS, "probe() -> (isolation bits, namespace errno, landlock ABI)."},
@@ -343,6 +374,8 @@ PyObject *binding_sandbox_module(void) {
         {"UID_BASE", GRPO_SANDBOX_UID_BASE}, {"UID_COUNT", GRPO_SANDBOX_UID_COUNT},
         {"NS_AUTO", GRPO_SANDBOX_NS_AUTO}, {"NS_REQUIRE", GRPO_SANDBOX_NS_REQUIRE},
         {"NS_OFF", GRPO_SANDBOX_NS_OFF},
+        {"END_EXIT", GRPO_SANDBOX_END_EXIT}, {"END_SIGNAL", GRPO_SANDBOX_END_SIGNAL},
+        {"END_DEADLINE", GRPO_SANDBOX_END_DEADLINE}, {"END_OUTPUT", GRPO_SANDBOX_END_OUTPUT},
         {"COMPARE_EXACT", GRPO_COMPARE_EXACT}, {"COMPARE_LINES", GRPO_COMPARE_LINES},
         {"COMPARE_TOKENS", GRPO_COMPARE_TOKENS}, {"COMPARE_FLOAT", GRPO_COMPARE_FLOAT},
     };

@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import stat
 import sys
 from typing import Any, Sequence
@@ -584,7 +583,7 @@ def _fork_server_runs(outer: dict, nonce: str, n: int, limits: dict) -> list:
             break
         runs[i] = _fork_server_run(how, value, float(head[4]), float(head[5]), body[:n_out],
                                    body[n_out:], limits, over, head[8] == "1",
-                                   outer["oom_kills"] > 0)
+                                   outer["oom_kills"])
         pos = nl + 1 + n_out + n_err
     for i in range(n):
         if runs[i] is not None:
@@ -600,45 +599,17 @@ def _fork_server_runs(outer: dict, nonce: str, n: int, limits: dict) -> list:
     return runs
 
 
-_MEMORY_MARKERS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
+_ENDS = {"exit": _sandbox.END_EXIT, "signal": _sandbox.END_SIGNAL, "killed": _sandbox.END_DEADLINE}
 
 
 def _fork_server_run(how: str, value: int, cpu: float, wall: float, out: bytes, err: bytes,
-                     limits: dict, over: bool, disk_full: bool, oom: bool) -> dict:
-    # The C runner's classification (classify() in csrc/sandbox.c), applied to one child.
-    run = {"exit_code": 0, "signal": 0, "wall_seconds": wall, "cpu_seconds": cpu,
-           "stdout": out, "stderr": err, "errno": 0, "error_step": None,
-           "memory_peak_bytes": 0, "oom_kills": 0}
-    cpu_limit = math.ceil(limits["cpu_seconds"])
-    memory = any(m in err for m in _MEMORY_MARKERS)
-    # Files are capped by RLIMIT_FSIZE and the run's tmpfs: reaching either is an output limit
-    # even when the error message itself could not be written.
-    too_big = disk_full or b"File too large" in err or b"No space left on device" in err
-    if over:
-        status = _sandbox.OUTPUT_LIMIT
-    elif how == "killed":
-        status = _sandbox.CPU_LIMIT if cpu >= cpu_limit else _sandbox.WALL_LIMIT
-    elif how == "signal":
-        run["signal"] = value
-        # The memory cgroup killed someone in this run, and this child died of a SIGKILL the
-        # CPU limit cannot explain. (Tick-sampled CPU accounting, the limit, runs ahead of
-        # rusage under load: half the limit is evidence of the CPU limit.)
-        if value == signal.SIGKILL and oom and cpu < 0.5 * cpu_limit:
-            status = _sandbox.MEMORY_LIMIT
-        elif value == signal.SIGXCPU or (value == signal.SIGKILL and cpu >= 0.5 * cpu_limit):
-            status = _sandbox.CPU_LIMIT
-        elif value == signal.SIGXFSZ:
-            status = _sandbox.OUTPUT_LIMIT
-        else:
-            status = _sandbox.MEMORY_LIMIT if memory else _sandbox.SIGNALED
-    else:
-        run["exit_code"] = value
-        status = _sandbox.EXITED
-        if value != 0 and too_big:
-            status = _sandbox.OUTPUT_LIMIT
-        elif value != 0 and memory:
-            status = _sandbox.MEMORY_LIMIT
-    run["status"] = status
+                     limits: dict, over: bool, disk_full: bool, oom_kills: int) -> dict:
+    """One test's run dict from the facts the fork server reported; the verdict is the C
+    runner's (grpo_sandbox_classify), oom_kills being the whole server's."""
+    run = {"wall_seconds": wall, "cpu_seconds": cpu, "stdout": out, "stderr": err, "errno": 0,
+           "error_step": None, "memory_peak_bytes": 0, "oom_kills": 0}
+    run.update(_sandbox.classify(_ENDS[how], value, cpu, err, over, disk_full, True, oom_kills,
+                                 limits))
     return run
 
 
