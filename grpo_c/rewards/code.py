@@ -183,9 +183,11 @@ _NAMESPACES = {"auto": _sandbox.NS_AUTO, "require": _sandbox.NS_REQUIRE, "off": 
 
 
 def _limits(timeout: float, memory_mb: float, output_mb: float, namespaces: str,
-            processes: int = 1, cpu: float | None = None, wall: float | None = None) -> dict:
-    return {"wall_seconds": float(wall if wall is not None else 2.0 * timeout + 1.0),
-            "cpu_seconds": float(cpu if cpu is not None else timeout),
+            processes: int = 1, runs: int = 1) -> dict:
+    """The sandbox limits of a process that runs `runs` tests of `timeout` CPU seconds each:
+    CPU ``timeout * runs``, wall ``2 * timeout * runs + 1`` (so a loaded machine does not
+    turn into false time limits). The one place limits come from ``timeout``."""
+    return {"wall_seconds": 2.0 * timeout * runs + 1.0, "cpu_seconds": float(timeout * runs),
             "memory_bytes": int(memory_mb * 2**20), "file_bytes": int(output_mb * 2**20),
             "stdout_bytes": int(output_mb * 2**20), "stderr_bytes": 1 << 20,
             "collect_bytes": 64 << 20, "max_processes": processes, "open_files": 64,
@@ -436,8 +438,7 @@ def code(completions: Sequence[Any], tests: Sequence[Any], *, language: str = "p
             call_jobs.append({"argv": _python_argv(interp, "harness.py", python_startup),
                               "read_paths": read_paths,
                               "limits": _limits(timeout, memory_mb, output_mb, namespaces,
-                                                cpu=timeout * n_calls,
-                                                wall=2.0 * timeout * n_calls + 1.0),
+                                                runs=n_calls),
                               "files": [("solution.py", program, False),
                                         ("harness.py", _HARNESS, False)],
                               "stdin": nonces[i] + "\n" + payload, "channel": True})
