@@ -368,24 +368,19 @@ def _write_rows(path: str, rows: list[dict], line_numbers: list[int], table: lis
         os.replace(path + ".partial", path)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _positive(kind: type) -> Callable[[str], Any]:
+    """An argparse type: a positive finite int or float, the message naming what was given."""
+    name = "integer" if kind is int else "number"
 
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"expected a positive {name}, got {text!r}")
+        return value
+    return parse
 
 
 def score(args: argparse.Namespace) -> int:
@@ -487,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "think_format, tag_count, reasoning_steps, code_format, code, language, "
                    f"repetition, length, cosine, soft_overlong (default: {','.join(DEFAULT_REWARDS)})")
     s.add_argument("--weights", help="comma-separated weights, one per reward (default: 1)")
-    s.add_argument("--group-size", type=_positive_int,
+    s.add_argument("--group-size", type=_positive(int),
                    help="consecutive rows per group when rows have no \"group\" (with one: a "
                         "check that every group has this size; default: rows sharing a prompt)")
     s.add_argument("--out", help="write scored rows as JSON lines ('-' for stdout)")
@@ -495,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target of the language reward: a code, or 'auto' from the prompt")
     s.add_argument("--code-language", default="python", choices=("python", "c", "cpp"),
                    help="language of code_format's fence and of the code reward's programs")
-    s.add_argument("--code-timeout", type=_positive_float, default=5.0,
+    s.add_argument("--code-timeout", type=_positive(float), default=5.0,
                    help="code: CPU seconds per test (rows carry \"tests\": a list of "
                         "{\"input\", \"output\"} or open-r1's verification_info)")
     s.add_argument("--max-completion-len", type=int, default=16384,
