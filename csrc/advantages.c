@@ -125,6 +125,20 @@ grpo_status grpo_merge_group_stats(int64_t *count_a, double *sum_a, double *m2_a
 
 /* The std a group is divided by, per the options; NaN when the group has too few members for
  * the requested ddof (TRL: NaN std gives advantage 0 after nan_to_num). */
+void grpo_adv_options_init(grpo_adv_options *opt) {
+    opt->estimator = GRPO_ADV_GRPO;
+    opt->scale = GRPO_SCALE_GROUP;
+    opt->std_mode = GRPO_STD_PLUS_EPS;
+    opt->singleton = GRPO_SINGLETON_ZERO;
+    opt->eps = 1e-4;
+    opt->ddof = 1;
+}
+
+const char *const grpo_adv_estimator_names[] = {"grpo", "rloo", "opo", "gpg", "passk", NULL};
+const char *const grpo_adv_scale_names[] = {"group", "batch", "none", NULL};
+const char *const grpo_std_mode_names[] = {"plus_eps", "floor_plus_eps", NULL};
+const char *const grpo_singleton_names[] = {"zero", "raw", NULL};
+
 static double group_std(int64_t count, double m2, const grpo_adv_options *opt) {
     if (count - opt->ddof <= 0) return NAN;
     double var = m2 / (double)(count - opt->ddof);

@@ -92,6 +92,16 @@ typedef struct grpo_adv_options {
     int ddof;    /* 0 or 1 */
 } grpo_adv_options;
 
+/* Fills options with the neutral defaults: GRPO, group scale, std + eps with eps 1e-4 (TRL's),
+ * ddof 1, singleton groups 0. The Python layer reads its defaults from here. */
+void grpo_adv_options_init(grpo_adv_options *opt);
+
+/* The names of each enum's values, indexed by value and NULL-terminated ("grpo", "group", ...). */
+extern const char *const grpo_adv_estimator_names[];
+extern const char *const grpo_adv_scale_names[];
+extern const char *const grpo_std_mode_names[];
+extern const char *const grpo_singleton_names[];
+
 /* Mergeable per-group statistics of the scorable rewards: count, sum and M2 (the sum of squared
  * deviations from the group mean). Shards merge exactly with grpo_merge_group_stats. Outputs are
  * (G,) each. */
@@ -154,8 +164,8 @@ typedef enum grpo_ratio_level {
 } grpo_ratio_level;
 
 typedef enum grpo_surrogate {
-    GRPO_SURR_PPO = 0,       /* -min(min(r, delta) A, clamp(r, 1-eps_low, 1+eps_high) A), dual clip */
-    GRPO_SURR_CISPO = 1,     /* -sg(clamp(r, cispo_min, cispo_max)) A l */
+    GRPO_SURR_PPO = 0,       /* -min(min(r, delta) A, clamp(r, 1-clip_low, 1+clip_high) A), dual clip */
+    GRPO_SURR_CISPO = 1,     /* -sg(clamp(r, cispo_bounds)) A l */
     GRPO_SURR_SAPO = 2,      /* -sigmoid(tau (r - 1)) 4/tau A */
     GRPO_SURR_REINFORCE = 3, /* -A l (GPG) */
     GRPO_SURR_VESPO = 4,     /* -sg(phi(w_seq)) A l, gamma weight per sequence */
@@ -170,43 +180,53 @@ typedef enum grpo_kl_estimator {
 } grpo_kl_estimator;
 
 typedef enum grpo_agg_mode {
-    GRPO_AGG_TOKEN_SUM = 0,           /* sum m L / D;            D default max(1, sum m) */
-    GRPO_AGG_SEQ_MEAN_TOKEN_MEAN = 1, /* sum_i (sum_t m L / n_i) / D; D default rows */
-    GRPO_AGG_SEQ_MEAN_TOKEN_SUM = 2,  /* sum_i sum_t m L / D;    D default non-empty rows */
-    GRPO_AGG_LENGTH_WEIGHTED = 3      /* sum m L n_i / D;        D default B * T (TRL luspo) */
+    GRPO_AGG_TOKEN_MEAN = 0,           /* sum m L / D;  D default max(1, sum m) */
+    GRPO_AGG_TOKEN_SUM_NORM = 1,       /* sum m L / D;  D default T, the padded length */
+    GRPO_AGG_SEQ_MEAN_TOKEN_MEAN = 2,  /* sum_i (sum_t m L / (n_i + 1e-8)) / D over rows with
+                                        * tokens; D default their count (verl, OpenRLHF) */
+    GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS = 3, /* every row divided by max(1, n_i); D default B (TRL) */
+    GRPO_AGG_SEQ_MEAN_TOKEN_SUM = 4,   /* sum_i sum_t m L / D;  D default non-empty rows */
+    GRPO_AGG_LENGTH_WEIGHTED = 5       /* sum m L n_i / D;  D default B * T (TRL luspo) */
 } grpo_agg_mode;
 
 typedef struct grpo_aggregation {
     grpo_agg_mode mode;
-    /* SEQ_MEAN_TOKEN_MEAN: divide a row by max(1, n_i) and default D to B, every row counted
-     * (TRL); otherwise by n_i + 1e-8 with empty rows dropped and D = non-empty rows (verl). */
-    int clamp_lengths;
-    double denominator; /* > 0: the normaliser (global tokens, global rows, B * L, ...); 0: default */
-    double scale;       /* multiplies the aggregate (dp_size, 1 / grad_accum_steps) */
+    double denominator;         /* > 0: D itself (global tokens, global rows, ...); 0: see below */
+    double denominator_per_row; /* > 0, denominator 0: D = B * this (TRL dr_grpo's
+                                 * max_completion_length); 0: the mode's default */
+    double scale;               /* multiplies the aggregate (dp_size, 1 / grad_accum_steps) */
 } grpo_aggregation;
 
 typedef enum grpo_is_level {
     GRPO_IS_NONE = 0,
     GRPO_IS_TOKEN = 1,          /* rho = exp(o - v) per token */
     GRPO_IS_SEQUENCE = 2,       /* rho = exp(sum_t (o - v)) per sequence */
-    GRPO_IS_SEQUENCE_MASK = 3   /* token rho, kept iff exp(mean_t (o - v)) in [is_min, is_max] */
+    GRPO_IS_SEQUENCE_MASK = 3   /* token rho, kept iff exp(mean_t (o - v)) is within is_bounds */
 } grpo_is_level;
 
+typedef enum grpo_is_mode {
+    GRPO_IS_TRUNCATE = 0, /* clamp the weights into is_bounds */
+    GRPO_IS_MASK = 1      /* zero the weights outside is_bounds */
+} grpo_is_mode;
+
+/* The field names are the Python layer's neutral option names; pairs are (low, high) or
+ * (positive advantages, negative advantages). */
 typedef struct grpo_loss_options {
     grpo_ratio_level ratio_level;
     grpo_surrogate surrogate;
-    double eps_low, eps_high;  /* PPO ratio clip [1 - eps_low, 1 + eps_high]; GMPO log-space clip */
+    double clip_low, clip_high; /* PPO ratio clip [1 - clip_low, 1 + clip_high]; GMPO log-space clip */
     double dual_clip;          /* > 1: cap of the loss for A < 0 at -A * dual_clip; 0: off */
     double delta;              /* > 0: cap of the unclipped ratio (INTELLECT-2); 0: off */
-    double log_ratio_min, log_ratio_max; /* clamp of l - o (or of the sequence log ratio) */
-    double cispo_min, cispo_max;         /* CISPO weight bounds (absolute; +-INFINITY = open) */
-    double sapo_tau_pos, sapo_tau_neg;
-    double vespo_k_pos, vespo_lambda_pos, vespo_k_neg, vespo_lambda_neg;
+    double log_ratio_clamp[2]; /* clamp of l - o (or of the sequence log ratio) */
+    double cispo_bounds[2];    /* CISPO weight bounds (absolute; +-INFINITY = open) */
+    double sapo_tau[2];
+    double vespo_k[2], vespo_lambda[2];
     /* importance weights from the rollout engine's log-probs v (detached) */
     grpo_is_level is_level;
-    int is_mask;               /* 1: zero weights outside [is_min, is_max]; 0: clamp into it */
-    double is_min, is_max, is_log_clamp; /* is_log_clamp bounds |log rho| before exp (verl: 20) */
-    double opsm_threshold;     /* keep a sequence iff A >= 0 or mean_t (v - l) <= threshold; NaN: off */
+    grpo_is_mode is_mode;
+    double is_bounds[2];
+    double is_log_clamp;       /* bound on |log rho| before exp (verl: 20); INFINITY: off */
+    double off_policy_threshold; /* keep a sequence iff A >= 0 or mean_t (v - l) <= this; NaN: off */
     /* KL to the reference policy */
     double kl_coef;            /* 0: no KL term (ref may be NULL) */
     grpo_kl_estimator kl_estimator;
@@ -214,14 +234,23 @@ typedef struct grpo_loss_options {
     int kl_ratio_weighted;     /* multiply by the (non-detached) ratio (TRL use_bias_correction_kl) */
     double kl_log_clamp;       /* bound on |d| before the estimator (verl k3: 20); INFINITY: off */
     double kl_value_clamp;     /* bound on |k| after it (verl k3, OpenRLHF: 10); INFINITY: off */
-    grpo_aggregation policy_agg, kl_agg;
+    grpo_aggregation aggregation, kl_aggregation;
     int num_threads;
     int skip_ratio_metrics;    /* 1: ppo_kl and ratio_mean are not needed (NaN; saves two sums) */
 } grpo_loss_options;
 
-/* Fills options with neutral defaults: token PPO, eps 0.2/0.2, no dual clip, no clamps, no KL,
- * token-sum aggregation over local tokens, one thread. */
+/* Fills options with the neutral defaults: token PPO, clip 0.2/0.2, no dual clip, no clamps, no
+ * KL, token-mean aggregation, one thread. The Python layer reads its defaults from here. */
 void grpo_loss_options_init(grpo_loss_options *opt);
+
+/* The names of each option enum's values, indexed by value and NULL-terminated: the spelling of
+ * the neutral option values ("token", "ppo", "k3", "token_mean", ...). */
+extern const char *const grpo_ratio_level_names[];
+extern const char *const grpo_surrogate_names[];
+extern const char *const grpo_kl_estimator_names[];
+extern const char *const grpo_agg_mode_names[];
+extern const char *const grpo_is_level_names[];
+extern const char *const grpo_is_mode_names[];
 
 typedef struct grpo_loss_metrics {
     double loss, policy_loss, kl_loss;      /* kl_loss is before kl_coef */
@@ -231,7 +260,7 @@ typedef struct grpo_loss_metrics {
     double clip_low_min, clip_high_max;     /* over rows with tokens of the per-row fractions */
     double clipfrac;                        /* masked mean of clamp(r) A < min(r, delta) A */
     double clipfrac_lower;                  /* masked mean of dual-clip binding (A < 0) */
-    double cispo_clip;                      /* masked mean of (r > cispo_max & A > 0) */
+    double cispo_clip;                      /* masked mean of (r > cispo_bounds[1] & A > 0) */
     double ppo_kl;                          /* masked mean of o - l (after the log-ratio clamp) */
     double is_mean, is_min, is_max;         /* masked statistics of the importance weights */
     double ratio_mean;                      /* masked mean of the ratio */
@@ -241,6 +270,17 @@ typedef struct grpo_loss_metrics {
 /* Dtype of the per-token buffers (all of l, o, ref, v, A when (B, T), grad and per_token).
  * With GRPO_F32 the vectorised path computes each token in float (the inputs' precision) and
  * every sum in double; GRPO_F64 and the plain path compute in double throughout. */
+
+/* Element type of a 0/1 mask as the caller holds it (bool is GRPO_MASK_U8). */
+typedef enum grpo_mask_dtype {
+    GRPO_MASK_U8 = 0, GRPO_MASK_I32 = 1, GRPO_MASK_I64 = 2, GRPO_MASK_F32 = 3, GRPO_MASK_F64 = 4
+} grpo_mask_dtype;
+
+/* out[i] = (values[i] == 1) for n values, and *bad = how many are neither 0 nor 1 (the caller
+ * refuses the mask then). For GRPO_MASK_U8 the values are only checked and out may be NULL.
+ * Any num_threads gives the same result. */
+grpo_status grpo_mask_convert(uint8_t *out, const void *values, grpo_mask_dtype dtype, int64_t n,
+                              int num_threads, int64_t *bad);
 
 /* The GRPO policy loss, its gradient dLoss/dl into grad (B, T) and, if per_token is not NULL,
  * the per-token loss P f + kl_coef k (0 where masked). adv is (B,) when adv_per_token is 0.

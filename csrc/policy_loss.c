@@ -20,31 +20,37 @@ void grpo_loss_options_init(grpo_loss_options *opt) {
     memset(opt, 0, sizeof(*opt));
     opt->ratio_level = GRPO_RATIO_TOKEN;
     opt->surrogate = GRPO_SURR_PPO;
-    opt->eps_low = 0.2;
-    opt->eps_high = 0.2;
-    opt->log_ratio_min = -INFINITY;
-    opt->log_ratio_max = INFINITY;
-    opt->cispo_min = -INFINITY;
-    opt->cispo_max = INFINITY;
-    opt->sapo_tau_pos = 1.0;
-    opt->sapo_tau_neg = 1.05;
-    opt->vespo_k_pos = 2.0;
-    opt->vespo_lambda_pos = 3.0;
-    opt->vespo_k_neg = 3.0;
-    opt->vespo_lambda_neg = 2.0;
+    opt->clip_low = 0.2;
+    opt->clip_high = 0.2;
+    opt->log_ratio_clamp[0] = opt->cispo_bounds[0] = opt->is_bounds[0] = -INFINITY;
+    opt->log_ratio_clamp[1] = opt->cispo_bounds[1] = opt->is_bounds[1] = INFINITY;
+    opt->sapo_tau[0] = 1.0;
+    opt->sapo_tau[1] = 1.05;
+    opt->vespo_k[0] = 2.0;
+    opt->vespo_k[1] = 3.0;
+    opt->vespo_lambda[0] = 3.0;
+    opt->vespo_lambda[1] = 2.0;
     opt->is_level = GRPO_IS_NONE;
-    opt->is_min = -INFINITY;
-    opt->is_max = INFINITY;
+    opt->is_mode = GRPO_IS_TRUNCATE;
     opt->is_log_clamp = INFINITY;
-    opt->opsm_threshold = NAN;
+    opt->off_policy_threshold = NAN;
     opt->kl_estimator = GRPO_KL_K3;
     opt->kl_log_clamp = INFINITY;
     opt->kl_value_clamp = INFINITY;
-    opt->policy_agg.mode = GRPO_AGG_TOKEN_SUM;
-    opt->policy_agg.scale = 1.0;
-    opt->kl_agg = opt->policy_agg;
+    opt->aggregation.mode = GRPO_AGG_TOKEN_MEAN;
+    opt->aggregation.scale = 1.0;
+    opt->kl_aggregation = opt->aggregation;
     opt->num_threads = 1;
 }
+
+const char *const grpo_ratio_level_names[] = {"token", "sequence", "sequence_token", NULL};
+const char *const grpo_surrogate_names[] = {"ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", NULL};
+const char *const grpo_kl_estimator_names[] = {"k1", "abs", "k2", "k3", NULL};
+const char *const grpo_agg_mode_names[] = {"token_mean", "token_sum_norm", "seq_mean_token_mean",
+                                           "seq_mean_token_mean_all_rows", "seq_mean_token_sum",
+                                           "length_weighted", NULL};
+const char *const grpo_is_level_names[] = {"none", "token", "sequence", "sequence_mask", NULL};
+const char *const grpo_is_mode_names[] = {"truncate", "mask", NULL};
 
 /* ------------------------------------------------------------------ per-row state */
 
@@ -102,14 +108,14 @@ static inline double clampd(double x, double lo, double hi) {
 /* An importance weight rho = exp(log_rho) after the log clamp, truncated or masked. */
 static double is_weight(double log_rho, const grpo_loss_options *opt) {
     double rho = exp(clampd(log_rho, -opt->is_log_clamp, opt->is_log_clamp));
-    if (opt->is_mask) return rho >= opt->is_min && rho <= opt->is_max ? rho : 0.0;
-    return clampd(rho, opt->is_min, opt->is_max);
+    if (opt->is_mode == GRPO_IS_MASK) return rho >= opt->is_bounds[0] && rho <= opt->is_bounds[1] ? rho : 0.0;
+    return clampd(rho, opt->is_bounds[0], opt->is_bounds[1]);
 }
 
 /* GMPO's sign-aware log-space clip of x = l - o and its derivative. */
 static inline double gmpo_clip(double x, double a, const grpo_loss_options *opt, double *dx) {
     double s = (a > 0) - (a < 0);
-    double xc = clampd(x, -opt->eps_low, opt->eps_high);
+    double xc = clampd(x, -opt->clip_low, opt->clip_high);
     double y = s * x, yc = s * xc;
     *dx = s != 0 && y <= yc ? 1.0 : 0.0;
     return s * (y < yc ? y : yc);
@@ -138,7 +144,7 @@ static void prepare_row(const loss_job *job, int64_t r, double *scratch) {
 
     int need_seq = opt->ratio_level != GRPO_RATIO_TOKEN || opt->surrogate == GRPO_SURR_GMPO ||
                    opt->surrogate == GRPO_SURR_VESPO || opt->is_level == GRPO_IS_SEQUENCE ||
-                   opt->is_level == GRPO_IS_SEQUENCE_MASK || opt->opsm_threshold == opt->opsm_threshold;
+                   opt->is_level == GRPO_IS_SEQUENCE_MASK || opt->off_policy_threshold == opt->off_policy_threshold;
     if (!need_seq) return;
 
     const double *l = row_f64(job->l, job->dtype, r, t, scratch);
@@ -176,15 +182,15 @@ static void prepare_row(const loss_job *job, int64_t r, double *scratch) {
         st->u = sum_x / mean_len;
     }
     if (opt->ratio_level != GRPO_RATIO_TOKEN) {
-        st->u_pass = st->u >= opt->log_ratio_min && st->u <= opt->log_ratio_max;
-        st->u = clampd(st->u, opt->log_ratio_min, opt->log_ratio_max);
+        st->u_pass = st->u >= opt->log_ratio_clamp[0] && st->u <= opt->log_ratio_clamp[1];
+        st->u = clampd(st->u, opt->log_ratio_clamp[0], opt->log_ratio_clamp[1]);
     }
     if (v && opt->is_level == GRPO_IS_SEQUENCE) st->seq_is = is_weight(sum_is, opt);
     if (v && opt->is_level == GRPO_IS_SEQUENCE_MASK) {
         double rho = exp(sum_is / mean_len);
-        st->seq_is = rho >= opt->is_min && rho <= opt->is_max ? 1.0 : 0.0;
+        st->seq_is = rho >= opt->is_bounds[0] && rho <= opt->is_bounds[1] ? 1.0 : 0.0;
     }
-    if (opt->opsm_threshold == opt->opsm_threshold) st->low_kl = sum_drift / mean_len <= opt->opsm_threshold;
+    if (opt->off_policy_threshold == opt->off_policy_threshold) st->low_kl = sum_drift / mean_len <= opt->off_policy_threshold;
     if (opt->surrogate == GRPO_SURR_VESPO) {
         double log_w = sum_x_vespo;
         if (v && opt->is_level == GRPO_IS_TOKEN) log_w += sum_log_is_vespo;
@@ -192,8 +198,8 @@ static void prepare_row(const loss_job *job, int64_t r, double *scratch) {
         log_w = clampd(log_w, log(1e-8), 20.0);
         double w = exp(log_w);
         int pos = elem_f64(job->adv, job->dtype, r) >= 0;
-        double k = pos ? opt->vespo_k_pos : opt->vespo_k_neg;
-        double lambda = pos ? opt->vespo_lambda_pos : opt->vespo_lambda_neg;
+        double k = pos ? opt->vespo_k[0] : opt->vespo_k[1];
+        double lambda = pos ? opt->vespo_lambda[0] : opt->vespo_lambda[1];
         if (lambda < 1e-4) lambda = 1e-4;
         double phi = exp(lambda + k * log_w - lambda * w);
         st->phi = isfinite(phi) ? phi : 0.0;
@@ -214,7 +220,7 @@ static inline surrogate_value surrogate(const grpo_loss_options *opt, double rat
     surrogate_value s = {0};
     switch (opt->surrogate) {
     case GRPO_SURR_PPO: {
-        double lo = 1.0 - opt->eps_low, hi = 1.0 + opt->eps_high;
+        double lo = 1.0 - opt->clip_low, hi = 1.0 + opt->clip_high;
         double c2 = clampd(ratio, lo, hi);
         double dc2 = ratio >= lo && ratio <= hi;
         int capped = opt->delta > 0 && ratio > opt->delta;
@@ -240,17 +246,17 @@ static inline surrogate_value surrogate(const grpo_loss_options *opt, double rat
         break;
     }
     case GRPO_SURR_CISPO: {
-        double w = clampd(ratio, opt->cispo_min, opt->cispo_max);
+        double w = clampd(ratio, opt->cispo_bounds[0], opt->cispo_bounds[1]);
         s.loss = -w * a * logp;
         s.d_logp = -w * a;
-        s.cispo = ratio > opt->cispo_max && a > 0;
-        s.clipped = ratio > opt->cispo_max || ratio < opt->cispo_min;
-        s.low = ratio < opt->cispo_min && a < 0;
+        s.cispo = ratio > opt->cispo_bounds[1] && a > 0;
+        s.clipped = ratio > opt->cispo_bounds[1] || ratio < opt->cispo_bounds[0];
+        s.low = ratio < opt->cispo_bounds[0] && a < 0;
         s.high = s.cispo;
         break;
     }
     case GRPO_SURR_SAPO: {
-        double tau = a > 0 ? opt->sapo_tau_pos : opt->sapo_tau_neg;
+        double tau = a > 0 ? opt->sapo_tau[0] : opt->sapo_tau[1];
         double gate = 1.0 / (1.0 + exp(-tau * (ratio - 1.0)));
         s.loss = -gate * 4.0 / tau * a;
         s.d_ratio = -a * 4.0 * gate * (1.0 - gate);
@@ -299,12 +305,8 @@ static inline double kl_estimate(const grpo_loss_options *opt, double d, double 
 static double token_weight(const grpo_aggregation *agg, int64_t n, double den) {
     double w;
     switch (agg->mode) {
-    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN:
-        if (agg->clamp_lengths)
-            w = 1.0 / ((n > 1 ? (double)n : 1.0) * den);
-        else
-            w = n > 0 ? 1.0 / (((double)n + 1e-8) * den) : 0.0;
-        break;
+    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN: w = n > 0 ? 1.0 / (((double)n + 1e-8) * den) : 0.0; break;
+    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS: w = 1.0 / ((n > 1 ? (double)n : 1.0) * den); break;
     case GRPO_AGG_SEQ_MEAN_TOKEN_SUM: w = n > 0 ? 1.0 / den : 0.0; break;
     case GRPO_AGG_LENGTH_WEIGHTED: w = (double)n / den; break;
     default: w = 1.0 / den;
@@ -340,8 +342,8 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
     const int seq_level = opt->ratio_level == GRPO_RATIO_SEQUENCE || opt->surrogate == GRPO_SURR_GMPO;
     const int seq_value = opt->ratio_level != GRPO_RATIO_TOKEN || opt->surrogate == GRPO_SURR_GMPO;
     const double s_val = exp(st->u);
-    const double wp = token_weight(&opt->policy_agg, st->n, job->policy_den);
-    const double wk = token_weight(&opt->kl_agg, st->n, job->kl_den);
+    const double wp = token_weight(&opt->aggregation, st->n, job->policy_den);
+    const double wk = token_weight(&opt->kl_aggregation, st->n, job->kl_den);
     const double row_is = job->is_weights && !job->is_weights_per_token
                               ? elem_f64(job->is_weights, job->dtype, r) : 1.0;
     const int use_kl = opt->kl_coef != 0.0;
@@ -358,8 +360,8 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
             ratio = s_val;
             ratio_pass = st->u_pass;
         } else {
-            ratio = exp(clampd(x, opt->log_ratio_min, opt->log_ratio_max));
-            ratio_pass = x >= opt->log_ratio_min && x <= opt->log_ratio_max;
+            ratio = exp(clampd(x, opt->log_ratio_clamp[0], opt->log_ratio_clamp[1]));
+            ratio_pass = x >= opt->log_ratio_clamp[0] && x <= opt->log_ratio_clamp[1];
         }
         /* detached multipliers of the policy term */
         double rho = row_is * st->seq_is;
@@ -374,7 +376,7 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         if (opt->surrogate == GRPO_SURR_GMPO) {
             /* verl reports GMPO's log-space clipping split by the token advantage's sign */
             double a_tok = row_adv(job, r, adv_row, j);
-            int clipped = x < -opt->eps_low || x > opt->eps_high;
+            int clipped = x < -opt->clip_low || x > opt->clip_high;
             s.clipped = clipped && a_tok > 0;
             s.dual = clipped && a_tok < 0;
         }
@@ -413,7 +415,7 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         sum->clipped += s.clipped;
         sum->dual += s.dual;
         sum->cispo += s.cispo;
-        sum->ppo_kl += -clampd(x, opt->log_ratio_min, opt->log_ratio_max);
+        sum->ppo_kl += -clampd(x, opt->log_ratio_clamp[0], opt->log_ratio_clamp[1]);
         sum->ratio += ratio;
         sum->is_sum += rho;
         if (rho < sum->is_min) sum->is_min = rho;
@@ -478,13 +480,13 @@ typedef fast_sums (*fast_row_fn)(const loss_job *, int64_t, double, double);
 static fast_row_fn fast_kernel(const loss_job *job) {
     const grpo_loss_options *opt = job->opt;
     int eligible = opt->ratio_level == GRPO_RATIO_TOKEN && opt->surrogate == GRPO_SURR_PPO &&
-                   opt->is_level == GRPO_IS_NONE && opt->opsm_threshold != opt->opsm_threshold &&
+                   opt->is_level == GRPO_IS_NONE && opt->off_policy_threshold != opt->off_policy_threshold &&
                    !job->policy_mask && !job->is_weights && !job->per_token &&
                    !opt->kl_ratio_weighted &&
                    (opt->kl_coef == 0.0 || opt->kl_estimator == GRPO_KL_K3);
     if (!eligible) return NULL;
     const int simple = !(opt->delta > 0) && !(opt->dual_clip > 0) &&
-                       opt->log_ratio_min == -INFINITY && opt->log_ratio_max == INFINITY &&
+                       opt->log_ratio_clamp[0] == -INFINITY && opt->log_ratio_clamp[1] == INFINITY &&
                        opt->kl_log_clamp == INFINITY && opt->kl_value_clamp == INFINITY &&
                        !opt->kl_straight_through;
     const fast_row_fn(*table)[3][2][2] = table_generic;
@@ -504,8 +506,8 @@ static fast_row_fn fast_kernel(const loss_job *job) {
 static void fast_score_row(const loss_job *job, int64_t r, fast_row_fn kernel) {
     const row_state *st = &job->rows[r];
     row_sums *sum = &job->sums[r];
-    double wp = token_weight(&job->opt->policy_agg, st->n, job->policy_den);
-    double wk = token_weight(&job->opt->kl_agg, st->n, job->kl_den);
+    double wp = token_weight(&job->opt->aggregation, st->n, job->policy_den);
+    double wk = token_weight(&job->opt->kl_aggregation, st->n, job->kl_den);
     fast_sums f = kernel(job, r, wp, wk);
     memset(sum, 0, sizeof(*sum));
     sum->policy = f.loss;
@@ -539,45 +541,53 @@ static void score_rows(void *ctx, int64_t begin, int64_t end, int worker) {
     for (int64_t r = begin; r < end; r++) score_row(job, r, scratch);
 }
 
+/* D of an aggregation; 1 where the default would be 0 (nothing to divide: the sum is 0). */
 static double default_denominator(const grpo_aggregation *agg, const row_state *rows, int64_t b,
                                   int64_t t) {
     if (agg->denominator > 0) return agg->denominator;
-    double tokens = 0.0, nonempty = 0.0;
+    double tokens = 0.0, nonempty = 0.0, d;
     for (int64_t r = 0; r < b; r++) {
         tokens += (double)rows[r].n;
         nonempty += rows[r].n > 0;
     }
-    switch (agg->mode) {
-    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN:
-        if (agg->clamp_lengths) return b > 0 ? (double)b : 1.0;
-        return nonempty > 0 ? nonempty : 1.0;
-    case GRPO_AGG_SEQ_MEAN_TOKEN_SUM: return nonempty > 0 ? nonempty : 1.0;
-    case GRPO_AGG_LENGTH_WEIGHTED: return b * t > 0 ? (double)(b * t) : 1.0;
-    default: return tokens > 1 ? tokens : 1.0;
+    if (agg->denominator_per_row > 0) {
+        d = (double)b * agg->denominator_per_row;
+    } else {
+        switch (agg->mode) {
+        case GRPO_AGG_TOKEN_SUM_NORM: d = (double)t; break;
+        case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN: d = nonempty; break;
+        case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS: d = (double)b; break;
+        case GRPO_AGG_SEQ_MEAN_TOKEN_SUM: d = nonempty; break;
+        case GRPO_AGG_LENGTH_WEIGHTED: d = (double)b * (double)t; break;
+        default: d = tokens;
+        }
     }
+    return d > 0 ? d : 1.0;
 }
 
 static int valid_agg(const grpo_aggregation *agg) {
-    return agg->mode >= GRPO_AGG_TOKEN_SUM && agg->mode <= GRPO_AGG_LENGTH_WEIGHTED &&
-           agg->denominator >= 0 && isfinite(agg->denominator) && isfinite(agg->scale);
+    return agg->mode >= GRPO_AGG_TOKEN_MEAN && agg->mode <= GRPO_AGG_LENGTH_WEIGHTED &&
+           agg->denominator >= 0 && isfinite(agg->denominator) &&
+           agg->denominator_per_row >= 0 && isfinite(agg->denominator_per_row) && isfinite(agg->scale);
 }
 
 static grpo_status check_options(const grpo_loss_options *opt, const void *ref, const void *v) {
     if (opt->ratio_level < GRPO_RATIO_TOKEN || opt->ratio_level > GRPO_RATIO_SEQUENCE_TOKEN) return GRPO_ERR_INVALID;
     if (opt->surrogate < GRPO_SURR_PPO || opt->surrogate > GRPO_SURR_GMPO) return GRPO_ERR_INVALID;
-    if (!(opt->eps_low >= 0) || !(opt->eps_high >= 0)) return GRPO_ERR_INVALID;
+    if (!(opt->clip_low >= 0) || !(opt->clip_high >= 0)) return GRPO_ERR_INVALID;
     if (opt->dual_clip != 0 && !(opt->dual_clip > 1)) return GRPO_ERR_INVALID;
     if (!(opt->delta >= 0)) return GRPO_ERR_INVALID;
-    if (!(opt->log_ratio_min <= opt->log_ratio_max)) return GRPO_ERR_INVALID;
-    if (!(opt->cispo_min <= opt->cispo_max)) return GRPO_ERR_INVALID;
-    if (!(opt->sapo_tau_pos > 0) || !(opt->sapo_tau_neg > 0)) return GRPO_ERR_INVALID;
+    if (!(opt->log_ratio_clamp[0] <= opt->log_ratio_clamp[1])) return GRPO_ERR_INVALID;
+    if (!(opt->cispo_bounds[0] <= opt->cispo_bounds[1])) return GRPO_ERR_INVALID;
+    if (!(opt->sapo_tau[0] > 0) || !(opt->sapo_tau[1] > 0)) return GRPO_ERR_INVALID;
+    if (opt->is_mode != GRPO_IS_TRUNCATE && opt->is_mode != GRPO_IS_MASK) return GRPO_ERR_INVALID;
     if (opt->is_level < GRPO_IS_NONE || opt->is_level > GRPO_IS_SEQUENCE_MASK) return GRPO_ERR_INVALID;
     if (opt->is_level != GRPO_IS_NONE && v == NULL) return GRPO_ERR_INVALID;
-    if (!(opt->is_min <= opt->is_max) || !(opt->is_log_clamp >= 0)) return GRPO_ERR_INVALID;
+    if (!(opt->is_bounds[0] <= opt->is_bounds[1]) || !(opt->is_log_clamp >= 0)) return GRPO_ERR_INVALID;
     if (!isfinite(opt->kl_coef) || (opt->kl_coef != 0 && ref == NULL)) return GRPO_ERR_INVALID;
     if (opt->kl_estimator < GRPO_KL_K1 || opt->kl_estimator > GRPO_KL_K3) return GRPO_ERR_INVALID;
     if (!(opt->kl_log_clamp >= 0) || !(opt->kl_value_clamp >= 0)) return GRPO_ERR_INVALID;
-    if (!valid_agg(&opt->policy_agg) || !valid_agg(&opt->kl_agg)) return GRPO_ERR_INVALID;
+    if (!valid_agg(&opt->aggregation) || !valid_agg(&opt->kl_aggregation)) return GRPO_ERR_INVALID;
     return GRPO_OK;
 }
 
@@ -611,8 +621,8 @@ static grpo_status policy_loss(grpo_loss_metrics *out, void *grad, void *per_tok
     int64_t grain = t > 0 ? 16384 / t + 1 : (int64_t)b_alloc;
     st = grpo_parallel_for(b, grain, threads, prepare_rows, &job);
     if (st != GRPO_OK) goto done;
-    job.policy_den = default_denominator(&opt->policy_agg, job.rows, b, t);
-    job.kl_den = default_denominator(&opt->kl_agg, job.rows, b, t);
+    job.policy_den = default_denominator(&opt->aggregation, job.rows, b, t);
+    job.kl_den = default_denominator(&opt->kl_aggregation, job.rows, b, t);
     st = grpo_parallel_for(b, grain, threads, score_rows, &job);
     if (st != GRPO_OK) goto done;
 

@@ -29,10 +29,10 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
     const double *restrict adv = job->adv;
     double *restrict grad = job->grad;
     const double a_row = adv_tok ? 0.0 : adv[r];
-    const double lo = 1.0 - opt->eps_low, hi = 1.0 + opt->eps_high;
+    const double lo = 1.0 - opt->clip_low, hi = 1.0 + opt->clip_high;
     const double delta = opt->delta > 0 ? opt->delta : INFINITY;
     const double dual = opt->dual_clip;
-    const double xlo = opt->log_ratio_min, xhi = opt->log_ratio_max;
+    const double xlo = opt->log_ratio_clamp[0], xhi = opt->log_ratio_clamp[1];
     const double klc = opt->kl_coef, dlim = opt->kl_log_clamp, klim = opt->kl_value_clamp;
     const double straight = opt->kl_straight_through ? 1.0 : 0.0;
     const double klw = klc * wk;
@@ -134,10 +134,10 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     const float *restrict adv = job->adv;
     float *restrict grad = job->grad;
     const float a_row = adv_tok ? 0.0f : adv[r];
-    const float lo = (float)(1.0 - opt->eps_low), hi = (float)(1.0 + opt->eps_high);
+    const float lo = (float)(1.0 - opt->clip_low), hi = (float)(1.0 + opt->clip_high);
     const float delta = opt->delta > 0 ? (float)opt->delta : INFINITY;
     const float dual = (float)opt->dual_clip;
-    const float xlo = (float)opt->log_ratio_min, xhi = (float)opt->log_ratio_max;
+    const float xlo = (float)opt->log_ratio_clamp[0], xhi = (float)opt->log_ratio_clamp[1];
     const float dlimf = (float)opt->kl_log_clamp, klimf = (float)opt->kl_value_clamp;
     const float straightf = opt->kl_straight_through ? 1.0f : 0.0f;
     const float wpf = (float)wp, klw = (float)(opt->kl_coef * wk);

@@ -1,9 +1,10 @@
-"""Option resolution shared by the numeric front ends: presets, framework names, validation.
+"""Option resolution shared by the numeric front ends: merging, validation helpers.
 
 Each public function has one neutral vocabulary. A preset supplies that framework's defaults and
 accepts its own option names (TRL's GRPOConfig fields, verl's actor/algorithm config keys,
-OpenRLHF's CLI names), translated here; an unknown name, or a framework name given together with
-the neutral name it sets, is an error rather than silently ignored.
+OpenRLHF's CLI names), translated by its module in grpo_c.frameworks; an unknown name, or a
+framework name given together with the neutral name it sets, is an error rather than silently
+ignored.
 """
 
 from __future__ import annotations
@@ -15,32 +16,24 @@ from typing import Any, Callable, Mapping, TypeVar
 
 _Plan = TypeVar("_Plan")
 
-PRESETS = ("trl", "verl", "openrlhf")
-
-
-def check_preset(preset: str | None) -> str | None:
-    if preset is not None and preset not in PRESETS:
-        raise ValueError(f"preset: expected one of {', '.join(PRESETS)} or None, got {preset!r}")
-    return preset
-
-
 def resolve(
     func: str,
     preset: str | None,
     given: Mapping[str, Any],
     neutral_defaults: Mapping[str, Any],
-    translators: Mapping[str | None, Callable[[dict, dict], dict]],
+    translate: Callable[[dict, dict], dict],
 ) -> dict:
     """Merge neutral defaults, the preset's defaults and framework names, then explicit names.
 
-    ``translators[preset](framework_kwargs, neutral_kwargs)`` consumes the framework names it
-    knows from its first argument and returns the neutral settings they imply (including the
-    preset's own defaults); whatever is left in the first argument is unknown.
+    ``translate(framework_kwargs, neutral_kwargs)`` (a framework module's translator) consumes
+    the framework names it knows from its first argument and returns the neutral settings they
+    imply (including the preset's own defaults); whatever is left in the first argument is
+    unknown.
     """
     given = {k: as_scalar(v) for k, v in given.items()}
     neutral = {k: v for k, v in given.items() if k in neutral_defaults}
     framework = _FrameworkOptions((k, v) for k, v in given.items() if k not in neutral_defaults)
-    translated = translators[preset](framework, neutral)
+    translated = translate(framework, neutral)
     if framework:
         names = ", ".join(sorted(framework))
         where = f"preset={preset!r}" if preset else "preset=None (neutral names only)"

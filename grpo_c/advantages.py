@@ -8,25 +8,25 @@ from typing import Any, Sequence
 import numpy as np
 
 from grpo_c import _core
-from grpo_c._options import check_preset, choice, plan_cache, positive, positive_int, resolve, take
+from grpo_c._options import choice, plan_cache, positive, positive_int, resolve
+from grpo_c.frameworks import framework
 from grpo_c._threads import resolve_threads
 
 __all__ = ["GroupStats", "group_stats", "group_advantages"]
 
-_ESTIMATORS = {"grpo": 0, "rloo": 1, "opo": 2, "gpg": 3, "passk": 4, "reinforce_baseline": None}
-_SCALES = {"group": 0, "batch": 1, "none": 2}
-_STD_MODES = {"plus_eps": 0, "floor_plus_eps": 1}
-_SINGLETONS = {"zero": 0, "raw": 1, "error": None}
+# Codes of the core's enum options by name (the order of the core's name tables), plus the two
+# the Python layer adds: "reinforce_baseline" (GRPO statistics, then token whitening) and
+# singleton "error".
+_CODES = {option: {name: code for code, name in enumerate(names)}
+          for option, names in _core.advantage_option_names().items()}
+_ESTIMATORS = (*_CODES["estimator"], "reinforce_baseline")
+_SINGLETONS = (*_CODES["singleton"], "error")
 
 _DIRECT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+# The core's defaults, and the options the Python layer handles itself.
 _NEUTRAL = {
-    "estimator": "grpo",
-    "scale": "group",
-    "eps": 1e-4,
-    "ddof": 1,
-    "std_mode": "plus_eps",
-    "singleton": "zero",
+    **_core.advantage_defaults(),
     "weights": None,
     "multi_objective": "sum_then_normalize",
     "lengths": None,
@@ -39,66 +39,6 @@ _NEUTRAL = {
     "stats": None,
     "dtype": None,
 }
-
-
-def _neutral(framework: dict, neutral: dict) -> dict:
-    return {}
-
-
-def _trl(framework: dict, neutral: dict) -> dict:
-    out: dict[str, Any] = {"eps": 1e-4, "singleton": "zero"}
-    scale = take(framework, "scale_rewards", "group", neutral, "scale")
-    out["scale"] = {True: "group", False: "none"}.get(scale, scale) if isinstance(scale, bool) else scale
-    out["weights"] = take(framework, "reward_weights", None, neutral, "weights")
-    out["multi_objective"] = take(framework, "multi_objective_aggregation", "sum_then_normalize",
-                                  neutral, "multi_objective")
-    return out
-
-
-_VERL_ESTIMATORS = {
-    "grpo": ("grpo", "plus_eps", "raw"),
-    "grpo_vectorized": ("grpo", "floor_plus_eps", "raw"),
-    "grpo_passk": ("passk", "plus_eps", "error"),
-    "rloo": ("rloo", "plus_eps", "raw"),
-    "rloo_vectorized": ("rloo", "plus_eps", "zero"),
-    "opo": ("opo", "plus_eps", "raw"),
-    "gpg": ("gpg", "plus_eps", "raw"),
-    "reinforce_plus_plus_baseline": ("reinforce_baseline", "plus_eps", "raw"),
-}
-
-
-def _verl(framework: dict, neutral: dict) -> dict:
-    name = take(framework, "adv_estimator", "grpo", neutral, "estimator", "std_mode", "singleton")
-    choice("adv_estimator", name, tuple(_VERL_ESTIMATORS))
-    estimator, std_mode, singleton = _VERL_ESTIMATORS[name]
-    norm = take(framework, "norm_adv_by_std_in_grpo", True, neutral, "scale")
-    eps = take(framework, "epsilon", 1e-6, neutral, "eps")
-    return {"estimator": estimator, "std_mode": std_mode, "singleton": singleton, "eps": eps,
-            "scale": "group" if norm else "none", "whiten_ddof": 1, "whiten_eps": 1e-8,
-            "whiten_eps_mode": "add"}
-
-
-_OPENRLHF_ESTIMATORS = {
-    "group_norm": ("grpo", "group"),
-    "dr_grpo": ("grpo", "none"),
-    "rloo": ("rloo", "none"),
-    "reinforce_baseline": ("reinforce_baseline", "none"),
-}
-
-
-def _openrlhf(framework: dict, neutral: dict) -> dict:
-    name = take(framework, "advantage_estimator", "group_norm", neutral, "estimator", "scale")
-    choice("advantage_estimator", name, tuple(_OPENRLHF_ESTIMATORS))
-    estimator, scale = _OPENRLHF_ESTIMATORS[name]
-    clip = take(framework, "reward_clip_range", (-10.0, 10.0), neutral, "clip")
-    std = not take(framework, "no_std_norm", False, neutral, "whiten_std")
-    return {"estimator": estimator, "scale": scale, "eps": 1e-9, "singleton": "error",
-            "whiten_ddof": 0, "whiten_eps": 1e-8, "whiten_eps_mode": "floor", "clip": clip,
-            "whiten_std": std}
-
-
-_TRANSLATORS = {None: _neutral, "trl": _trl, "verl": _verl, "openrlhf": _openrlhf}
-_GROUP_SIZE_NAMES = {"trl": "num_generations", "openrlhf": "n_samples_per_prompt"}
 
 
 @dataclass(frozen=True)
@@ -283,10 +223,10 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
     >>> grpo_c.group_advantages([1.0, 0.0, 0.0, 1.0], group_size=2).round(4).tolist()
     [0.707, -0.707, -0.707, 0.707]
     """
-    plan = _plan_for(check_preset(preset), options)
+    plan = _plan_for(preset, options)
     if plan.group_size is not None:
         if group_size is not None:
-            raise ValueError(f"options 'group_size' and {_GROUP_SIZE_NAMES[preset]!r} both set the group size")
+            raise ValueError(f"options 'group_size' and {plan.group_size_option!r} both set the group size")
         group_size = plan.group_size
     if (plan.direct and group_ids is None and type(rewards) is np.ndarray and rewards.ndim == 1
             and rewards.dtype in _DIRECT_DTYPES and rewards.size):
@@ -344,13 +284,13 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             raise ValueError("lengths: OPO needs completion lengths (lengths= or mask=)")
         lengths = mask.sum(axis=1)
 
-    core_estimator = _ESTIMATORS[estimator] if estimator != "reinforce_baseline" else 0
-    core_scale = _SCALES[scale] if estimator != "reinforce_baseline" else _SCALES["none"]
+    core_estimator = _CODES["estimator"].get(estimator, _CODES["estimator"]["grpo"])
+    core_scale = _CODES["scale"][scale if estimator != "reinforce_baseline" else "none"]
     # results that are post-processed below stay float64 until the end
     post = opts["clip"] is not None or estimator == "reinforce_baseline"
     adv = _core.group_advantages(arr, index, size, groups, count, total, m2, lengths,
-                                 core_estimator, core_scale, _STD_MODES[plan.std_mode],
-                                 _SINGLETONS[singleton] or 0, eps, plan.ddof, out_f32 and not post,
+                                 core_estimator, core_scale, _CODES["std_mode"][plan.std_mode],
+                                 _CODES["singleton"].get(singleton, 0), eps, plan.ddof, out_f32 and not post,
                                  resolve_threads(num_threads))
     if opts["clip"] is not None:
         lo, hi = opts["clip"]
@@ -385,32 +325,37 @@ class _Plan:
     eps: float
     ddof: int
     group_size: int | None   # given under the preset's own name (num_generations, ...)
+    group_size_option: str | None
     # the core's (estimator, scale, std_mode, singleton, eps, ddof) when no option needs Python
     direct: tuple | None
 
 
 def _plan(preset: str | None, options: dict) -> _Plan:
+    module = framework(preset)
     group_size = None
-    if preset in _GROUP_SIZE_NAMES and _GROUP_SIZE_NAMES[preset] in options:
-        group_size = options.pop(_GROUP_SIZE_NAMES[preset])
-    opts = resolve("group_advantages", preset, options, _NEUTRAL, _TRANSLATORS)
+    size_option = None if module is None else module.GROUP_SIZE_OPTION
+    if size_option in options:
+        group_size = options.pop(size_option)
+    translate = (lambda fw, nt: {}) if module is None else module.advantage_options
+    opts = resolve("group_advantages", preset, options, _NEUTRAL, translate)
     with opts.named_as_given():
-        return _validated_plan(opts, group_size)
+        return _validated_plan(opts, group_size, size_option)
 
 
-def _validated_plan(opts: dict, group_size: int | None) -> _Plan:
-    estimator = choice("estimator", opts["estimator"], tuple(_ESTIMATORS))
-    scale = choice("scale", opts["scale"], tuple(_SCALES))
-    std_mode = choice("std_mode", opts["std_mode"], tuple(_STD_MODES))
-    singleton = choice("singleton", opts["singleton"], tuple(_SINGLETONS))
+def _validated_plan(opts: dict, group_size: int | None, size_option: str | None) -> _Plan:
+    estimator = choice("estimator", opts["estimator"], _ESTIMATORS)
+    scale = choice("scale", opts["scale"], tuple(_CODES["scale"]))
+    std_mode = choice("std_mode", opts["std_mode"], tuple(_CODES["std_mode"]))
+    singleton = choice("singleton", opts["singleton"], _SINGLETONS)
     eps = positive("eps", opts["eps"])
     ddof = choice("ddof", opts["ddof"], (0, 1))
     python_side = ("weights", "lengths", "mask", "stats", "clip", "dtype")
     direct = None
     if estimator in ("grpo", "rloo", "gpg") and singleton != "error" and all(opts[k] is None for k in python_side):
-        direct = (_ESTIMATORS[estimator], _SCALES[scale], _STD_MODES[std_mode], _SINGLETONS[singleton], eps, ddof)
+        direct = (_CODES["estimator"][estimator], _CODES["scale"][scale], _CODES["std_mode"][std_mode],
+                  _CODES["singleton"][singleton], eps, ddof)
     return _Plan(opts=opts, estimator=estimator, scale=scale, std_mode=std_mode, singleton=singleton,
-                 eps=eps, ddof=ddof, group_size=group_size, direct=direct)
+                 eps=eps, ddof=ddof, group_size=group_size, group_size_option=size_option, direct=direct)
 
 
 # the resolved, validated options of a call (array-valued options are resolved every time)

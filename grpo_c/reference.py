@@ -115,37 +115,70 @@ def _clip(x, lo, hi):
     return np.minimum(np.maximum(x, lo), hi)
 
 
-def _row_weights(agg, n, b, t):
-    """Per-token weight of each row's unmasked tokens under an aggregation (mode, clamp, D, scale)."""
-    mode, clamp, den, scale = agg
+def _row_weights(mode, denominator, scale, n, b, t):
+    """Per-token weight of each row's unmasked tokens under an aggregation: its name, its
+    denominator (None, D, or ("per_row", L) for B * L) and its scale."""
     nonempty = float((n > 0).sum())
-    if den <= 0:
-        den = {0: max(float(n.sum()), 1.0), 1: float(b) if clamp else max(nonempty, 1.0),
-               2: max(nonempty, 1.0), 3: float(max(b * t, 1))}[mode]
+    if isinstance(denominator, tuple):
+        den = b * denominator[1]
+    elif denominator is None:
+        den = {"token_mean": float(n.sum()), "token_sum_norm": float(t), "seq_mean_token_mean": nonempty,
+               "seq_mean_token_mean_all_rows": float(b), "seq_mean_token_sum": nonempty,
+               "length_weighted": float(b * t)}[mode]
+    else:
+        den = denominator
+    den = den if den > 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        if mode == 1:
-            w = 1.0 / (np.maximum(n, 1) * den) if clamp else np.where(n > 0, 1.0 / ((n + 1e-8) * den), 0.0)
-        elif mode == 2:
+        if mode == "seq_mean_token_mean":
+            w = np.where(n > 0, 1.0 / ((n + 1e-8) * den), 0.0)
+        elif mode == "seq_mean_token_mean_all_rows":
+            w = 1.0 / (np.maximum(n, 1) * den)
+        elif mode == "seq_mean_token_sum":
             w = np.where(n > 0, 1.0 / den, 0.0)
-        elif mode == 3:
+        elif mode == "length_weighted":
             w = n / den
         else:
             w = np.full(n.shape, 1.0 / den)
     return w * scale
 
 
+_RATIO_LEVELS = ("token", "sequence", "sequence_token")
+_SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo")
+_IS_LEVELS = (None, "token", "sequence", "sequence_mask")
+_KL_ESTIMATORS = ("k1", "abs", "k2", "k3")
+
+
 @np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
 def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_weights, policy_mask, *,
-                ratio_level, surrogate, eps_low, eps_high, dual_clip, delta, log_ratio_min,
-                log_ratio_max, cispo_min, cispo_max, sapo_tau_pos, sapo_tau_neg, vespo_k_pos,
-                vespo_lambda_pos, vespo_k_neg, vespo_lambda_neg, is_level, is_mask, is_min, is_max,
-                is_log_clamp, opsm_threshold, kl_coef, kl_estimator, kl_straight_through,
-                kl_ratio_weighted, kl_log_clamp, kl_value_clamp, policy_agg, kl_agg):
-    """Twin of ``_core.policy_loss``: returns (metrics, grad, per_token) for the same options.
+                ratio_level, surrogate, clip_low, clip_high, dual_clip, delta, log_ratio_clamp,
+                cispo_bounds, sapo_tau, vespo_k, vespo_lambda, is_level, is_mode, is_bounds,
+                is_log_clamp, off_policy_threshold, kl_coef, kl_estimator, kl_straight_through,
+                kl_ratio_weighted, kl_log_clamp, kl_value_clamp, aggregation, denominator, scale,
+                kl_aggregation, kl_denominator, kl_scale, skip_ratio_metrics=False):
+    """Twin of ``_core.policy_loss``: returns (metrics, grad, per_token) for the same neutral
+    options (as ``_core.loss_options`` takes them: names, pairs, None for off).
 
     The derivative conventions are PyTorch's: min/max ties split half and half, clamps pass the
     gradient at their bounds.
     """
+    ratio_level = _RATIO_LEVELS.index(ratio_level)
+    surrogate = _SURROGATES.index(surrogate)
+    is_level = _IS_LEVELS.index(is_level)
+    kl_estimator = _KL_ESTIMATORS.index(kl_estimator)
+    eps_low, eps_high = clip_low, clip_high
+    dual_clip = dual_clip or 0.0
+    delta = delta or 0.0
+    log_ratio_min, log_ratio_max = log_ratio_clamp
+    cispo_min, cispo_max = cispo_bounds
+    sapo_tau_pos, sapo_tau_neg = sapo_tau
+    vespo_k_pos, vespo_k_neg = vespo_k
+    vespo_lambda_pos, vespo_lambda_neg = vespo_lambda
+    is_mask = is_mode == "mask"
+    is_min, is_max = is_bounds
+    is_log_clamp = math.inf if is_log_clamp is None else is_log_clamp
+    opsm_threshold = math.nan if off_policy_threshold is None else off_policy_threshold
+    kl_log_clamp = math.inf if kl_log_clamp is None else kl_log_clamp
+    kl_value_clamp = math.inf if kl_value_clamp is None else kl_value_clamp
     m = np.asarray(mask).astype(bool)
     b, t = m.shape
     z = lambda x: np.where(m, np.asarray(x, dtype=np.float64), 0.0)  # noqa: E731
@@ -266,8 +299,8 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         outside = (x < -eps_low) | (x > eps_high)
         clipped, dual = outside & (a_tok > 0), outside & (a_tok < 0)
 
-    wp = _row_weights(policy_agg, n, b, t)[:, None]
-    wk = _row_weights(kl_agg, n, b, t)[:, None]
+    wp = _row_weights(aggregation, denominator, scale, n, b, t)[:, None]
+    wk = _row_weights(kl_aggregation, kl_denominator, kl_scale, n, b, t)[:, None]
     grad = wp * p * d_logp
     seq_acc = np.zeros(b)
     if seq_level:
@@ -324,11 +357,11 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         "clip_low_min": float((row_low[rows] / n[rows]).min()) if rows.any() else math.nan,
         "clip_high_max": float((row_high[rows] / n[rows]).max()) if rows.any() else math.nan,
         "clipfrac": float(frac(clipped)), "clipfrac_lower": float(frac(dual)), "cispo_clip": float(frac(cispo)),
-        "ppo_kl": float(frac(-_clip(x, log_ratio_min, log_ratio_max))),
+        "ppo_kl": math.nan if skip_ratio_metrics else float(frac(-_clip(x, log_ratio_min, log_ratio_max))),
         "is_mean": float(frac(rho if surrogate != 4 else rho)),
         "is_min": float(rho[m].min()) if m.any() else math.nan,
         "is_max": float(rho[m].max()) if m.any() else math.nan,
-        "ratio_mean": float(frac(ratio)),
+        "ratio_mean": math.nan if skip_ratio_metrics else float(frac(ratio)),
         "phi_mean": float(phi.mean()) if surrogate == 4 else math.nan,
     }
     metrics["loss"] = metrics["policy_loss"] + kl_coef * metrics["kl_loss"]

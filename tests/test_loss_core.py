@@ -15,31 +15,38 @@ from grpo_c.loss import _policy_loss, core_policy_loss
 INF = math.inf
 
 
+SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo")
+AGGREGATIONS = ("token_mean", "token_sum_norm", "seq_mean_token_mean", "seq_mean_token_mean_all_rows",
+                "seq_mean_token_sum", "length_weighted")
+
+
 @st.composite
 def core_options(draw):
-    surrogate = draw(st.integers(0, 5))
-    ratio_level = draw(st.sampled_from([0, 1, 2])) if surrogate in (0, 2) else 0
-    if surrogate == 5:
-        ratio_level = 0
-    agg = lambda: (draw(st.integers(0, 3)), draw(st.integers(0, 1)),  # noqa: E731
-                   draw(st.sampled_from([0.0, 7.0, 100.0])), draw(st.sampled_from([1.0, 0.25, 4.0])))
-    clamp = draw(st.sampled_from([(-INF, INF), (-20.0, 20.0), (-INF, 10.0), (-0.3, 0.3)]))
+    """Neutral options as _core.loss_options takes them."""
+    surrogate = draw(st.sampled_from(SURROGATES))
+    ratio_level = draw(st.sampled_from(["token", "sequence", "sequence_token"])) if surrogate in ("ppo", "sapo") else "token"
+    agg = lambda: (draw(st.sampled_from(AGGREGATIONS)),  # noqa: E731
+                   draw(st.sampled_from([None, 7.0, 100.0, ("per_row", 3.0)])), draw(st.sampled_from([1.0, 0.25, 4.0])))
+    (aggregation, denominator, scale), (kl_aggregation, kl_denominator, kl_scale) = agg(), agg()
     opts = dict(
         ratio_level=ratio_level, surrogate=surrogate,
-        eps_low=draw(st.sampled_from([0.2, 0.1, 3e-4])), eps_high=draw(st.sampled_from([0.2, 0.28, 4e-4])),
-        dual_clip=draw(st.sampled_from([0.0, 3.0, 1.5])), delta=draw(st.sampled_from([0.0, 1.5, 4.0])),
-        log_ratio_min=clamp[0], log_ratio_max=clamp[1],
-        cispo_min=draw(st.sampled_from([-INF, 0.8])), cispo_max=draw(st.sampled_from([INF, 1.2, 5.0])),
-        sapo_tau_pos=draw(st.sampled_from([1.0, 0.5])), sapo_tau_neg=draw(st.sampled_from([1.05, 2.0])),
-        vespo_k_pos=2.0, vespo_lambda_pos=3.0, vespo_k_neg=draw(st.sampled_from([3.0, 0.5])), vespo_lambda_neg=2.0,
-        is_level=draw(st.integers(0, 3)), is_mask=draw(st.booleans()),
-        is_min=draw(st.sampled_from([-INF, 0.5])), is_max=draw(st.sampled_from([INF, 2.0])),
-        is_log_clamp=draw(st.sampled_from([INF, 20.0, 0.1])),
-        opsm_threshold=draw(st.sampled_from([math.nan, 0.0, 0.05])),
-        kl_coef=draw(st.sampled_from([0.0, 0.04, 1.0])), kl_estimator=draw(st.integers(0, 3)),
+        clip_low=draw(st.sampled_from([0.2, 0.1, 3e-4])), clip_high=draw(st.sampled_from([0.2, 0.28, 4e-4])),
+        dual_clip=draw(st.sampled_from([None, 3.0, 1.5])), delta=draw(st.sampled_from([None, 1.5, 4.0])),
+        log_ratio_clamp=draw(st.sampled_from([(-INF, INF), (-20.0, 20.0), (-INF, 10.0), (-0.3, 0.3)])),
+        cispo_bounds=(draw(st.sampled_from([-INF, 0.8])), draw(st.sampled_from([INF, 1.2, 5.0]))),
+        sapo_tau=(draw(st.sampled_from([1.0, 0.5])), draw(st.sampled_from([1.05, 2.0]))),
+        vespo_k=(2.0, draw(st.sampled_from([3.0, 0.5]))), vespo_lambda=(3.0, 2.0),
+        is_level=draw(st.sampled_from([None, "token", "sequence", "sequence_mask"])),
+        is_mode=draw(st.sampled_from(["truncate", "mask"])),
+        is_bounds=(draw(st.sampled_from([-INF, 0.5])), draw(st.sampled_from([INF, 2.0]))),
+        is_log_clamp=draw(st.sampled_from([None, 20.0, 0.1])),
+        off_policy_threshold=draw(st.sampled_from([None, 0.0, 0.05])),
+        kl_coef=draw(st.sampled_from([0.0, 0.04, 1.0])), kl_estimator=draw(st.sampled_from(["k1", "abs", "k2", "k3"])),
         kl_straight_through=draw(st.booleans()), kl_ratio_weighted=draw(st.booleans()),
-        kl_log_clamp=draw(st.sampled_from([INF, 20.0, 0.5])), kl_value_clamp=draw(st.sampled_from([INF, 10.0, 0.01])),
-        policy_agg=agg(), kl_agg=agg())
+        kl_log_clamp=draw(st.sampled_from([None, 20.0, 0.5])), kl_value_clamp=draw(st.sampled_from([None, 10.0, 0.01])),
+        aggregation=aggregation, denominator=denominator, scale=scale,
+        kl_aggregation=kl_aggregation, kl_denominator=kl_denominator, kl_scale=kl_scale,
+        skip_ratio_metrics=draw(st.booleans()))
     return opts
 
 
@@ -79,7 +86,7 @@ def _close(a, b, rtol=1e-9, atol=1e-12):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=inputs(), opts=core_options())
 def test_kernel_equals_numpy_twin(data, opts):
-    if opts["surrogate"] == 4 and data["advantages"].ndim == 2:
+    if opts["surrogate"] == "vespo" and data["advantages"].ndim == 2:
         data["advantages"] = data["advantages"][:, 0].copy()
     metrics, grad, per_token = _core_call(data, opts)
     twin = {k: v for k, v in data.items()}
@@ -94,8 +101,8 @@ def test_kernel_equals_numpy_twin(data, opts):
 @given(data=inputs(), opts=core_options(), f32=st.booleans())
 def test_fast_path_equals_plain_path(data, opts, f32):
     # restrict to the fast path's configuration so the comparison is meaningful
-    opts.update(ratio_level=0, surrogate=0, is_level=0, opsm_threshold=math.nan, kl_ratio_weighted=False,
-                kl_estimator=3)
+    opts.update(ratio_level="token", surrogate="ppo", is_level=None, off_policy_threshold=None,
+                kl_ratio_weighted=False, kl_estimator="k3")
     data.update(is_weights=None, policy_mask=None)
     if f32:
         data = {k: (v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float64 else v)
@@ -134,7 +141,7 @@ def test_thread_count_does_not_change_results(plain):
 @settings(max_examples=100, deadline=None)
 @given(data=inputs(), opts=core_options(), poison=st.sampled_from([np.nan, np.inf, -np.inf, 1e308]))
 def test_masked_positions_never_leak(data, opts, poison):
-    if opts["surrogate"] == 4 and data["advantages"].ndim == 2:
+    if opts["surrogate"] == "vespo" and data["advantages"].ndim == 2:
         data["advantages"] = data["advantages"][:, 0].copy()
     clean = _core_call(data, opts)
     dirty = dict(data)
@@ -266,14 +273,16 @@ def test_extreme_ratios_give_finite_clipped_gradients():
 def test_simple_and_lean_fast_copies_equal_the_plain_path(data, opts, f32, kl, skip):
     """The plain-PPO-clip copies of the fast path (TRL's defaults: no delta, dual clip or clamps)
     against the plain path; the lean copy (no ppo_kl / ratio_mean sums) changes nothing else."""
-    opts.update(ratio_level=0, surrogate=0, is_level=0, opsm_threshold=math.nan, kl_ratio_weighted=False,
-                kl_estimator=3, dual_clip=0.0, delta=0.0, log_ratio_min=-INF, log_ratio_max=INF,
-                kl_log_clamp=INF, kl_value_clamp=INF, kl_straight_through=False, kl_coef=0.04 if kl else 0.0)
+    opts.update(ratio_level="token", surrogate="ppo", is_level=None, off_policy_threshold=None,
+                kl_ratio_weighted=False, kl_estimator="k3", dual_clip=None, delta=None,
+                log_ratio_clamp=(-INF, INF), kl_log_clamp=None, kl_value_clamp=None,
+                kl_straight_through=False, kl_coef=0.04 if kl else 0.0)
     data.update(is_weights=None, policy_mask=None)
     if f32:
         data = {k: (v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float64 else v)
                 for k, v in data.items()}
     kw = dict(data, mask=data["mask"].view(np.uint8))
+    opts.pop("skip_ratio_metrics")
     fast = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=False,
                             skip_ratio_metrics=skip, **opts)
     plain = core_policy_loss(**kw, grad_out=None, per_token=False, num_threads=1, plain=True, **opts)

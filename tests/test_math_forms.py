@@ -1,6 +1,7 @@
 """Property tests of the parser and comparer: one value written in many LaTeX and plain forms
 compares equal; different values compare unequal (exactly, even for huge integers)."""
 
+import decimal
 from fractions import Fraction
 
 from hypothesis import assume, given, settings
@@ -43,7 +44,8 @@ def frac_forms(f: Fraction):
     while d % 5 == 0:
         d //= 5
     if d == 1:  # terminating decimal
-        forms.append(format(float(f), ".15g") if abs(p) < 10**15 else str(f))
+        # exact (a float's 15 digits would round 847736400446211/5 to an integer)
+        forms.append(format(decimal.Context(prec=80).divide(decimal.Decimal(p), decimal.Decimal(q)), "f"))
     return forms
 
 

@@ -177,16 +177,16 @@ def test_grpo_loss_module_validates_at_construction_and_shows_its_options():
 
 
 TWIN_OPTIONS = dict(
-    ratio_level=1, surrogate=0, eps_low=0.2, eps_high=0.28, dual_clip=3.0, delta=0.0,
-    log_ratio_min=-np.inf, log_ratio_max=np.inf, cispo_min=-np.inf, cispo_max=np.inf,
-    sapo_tau_pos=1.0, sapo_tau_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0, vespo_k_neg=3.0,
-    vespo_lambda_neg=2.0, is_level=1, is_mask=False, is_min=-np.inf, is_max=np.inf,
-    is_log_clamp=np.inf, opsm_threshold=0.05, kl_coef=0.04, kl_estimator=2,
-    kl_straight_through=False, kl_ratio_weighted=True, kl_log_clamp=np.inf, kl_value_clamp=10.0,
-    policy_agg=(0, 0, 0.0, 1.0), kl_agg=(1, 0, 0.0, 1.0))
+    ratio_level="sequence", surrogate="ppo", clip_low=0.2, clip_high=0.28, dual_clip=3.0, delta=None,
+    log_ratio_clamp=(-np.inf, np.inf), cispo_bounds=(-np.inf, np.inf), sapo_tau=(1.0, 1.05),
+    vespo_k=(2.0, 3.0), vespo_lambda=(3.0, 2.0), is_level="token", is_mode="truncate",
+    is_bounds=(-np.inf, np.inf), is_log_clamp=None, off_policy_threshold=0.05, kl_coef=0.04,
+    kl_estimator="k2", kl_straight_through=False, kl_ratio_weighted=True, kl_log_clamp=None,
+    kl_value_clamp=10.0, aggregation="token_mean", denominator=None, scale=1.0,
+    kl_aggregation="seq_mean_token_mean", kl_denominator=None, kl_scale=1.0)
 
 
-@pytest.mark.parametrize("surrogate", range(6))
+@pytest.mark.parametrize("surrogate", ["ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo"])
 def test_the_shipped_twins_compute_with_inf_and_nan_without_warnings(surrogate):
     logp, old, adv, mask = batch()
     old[0] = logp[0] - 800.0            # ratios that overflow exp
@@ -197,7 +197,7 @@ def test_the_shipped_twins_compute_with_inf_and_nan_without_warnings(surrogate):
         reference.policy_loss(logp=logp, old_logp=old, ref_logp=old - 1000.0, rollout_logp=logp,
                               advantages=adv, mask=mask, is_weights=None, policy_mask=None,
                               **dict(TWIN_OPTIONS, surrogate=surrogate,
-                                     ratio_level=1 if surrogate in (0, 2) else 0))
+                                     ratio_level="sequence" if surrogate in ("ppo", "sapo") else "token"))
         reference.group_advantages(np.array([np.inf, 1.0, np.nan, 0.0]), None, 2, 2, None, None,
                                    None, None, 0, 0, 0, 0, 1e-4, 1)
 

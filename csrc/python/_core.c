@@ -10,7 +10,7 @@
 #define GRPO_BINDING_IMPORTS_ARRAY
 #include "binding.h"
 
-#include <stdatomic.h>
+#include <stddef.h>
 
 static PyObject *py_build_info(PyObject *self, PyObject *noargs) {
     return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s}", "compiler", GRPO_BUILD_CC " " __VERSION__,
@@ -39,6 +39,34 @@ static int same_shape(PyArrayObject *a, PyArrayObject *ref, const char *name, co
 }
 
 /* ------------------------------------------------------------------ advantages */
+
+static PyObject *names_tuple(const char *const *names) {
+    Py_ssize_t n = 0;
+    while (names[n]) n++;
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t k = 0; t && k < n; k++) {
+        PyObject *s = PyUnicode_FromString(names[k]);
+        if (!s) Py_CLEAR(t);
+        else PyTuple_SET_ITEM(t, k, s);
+    }
+    return t;
+}
+
+/* grpo_adv_options_init's values by option name, and the names of each enum option's values
+ * in the order of their codes (the codes group_advantages takes). */
+static PyObject *py_advantage_defaults(PyObject *self, PyObject *noargs) {
+    grpo_adv_options opt;
+    grpo_adv_options_init(&opt);
+    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:d,s:i}", "estimator", grpo_adv_estimator_names[opt.estimator],
+                         "scale", grpo_adv_scale_names[opt.scale], "std_mode", grpo_std_mode_names[opt.std_mode],
+                         "singleton", grpo_singleton_names[opt.singleton], "eps", opt.eps, "ddof", opt.ddof);
+}
+
+static PyObject *py_advantage_option_names(PyObject *self, PyObject *noargs) {
+    return Py_BuildValue("{s:N,s:N,s:N,s:N}", "estimator", names_tuple(grpo_adv_estimator_names),
+                         "scale", names_tuple(grpo_adv_scale_names), "std_mode", names_tuple(grpo_std_mode_names),
+                         "singleton", names_tuple(grpo_singleton_names));
+}
 
 /* Group index: None (contiguous blocks of group_size) or an int64 (N,) array of ids in [0, G). */
 static int group_args(PyObject *index_obj, npy_intp n, Py_ssize_t group_size, Py_ssize_t num_groups,
@@ -272,122 +300,85 @@ fail:
 
 /* ------------------------------------------------------------------ policy loss */
 
-typedef struct mask_job {
-    const void *values;
-    uint8_t *out; /* NULL: check only (the values are uint8 already) */
-    int typenum;
-    atomic_llong bad;
-} mask_job;
+static PyObject *mask_of(PyObject *obj, const PyArray_Dims *shape, const char *name, int threads);
 
-/* branch-free loops, so they vectorise */
-static void mask_range(void *ctx, int64_t begin, int64_t end, int worker) {
-    mask_job *job = ctx;
-    long long bad = 0;
-    uint8_t *restrict out = job->out;
-    if (job->typenum == NPY_UINT8) {
-        const uint8_t *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) bad += v[i] > 1;
-    } else if (job->typenum == NPY_FLOAT32) {
-        const float *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1.0f;
-            bad += (v[i] != 0.0f) & (v[i] != 1.0f);
-        }
-    } else if (job->typenum == NPY_INT32) {
-        const int32_t *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1;
-            bad += (v[i] != 0) & (v[i] != 1);
-        }
-    } else if (job->typenum == NPY_INT64) {
-        const int64_t *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1;
-            bad += (v[i] != 0) & (v[i] != 1);
-        }
-    } else {
-        const double *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1.0;
-            bad += (v[i] != 0.0) & (v[i] != 1.0);
-        }
-    }
-    atomic_fetch_add(&job->bad, bad);
+/* A 0/1 mask of the given shape as a C-contiguous uint8 array: bool arrays are viewed as they
+ * are, the other dtypes are converted and checked by the core (grpo_mask_convert). */
+static PyObject *py_mask(PyObject *self, PyObject *args) {
+    PyObject *obj, *threads_obj;
+    PyArray_Dims shape = {NULL, 0};
+    const char *name;
+    int threads;
+    if (!PyArg_ParseTuple(args, "OO&sO:mask", &obj, PyArray_IntpConverter, &shape, &name, &threads_obj))
+        return NULL;
+    PyObject *result = binding_threads(threads_obj, &threads) < 0 ? NULL : mask_of(obj, &shape, name, threads);
+    PyDimMem_FREE(shape.ptr);
+    return result;
 }
 
-/* A 0/1 mask of the shape of `like` as uint8. bool arrays are used as they are (viewed as
- * uint8), uint8 ones after a check; int32, int64, float32 (and, through float64, anything else)
- * are converted and checked in one pass on `threads` threads rather than in several NumPy
- * passes. */
-static PyArrayObject *mask_array(PyObject *obj, const char *name, PyArrayObject *like, int threads) {
+static PyObject *mask_of(PyObject *obj, const PyArray_Dims *shape, const char *name, int threads) {
     PyArrayObject *probe = (PyArrayObject *)PyArray_FROM_O(obj);
     PyArrayObject *values = NULL, *out = NULL;
     if (!probe) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s: expected an array-like mask, got %.100s", name,
-                     Py_TYPE(obj)->tp_name);
-        return NULL;
+        return PyErr_Format(PyExc_TypeError, "%s: expected an array-like mask, got %.100s", name,
+                            Py_TYPE(obj)->tp_name);
     }
     if (!binding_kind_ok(PyArray_DESCR(probe), "biuf")) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a boolean, integer or float 0/1 mask", name);
+        PyObject *dtype = PyObject_Str((PyObject *)PyArray_DESCR(probe));
+        PyErr_Format(PyExc_TypeError, "%s: expected a boolean, integer or float 0/1 mask, got dtype %s",
+                     name, dtype ? PyUnicode_AsUTF8(dtype) : "?");
+        Py_XDECREF(dtype);
         goto done;
     }
-    if (same_shape(probe, like, name, "logp") < 0) goto done;
+    if (PyArray_NDIM(probe) != shape->len || !PyArray_CompareLists(PyArray_DIMS(probe), shape->ptr, shape->len)) {
+        PyObject *want = PyArray_IntTupleFromIntp(shape->len, shape->ptr);
+        PyObject *got = PyArray_IntTupleFromIntp(PyArray_NDIM(probe), PyArray_DIMS(probe));
+        if (want && got) PyErr_Format(PyExc_ValueError, "%s: expected shape %R, got %R", name, want, got);
+        Py_XDECREF(want);
+        Py_XDECREF(got);
+        goto done;
+    }
     int typenum = PyArray_TYPE(probe);
     if (typenum == NPY_BOOL && PyArray_IS_C_CONTIGUOUS(probe)) {
         out = (PyArrayObject *)PyArray_View(probe, PyArray_DescrFromType(NPY_UINT8), NULL);
         goto done;
     }
-    if (typenum == NPY_BOOL) typenum = NPY_UINT8;
-    /* read as they are: uint8, int32 and int64 (torch's int/long masks) and float32 */
-    if (typenum == NPY_INT && sizeof(int) == 4) typenum = NPY_INT32;
-    if ((typenum == NPY_LONG || typenum == NPY_LONGLONG) && PyArray_ITEMSIZE(probe) == 8) typenum = NPY_INT64;
-    if (typenum != NPY_UINT8 && typenum != NPY_INT32 && typenum != NPY_INT64 && typenum != NPY_FLOAT32)
-        typenum = NPY_FLOAT64;
+    /* read as they are: uint8 (and bool), int32 and int64 (torch's int/long masks), float32;
+     * anything else through float64 */
+    grpo_mask_dtype dtype = GRPO_MASK_F64;
+    if (typenum == NPY_BOOL || typenum == NPY_UINT8) typenum = NPY_UINT8, dtype = GRPO_MASK_U8;
+    else if (PyArray_ISSIGNED(probe) && PyArray_ITEMSIZE(probe) == 4) typenum = NPY_INT32, dtype = GRPO_MASK_I32;
+    else if (PyArray_ISSIGNED(probe) && PyArray_ITEMSIZE(probe) == 8) typenum = NPY_INT64, dtype = GRPO_MASK_I64;
+    else if (typenum == NPY_FLOAT32) dtype = GRPO_MASK_F32;
+    else typenum = NPY_FLOAT64;
     values = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)probe, typenum,
                                                NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
     if (!values) goto done;
-    if (typenum == NPY_UINT8) {
+    if (dtype == GRPO_MASK_U8) {
         out = values;
         Py_INCREF(out);
     } else {
-        out = (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(like), PyArray_DIMS(like), NPY_UINT8);
+        out = (PyArrayObject *)PyArray_SimpleNew(shape->len, shape->ptr, NPY_UINT8);
         if (!out) goto done;
     }
-    mask_job job = {PyArray_DATA(values), typenum == NPY_UINT8 ? NULL : PyArray_DATA(out), typenum, 0};
-    atomic_init(&job.bad, 0);
+    int64_t bad = 0;
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = grpo_parallel_for(PyArray_SIZE(values), 1 << 16, threads, mask_range, &job);
+    st = grpo_mask_convert(dtype == GRPO_MASK_U8 ? NULL : PyArray_DATA(out), PyArray_DATA(values),
+                           dtype, (int64_t)PyArray_SIZE(values), threads, &bad);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, name);
         Py_CLEAR(out);
-    } else if (atomic_load(&job.bad)) {
+    } else if (bad) {
         PyErr_Format(PyExc_ValueError, "%s: expected only 0 and 1 values", name);
         Py_CLEAR(out);
     }
 done:
     Py_DECREF(probe);
     Py_XDECREF(values);
-    return out;
-}
-
-static int parse_agg(PyObject *obj, const char *name, grpo_aggregation *agg) {
-    int mode, clamp;
-    if (!PyArg_ParseTuple(obj, "iidd", &mode, &clamp, &agg->denominator, &agg->scale)) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s: expected (mode, clamp_lengths, denominator, scale)", name);
-        return -1;
-    }
-    agg->mode = mode;
-    agg->clamp_lengths = clamp;
-    return 0;
+    return (PyObject *)out;
 }
 
 /* Metric names, created once: building them per call was a measurable share of a small call. */
@@ -412,55 +403,210 @@ static PyObject *metrics_dict(const grpo_loss_metrics *m) {
     return d;
 }
 
-/* The scalar options of the loss packed once into a grpo_loss_options (as bytes): a training
- * loop repeats the same options, and parsing ~40 keywords per call cost more than the kernel
- * at small sizes. */
-static PyObject *py_loss_options(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {
-        "ratio_level", "surrogate", "eps_low", "eps_high", "dual_clip", "delta", "log_ratio_min",
-        "log_ratio_max", "cispo_min", "cispo_max", "sapo_tau_pos", "sapo_tau_neg", "vespo_k_pos",
-        "vespo_lambda_pos", "vespo_k_neg", "vespo_lambda_neg", "is_level", "is_mask", "is_min",
-        "is_max", "is_log_clamp", "opsm_threshold", "kl_coef", "kl_estimator",
-        "kl_straight_through", "kl_ratio_weighted", "kl_log_clamp", "kl_value_clamp",
-        "skip_ratio_metrics", NULL};
+/* The loss options as Python sees them: one row per field of grpo_loss_options, under the
+ * field's own name, with how its value is spelled in Python. Both directions (loss_defaults and
+ * loss_options) read this table. */
+typedef enum field_kind {
+    FIELD_ENUM,        /* a name of `names`; "none" is spelled None */
+    FIELD_NUMBER,      /* a float */
+    FIELD_ZERO_OFF,    /* a float, or None for the field's 0 (off) */
+    FIELD_INF_OFF,     /* a float, or None for INFINITY (off) */
+    FIELD_NAN_OFF,     /* a float, or None for NaN (off) */
+    FIELD_PAIR,        /* a 2-tuple of floats */
+    FIELD_FLAG,        /* a bool */
+    FIELD_DENOMINATOR  /* None, a number (D), or ("per_row", L): D = B * L */
+} field_kind;
+
+typedef struct loss_field {
+    const char *name;
+    field_kind kind;
+    size_t offset;
+    const char *const *names;
+} loss_field;
+
+_Static_assert(sizeof(grpo_surrogate) == sizeof(int), "option enums are read and written as int");
+
+#define LOSS_FIELD(member, kind, names) {#member, kind, offsetof(grpo_loss_options, member), names}
+static const loss_field loss_fields[] = {
+    LOSS_FIELD(ratio_level, FIELD_ENUM, grpo_ratio_level_names),
+    LOSS_FIELD(surrogate, FIELD_ENUM, grpo_surrogate_names),
+    LOSS_FIELD(clip_low, FIELD_NUMBER, NULL),
+    LOSS_FIELD(clip_high, FIELD_NUMBER, NULL),
+    LOSS_FIELD(dual_clip, FIELD_ZERO_OFF, NULL),
+    LOSS_FIELD(delta, FIELD_ZERO_OFF, NULL),
+    LOSS_FIELD(log_ratio_clamp, FIELD_PAIR, NULL),
+    LOSS_FIELD(cispo_bounds, FIELD_PAIR, NULL),
+    LOSS_FIELD(sapo_tau, FIELD_PAIR, NULL),
+    LOSS_FIELD(vespo_k, FIELD_PAIR, NULL),
+    LOSS_FIELD(vespo_lambda, FIELD_PAIR, NULL),
+    LOSS_FIELD(is_level, FIELD_ENUM, grpo_is_level_names),
+    LOSS_FIELD(is_mode, FIELD_ENUM, grpo_is_mode_names),
+    LOSS_FIELD(is_bounds, FIELD_PAIR, NULL),
+    LOSS_FIELD(is_log_clamp, FIELD_INF_OFF, NULL),
+    LOSS_FIELD(off_policy_threshold, FIELD_NAN_OFF, NULL),
+    LOSS_FIELD(kl_coef, FIELD_NUMBER, NULL),
+    LOSS_FIELD(kl_estimator, FIELD_ENUM, grpo_kl_estimator_names),
+    LOSS_FIELD(kl_straight_through, FIELD_FLAG, NULL),
+    LOSS_FIELD(kl_ratio_weighted, FIELD_FLAG, NULL),
+    LOSS_FIELD(kl_log_clamp, FIELD_INF_OFF, NULL),
+    LOSS_FIELD(kl_value_clamp, FIELD_INF_OFF, NULL),
+    {"aggregation", FIELD_ENUM, offsetof(grpo_loss_options, aggregation.mode), grpo_agg_mode_names},
+    {"denominator", FIELD_DENOMINATOR, offsetof(grpo_loss_options, aggregation), NULL},
+    {"scale", FIELD_NUMBER, offsetof(grpo_loss_options, aggregation.scale), NULL},
+    {"kl_aggregation", FIELD_ENUM, offsetof(grpo_loss_options, kl_aggregation.mode), grpo_agg_mode_names},
+    {"kl_denominator", FIELD_DENOMINATOR, offsetof(grpo_loss_options, kl_aggregation), NULL},
+    {"kl_scale", FIELD_NUMBER, offsetof(grpo_loss_options, kl_aggregation.scale), NULL},
+    LOSS_FIELD(skip_ratio_metrics, FIELD_FLAG, NULL),
+};
+#undef LOSS_FIELD
+enum { LOSS_FIELD_COUNT = sizeof loss_fields / sizeof loss_fields[0] };
+
+static PyObject *field_value(const loss_field *f, const char *base) {
+    const void *at = base + f->offset;
+    const double x = f->kind == FIELD_ENUM || f->kind == FIELD_FLAG ? 0.0 : *(const double *)at;
+    switch (f->kind) {
+    case FIELD_ENUM: {
+        int v = *(const int *)at;
+        if (strcmp(f->names[v], "none") == 0) Py_RETURN_NONE;
+        return PyUnicode_FromString(f->names[v]);
+    }
+    case FIELD_FLAG: return PyBool_FromLong(*(const int *)at);
+    case FIELD_PAIR: return Py_BuildValue("(dd)", ((const double *)at)[0], ((const double *)at)[1]);
+    case FIELD_ZERO_OFF: if (x == 0) Py_RETURN_NONE; break;
+    case FIELD_INF_OFF: if (x == INFINITY) Py_RETURN_NONE; break;
+    case FIELD_NAN_OFF: if (x != x) Py_RETURN_NONE; break;
+    case FIELD_DENOMINATOR: {
+        const grpo_aggregation *agg = at;
+        if (agg->denominator > 0) return PyFloat_FromDouble(agg->denominator);
+        if (agg->denominator_per_row > 0) return Py_BuildValue("(sd)", "per_row", agg->denominator_per_row);
+        Py_RETURN_NONE;
+    }
+    case FIELD_NUMBER: break;
+    }
+    return PyFloat_FromDouble(x);
+}
+
+static int field_number(const loss_field *f, PyObject *obj, double *out) {
+    if (PyBool_Check(obj) || !PyNumber_Check(obj) || (*out = PyFloat_AsDouble(obj), PyErr_Occurred())) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected a number, got %.100s", f->name, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_field(const loss_field *f, char *base, PyObject *obj) {
+    void *at = base + f->offset;
+    double *x = at;
+    switch (f->kind) {
+    case FIELD_ENUM: {
+        const char *name = obj == Py_None ? "none" : PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
+        for (int v = 0; name && f->names[v]; v++)
+            if (strcmp(f->names[v], name) == 0) {
+                *(int *)at = v;
+                return 0;
+            }
+        PyErr_Clear();
+        PyObject *allowed = PyUnicode_FromString("");
+        for (int v = 0; allowed && f->names[v]; v++) {
+            PyObject *item = strcmp(f->names[v], "none") == 0
+                                 ? PyUnicode_FromString("None")
+                                 : PyUnicode_FromFormat("'%s'", f->names[v]);
+            PyObject *joined = item ? PyUnicode_FromFormat(v ? "%U, %U" : "%U%U", allowed, item) : NULL;
+            Py_XDECREF(item);
+            Py_SETREF(allowed, joined);
+        }
+        if (allowed) PyErr_Format(PyExc_ValueError, "%s: expected one of %U, got %R", f->name, allowed, obj);
+        Py_XDECREF(allowed);
+        return -1;
+    }
+    case FIELD_FLAG: {
+        int v = PyObject_IsTrue(obj);
+        if (v < 0) return -1;
+        *(int *)at = v;
+        return 0;
+    }
+    case FIELD_PAIR:
+        if (!PyTuple_Check(obj) || PyTuple_GET_SIZE(obj) != 2) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a pair of numbers, got %R", f->name, obj);
+            return -1;
+        }
+        return field_number(f, PyTuple_GET_ITEM(obj, 0), &x[0]) < 0 ? -1
+                                                                      : field_number(f, PyTuple_GET_ITEM(obj, 1), &x[1]);
+    case FIELD_DENOMINATOR: {
+        grpo_aggregation *agg = at;
+        agg->denominator = agg->denominator_per_row = 0.0;
+        if (obj == Py_None) return 0;
+        if (PyTuple_Check(obj) && PyTuple_GET_SIZE(obj) == 2 && PyUnicode_Check(PyTuple_GET_ITEM(obj, 0)) &&
+            PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(obj, 0), "per_row") == 0)
+            return field_number(f, PyTuple_GET_ITEM(obj, 1), &agg->denominator_per_row);
+        return field_number(f, obj, &agg->denominator);
+    }
+    case FIELD_ZERO_OFF: if (obj == Py_None) return *x = 0.0, 0; break;
+    case FIELD_INF_OFF: if (obj == Py_None) return *x = INFINITY, 0; break;
+    case FIELD_NAN_OFF: if (obj == Py_None) return *x = NAN, 0; break;
+    case FIELD_NUMBER: break;
+    }
+    return field_number(f, obj, x);
+}
+
+/* grpo_loss_options_init's values under the Python names: the neutral defaults. */
+static PyObject *py_loss_defaults(PyObject *self, PyObject *noargs) {
     grpo_loss_options opt;
     grpo_loss_options_init(&opt);
-    /* every option is keyword-only and defaults to grpo_loss_options_init's value */
-    int ratio_level = opt.ratio_level, surrogate = opt.surrogate, is_level = opt.is_level,
-        kl_estimator = opt.kl_estimator;
-    if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "|$iiddddddddddddddipdddddippddp", kwlist, &ratio_level, &surrogate,
-            &opt.eps_low, &opt.eps_high, &opt.dual_clip, &opt.delta, &opt.log_ratio_min,
-            &opt.log_ratio_max, &opt.cispo_min, &opt.cispo_max, &opt.sapo_tau_pos,
-            &opt.sapo_tau_neg, &opt.vespo_k_pos, &opt.vespo_lambda_pos, &opt.vespo_k_neg,
-            &opt.vespo_lambda_neg, &is_level, &opt.is_mask, &opt.is_min, &opt.is_max,
-            &opt.is_log_clamp, &opt.opsm_threshold, &opt.kl_coef, &kl_estimator,
-            &opt.kl_straight_through, &opt.kl_ratio_weighted, &opt.kl_log_clamp,
-            &opt.kl_value_clamp, &opt.skip_ratio_metrics))
+    PyObject *d = PyDict_New();
+    for (int k = 0; d && k < LOSS_FIELD_COUNT; k++) {
+        PyObject *v = field_value(&loss_fields[k], (const char *)&opt);
+        if (!v || PyDict_SetItemString(d, loss_fields[k].name, v) < 0) Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+/* The options of the loss packed once into a grpo_loss_options (as bytes): a training loop
+ * repeats the same options, and parsing ~30 keywords per call cost more than the kernel at
+ * small sizes. Every option is keyword-only and defaults to grpo_loss_options_init's value. */
+static PyObject *py_loss_options(PyObject *self, PyObject *args, PyObject *kwargs) {
+    if (PyTuple_GET_SIZE(args)) {
+        PyErr_SetString(PyExc_TypeError, "loss_options: options are keyword-only");
         return NULL;
-    opt.ratio_level = ratio_level;
-    opt.surrogate = surrogate;
-    opt.is_level = is_level;
-    opt.kl_estimator = kl_estimator;
+    }
+    grpo_loss_options opt;
+    grpo_loss_options_init(&opt);
+    Py_ssize_t used = 0;
+    for (int k = 0; kwargs && k < LOSS_FIELD_COUNT; k++) {
+        PyObject *v = PyDict_GetItemString(kwargs, loss_fields[k].name);
+        if (!v) continue;
+        used++;
+        if (set_field(&loss_fields[k], (char *)&opt, v) < 0) return NULL;
+    }
+    if (kwargs && used != PyDict_GET_SIZE(kwargs)) {
+        PyObject *key, *value;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(kwargs, &pos, &key, &value)) {
+            int known = 0;
+            for (int k = 0; k < LOSS_FIELD_COUNT && !known; k++)
+                known = PyUnicode_CompareWithASCIIString(key, loss_fields[k].name) == 0;
+            if (!known) return PyErr_Format(PyExc_TypeError, "loss_options: unknown option %R", key);
+        }
+    }
     return PyBytes_FromStringAndSize((const char *)&opt, sizeof opt);
 }
 
 static PyObject *py_policy_loss(PyObject *self, PyObject *args) {
-    PyObject *objs[9], *packed, *policy_agg, *kl_agg, *threads_obj;
+    PyObject *objs[9], *packed, *threads_obj;
     int want_per_token, plain;
     grpo_loss_options opt;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOpSOOOp:policy_loss", &objs[0], &objs[1], &objs[2],
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpSOp:policy_loss", &objs[0], &objs[1], &objs[2],
                           &objs[3], &objs[4], &objs[5], &objs[6], &objs[7], &objs[8],
-                          &want_per_token, &packed, &policy_agg, &kl_agg, &threads_obj, &plain))
+                          &want_per_token, &packed, &threads_obj, &plain))
         return NULL;
     if (PyBytes_GET_SIZE(packed) != (Py_ssize_t)sizeof opt) {
         PyErr_SetString(PyExc_ValueError, "options: expected the bytes of _core.loss_options");
         return NULL;
     }
     memcpy(&opt, PyBytes_AS_STRING(packed), sizeof opt);
-    if (parse_agg(policy_agg, "policy_agg", &opt.policy_agg) < 0 ||
-        parse_agg(kl_agg, "kl_agg", &opt.kl_agg) < 0 || binding_threads(threads_obj, &opt.num_threads) < 0)
-        return NULL;
+    if (binding_threads(threads_obj, &opt.num_threads) < 0) return NULL;
 
     PyArrayObject *logp = NULL, *old = NULL, *ref = NULL, *rollout = NULL, *adv = NULL,
                   *mask = NULL, *isw = NULL, *pmask = NULL, *grad = NULL, *per_token = NULL;
@@ -497,7 +643,13 @@ static PyObject *py_policy_loss(PyObject *self, PyObject *args) {
                          (Py_ssize_t)b, (Py_ssize_t)b, (Py_ssize_t)t, (Py_ssize_t)PyArray_DIM(adv, 0));
         goto fail;
     }
-    mask = mask_array(objs[5], "mask", logp, opt.num_threads);
+    if (objs[5] == Py_None) {   /* every token counts */
+        mask = (PyArrayObject *)PyArray_SimpleNew(2, PyArray_DIMS(logp), NPY_UINT8);
+        if (mask) memset(PyArray_DATA(mask), 1, (size_t)PyArray_NBYTES(mask));
+    } else {
+        PyArray_Dims shape = {PyArray_DIMS(logp), 2};
+        mask = (PyArrayObject *)mask_of(objs[5], &shape, "mask", opt.num_threads);
+    }
     if (!mask) goto fail;
     if (optional_array(objs[6], "is_weights", typenum, "biuf", 1, 2, &isw) < 0) goto fail;
     int isw_per_token = isw && PyArray_NDIM(isw) == 2;
@@ -569,8 +721,15 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, "Advantages against given group statistics."},
     {"whiten_tokens", (PyCFunction)(void (*)(void))py_whiten_tokens, METH_VARARGS | METH_KEYWORDS,
      "Masked token whitening of per-row advantages."},
+    {"advantage_defaults", py_advantage_defaults, METH_NOARGS,
+     "The neutral advantage options' defaults (grpo_adv_options_init) by name."},
+    {"advantage_option_names", py_advantage_option_names, METH_NOARGS,
+     "The names of each enum advantage option's values, in code order."},
+    {"loss_defaults", py_loss_defaults, METH_NOARGS,
+     "The neutral loss options' defaults (grpo_loss_options_init) by name."},
     {"loss_options", (PyCFunction)(void (*)(void))py_loss_options, METH_VARARGS | METH_KEYWORDS,
-     "The scalar loss options packed for policy_loss."},
+     "The loss options packed for policy_loss."},
+    {"mask", py_mask, METH_VARARGS, "A 0/1 mask of shape (B, T) as a C-contiguous uint8 array."},
     {"policy_loss", (PyCFunction)(void (*)(void))py_policy_loss, METH_VARARGS,
      "Policy loss, gradient and metrics (positional; options from loss_options)."},
     {NULL, NULL, 0, NULL},

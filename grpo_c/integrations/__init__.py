@@ -1,1 +1,2 @@
-"""Drop-in reward functions with the calling conventions of TRL/open-r1 and verl."""
+"""Drop-in reward functions under their former import paths (``grpo_c.integrations.trl``,
+``grpo_c.integrations.verl``): each re-exports its :mod:`grpo_c.frameworks` module's rewards."""

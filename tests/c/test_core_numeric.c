@@ -157,8 +157,8 @@ static void test_policy_loss_fast_equals_plain(void) {
     grpo_loss_options_init(&opt);
     opt.kl_coef = 0.04;
     opt.dual_clip = 3.0;
-    opt.log_ratio_min = -20;
-    opt.log_ratio_max = 20;
+    opt.log_ratio_clamp[0] = -20;
+    opt.log_ratio_clamp[1] = 20;
     opt.kl_log_clamp = 20;
     opt.kl_value_clamp = 10;
     for (int threads = 1; threads <= 2; threads++) {

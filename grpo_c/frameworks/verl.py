@@ -1,0 +1,169 @@
+"""verl: its actor and algorithm config options for the advantages and the loss, its logged
+metric names, and reward functions with verl's ``custom_reward_function`` signature:
+``compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from grpo_c._options import choice, positive_int, take
+from grpo_c.frameworks import LossCall
+from grpo_c.rewards import text as _text_rewards
+from grpo_c.rewards.math import accuracy as _accuracy
+
+INF = math.inf
+GROUP_SIZE_OPTION = None
+
+__all__ = ["compute_format_score", "compute_score"]
+
+# ------------------------------------------------------------------------- advantages
+
+_ESTIMATORS = {
+    "grpo": ("grpo", "plus_eps", "raw"),
+    "grpo_vectorized": ("grpo", "floor_plus_eps", "raw"),
+    "grpo_passk": ("passk", "plus_eps", "error"),
+    "rloo": ("rloo", "plus_eps", "raw"),
+    "rloo_vectorized": ("rloo", "plus_eps", "zero"),
+    "opo": ("opo", "plus_eps", "raw"),
+    "gpg": ("gpg", "plus_eps", "raw"),
+    "reinforce_plus_plus_baseline": ("reinforce_baseline", "plus_eps", "raw"),
+}
+
+
+def advantage_options(framework: dict, neutral: dict) -> dict:
+    name = take(framework, "adv_estimator", "grpo", neutral, "estimator", "std_mode", "singleton")
+    choice("adv_estimator", name, tuple(_ESTIMATORS))
+    estimator, std_mode, singleton = _ESTIMATORS[name]
+    norm = take(framework, "norm_adv_by_std_in_grpo", True, neutral, "scale")
+    eps = take(framework, "epsilon", 1e-6, neutral, "eps")
+    return {"estimator": estimator, "std_mode": std_mode, "singleton": singleton, "eps": eps,
+            "scale": "group" if norm else "none", "whiten_ddof": 1, "whiten_eps": 1e-8,
+            "whiten_eps_mode": "add"}
+
+# ------------------------------------------------------------------------- policy loss
+
+
+def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
+    mode = take(fw, "loss_mode", "vanilla", nt, "surrogate", "ratio_level")
+    choice("loss_mode", mode, ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean"))
+    clip = take(fw, "clip_ratio", 0.2, nt, "clip_low", "clip_high")
+    low = take(fw, "clip_ratio_low", None, nt, "clip_low")
+    high = take(fw, "clip_ratio_high", None, nt, "clip_high")
+    low = clip if low is None else low
+    high = clip if high is None else high
+    c = take(fw, "clip_ratio_c", 3.0, nt, "dual_clip")
+    agg = take(fw, "loss_agg_mode", "token-mean", nt, "aggregation")
+    choice("loss_agg_mode", agg, ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean",
+                                  "seq-mean-token-sum-norm"))
+    dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
+    ga = positive_int("gradient_accumulation_steps", take(fw, "gradient_accumulation_steps", 1, nt, "scale"))
+    tokens = take(fw, "batch_num_tokens", None, nt, "denominator")
+    rows = take(fw, "global_batch_size", None, nt, "denominator")
+    factor = take(fw, "loss_scale_factor", None, nt, "denominator")
+    out: dict[str, Any] = {"clip_low": low, "clip_high": high, "log_ratio_clamp": 20.0,
+                           "sapo_tau": (take(fw, "tau_pos", 1.0, nt, "sapo_tau"),
+                                        take(fw, "tau_neg", 1.05, nt, "sapo_tau"))}
+
+    def aggregation(name: str) -> dict:
+        if name == "token-mean":
+            return {"aggregation": "token_mean", "denominator": tokens, "scale": dp / ga}
+        if name == "seq-mean-token-sum":
+            return {"aggregation": "seq_mean_token_sum", "denominator": rows, "scale": dp / ga}
+        if name == "seq-mean-token-mean":
+            return {"aggregation": "seq_mean_token_mean", "denominator": rows, "scale": dp / ga}
+        return {"aggregation": "token_sum_norm", "scale": 1.0 / ga,
+                "denominator": factor}
+
+    out.update(aggregation(agg))
+    if mode == "vanilla":
+        out.update(surrogate="ppo", dual_clip=c)
+    elif mode == "gspo":
+        out.update(surrogate="ppo", ratio_level="sequence_token", log_ratio_clamp=(-INF, 10.0))
+        out.update(aggregation("seq-mean-token-mean"))
+    elif mode == "sapo":
+        out.update(surrogate="sapo")
+        out.update(aggregation("seq-mean-token-mean"))
+    elif mode == "gpg":
+        out.update(surrogate="reinforce")
+    elif mode == "cispo":
+        out.update(surrogate="cispo", cispo_bounds=(1.0 - low, 1.0 + high))
+    else:
+        # GMPO: a plain mean over the rows
+        out.update(surrogate="gmpo", log_ratio_clamp=None, aggregation="seq_mean_token_mean_all_rows",
+                   denominator=None, scale=1.0 / ga)
+    kl_agg = aggregation(agg)
+    out.update(kl_aggregation=kl_agg["aggregation"], kl_denominator=kl_agg["denominator"],
+               kl_scale=kl_agg["scale"])
+    if take(fw, "use_kl_loss", False, nt, "kl_coef"):
+        out["kl_coef"] = take(fw, "kl_loss_coef", 0.001, nt, "kl_coef")
+        kl_type = take(fw, "kl_loss_type", "low_var_kl", nt, "kl_estimator")
+        straight = kl_type.endswith("+")
+        base = kl_type.rstrip("+")
+        names = {"kl": "k1", "k1": "k1", "abs": "abs", "mse": "k2", "k2": "k2", "low_var_kl": "k3", "k3": "k3"}
+        if base not in names:
+            raise ValueError(f"kl_loss_type: expected one of {', '.join(names)} (optionally with '+'), got {kl_type!r}")
+        out["kl_estimator"] = names[base]
+        out["kl_straight_through"] = straight and names[base] != "k2"
+        if names[base] == "k3":
+            out.update(kl_log_clamp=20.0, kl_value_clamp=10.0)
+    else:
+        take(fw, "kl_loss_coef", None, nt, "kl_coef")
+        take(fw, "kl_loss_type", None, nt, "kl_estimator")
+    return out
+
+def loss_metrics(raw: dict, call: LossCall) -> dict:
+    """verl's logged names; it logs the loss terms before dividing by the gradient-accumulation
+    steps, so that division is undone here."""
+    steps = float(call.given.get("gradient_accumulation_steps", 1))
+    out = {"actor/pg_loss": raw["policy_loss"] * steps, "actor/pg_clipfrac": raw["clipfrac"],
+           "actor/ppo_kl": raw["ppo_kl"], "actor/pg_clipfrac_lower": raw["clipfrac_lower"]}
+    if call.neutral["kl_coef"] != 0:
+        out.update({"actor/kl_loss": raw["kl_loss"] * steps, "actor/kl_coef": call.neutral["kl_coef"]})
+    return out
+
+# ------------------------------------------------------------------------- rewards
+
+
+def compute_format_score(data_source: Any, solution_str: Any, ground_truth: Any = None,
+                         extra_info: Any = None, mode: str = "strict", prefilled: bool = False,
+                         **kwargs: Any) -> Any:
+    """Format score of one response (a float) or of a batch (lists in, list out, as verl's
+    batched reward manager calls it); the mode is one of :func:`grpo_c.rewards.format`'s.
+    A response that is neither str nor bytes scores 0.0 (verl expects a number).
+
+    Examples
+    --------
+    >>> from grpo_c.integrations.verl import compute_format_score
+    >>> compute_format_score("gsm8k", "<think>add</think><answer>4</answer>")
+    1.0
+    """
+    batched = isinstance(solution_str, (list, tuple))
+    items = list(solution_str) if batched else [solution_str]
+    texts = [s if isinstance(s, (str, bytes)) else None for s in items]
+    scores = _text_rewards.format(texts, mode=mode, prefilled=prefilled)
+    values = [0.0 if v != v else float(v) for v in scores.tolist()]
+    return values if batched else values[0]
+
+
+def compute_score(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any = None,
+                  **kwargs) -> Any:
+    """verl custom reward: 1.0 if the response's final answer equals ``ground_truth``, else 0.0.
+
+    ``data_source`` is accepted for signature compatibility (the same grader serves GSM8K
+    ``#### n`` golds, MATH-style LaTeX golds and AIME integers). A gold that cannot be parsed
+    scores 0.0, since verl needs a number. With lists (verl's batch reward manager) it returns a
+    list, scored on all cores.
+
+    Examples
+    --------
+    >>> compute_score("openai/gsm8k", "... so she pays #### $1,000", "1000")
+    1.0
+    """
+    if isinstance(solution_str, (list, tuple)):
+        golds = [str(g) for g in ground_truth]
+        scores = _accuracy(list(solution_str), golds).tolist()
+        return [0.0 if math.isnan(s) else float(s) for s in scores]
+    score = float(_accuracy([solution_str], [str(ground_truth)])[0])
+    return 0.0 if math.isnan(score) else score
