@@ -96,7 +96,11 @@ def _groups(n: int, group_size: int | None, group_ids: Any, num_groups: int | No
     if ids.ndim != 1 or ids.shape[0] != n:
         raise ValueError(f"group_ids: expected shape ({n},), got {ids.shape}")
     if ids.dtype.kind in "iu" and num_groups is not None:
-        return ids.astype(np.int64, copy=False), 0, positive_int("num_groups", num_groups)
+        num_groups = positive_int("num_groups", num_groups)
+        if n and (ids.min() < 0 or ids.max() >= num_groups):
+            bad = ids[(ids < 0) | (ids >= num_groups)][0]
+            raise ValueError(f"group_ids: index {bad} is outside [0, {num_groups})")
+        return ids.astype(np.int64, copy=False), 0, num_groups
     if num_groups is not None:
         raise ValueError("num_groups: only valid with integer group_ids in [0, num_groups)")
     if ids.dtype.kind in "iu" and n and ids.min() >= 0 and ids.max() < n:

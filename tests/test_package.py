@@ -85,3 +85,23 @@ def test_the_twins_import_nothing_from_the_code_they_mirror():
                 for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name for name in imported if name and name.split(".")[0] == "grpo_c"}, imported
+
+
+def test_each_extension_stub_lists_what_the_module_has():
+    """The .pyi stubs are what editors and type checkers see of the C modules: every function
+    and error type the module exports is declared, and nothing the module lacks."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    from grpo_c import _core
+
+    package = Path(grpo_c.__file__).parent
+    for name in ("_core", "_math", "_text", "_sandbox"):
+        module = getattr(_core, name) if name != "_core" else _core
+        tree = ast.parse((package / f"{name}.pyi").read_text())
+        declared = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        declared |= {node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)}
+        exported = {attr for attr, value in vars(module).items()
+                    if not attr.startswith("__") and not inspect.ismodule(value)}
+        assert declared == exported, (name, sorted(declared ^ exported))

@@ -68,28 +68,15 @@ static PyObject *py_advantage_option_names(PyObject *self, PyObject *noargs) {
                          "singleton", names_tuple(grpo_singleton_names));
 }
 
-/* Group index: None (contiguous blocks of group_size) or an int64 (N,) array of ids in [0, G). */
-static int group_args(PyObject *index_obj, npy_intp n, Py_ssize_t group_size, Py_ssize_t num_groups,
-                      PyArrayObject **index) {
+/* Group index: None (contiguous blocks of group_size) or an int64 (N,) array, one id per reward.
+ * The binding checks only what it lays out (the index's length); the core checks the values
+ * (ids in [0, num_groups), group_size dividing N) and grpo_c.advantages words those errors. */
+static int group_args(PyObject *index_obj, npy_intp n, PyArrayObject **index) {
     if (optional_array(index_obj, "group_ids", NPY_INT64, "iu", 1, 1, index) < 0) return -1;
     if (*index && PyArray_DIM(*index, 0) != n) {
         PyErr_Format(PyExc_ValueError, "group_ids: expected %zd entries (one per reward), got %zd",
                      (Py_ssize_t)n, (Py_ssize_t)PyArray_DIM(*index, 0));
         return -1;
-    }
-    if (*index == NULL && (group_size < 1 || n % group_size != 0 || n / group_size != num_groups)) {
-        PyErr_Format(PyExc_ValueError, "group_size: %zd does not divide the %zd rewards", group_size,
-                     (Py_ssize_t)n);
-        return -1;
-    }
-    if (*index) {
-        const int64_t *ids = PyArray_DATA(*index);
-        for (npy_intp i = 0; i < n; i++)
-            if (ids[i] < 0 || ids[i] >= num_groups) {
-                PyErr_Format(PyExc_ValueError, "group_ids: index %zd is outside [0, %zd)",
-                             (Py_ssize_t)ids[i], num_groups);
-                return -1;
-            }
     }
     return 0;
 }
@@ -106,7 +93,7 @@ static PyObject *py_group_stats(PyObject *self, PyObject *args, PyObject *kwargs
     rewards = binding_array(rewards_obj, "rewards", NPY_FLOAT64, "biuf", 1, 1);
     if (!rewards) goto fail;
     npy_intp n = PyArray_DIM(rewards, 0);
-    if (group_args(index_obj, n, group_size, num_groups, &index) < 0) goto fail;
+    if (group_args(index_obj, n, &index) < 0) goto fail;
     npy_intp dims[1] = {num_groups};
     count = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_INT64);
     sum = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_FLOAT64);
@@ -176,8 +163,6 @@ static PyObject *contiguous_advantages(PyObject *rewards_obj, Py_ssize_t group_s
         !PyArray_IS_C_CONTIGUOUS(r) || !PyArray_ISALIGNED(r) || PyArray_ISBYTESWAPPED(r))
         Py_RETURN_NONE;
     const npy_intp n = PyArray_DIM(r, 0);
-    PyArrayObject *index = NULL;
-    if (group_args(Py_None, n, group_size, num_groups, &index) < 0) return NULL;
     PyArrayObject *adv = (PyArrayObject *)PyArray_SimpleNew(1, PyArray_DIMS(r), out_f32 ? NPY_FLOAT32 : NPY_FLOAT64);
     if (!adv) return NULL;
     grpo_status st;
@@ -222,7 +207,7 @@ static PyObject *py_group_advantages(PyObject *self, PyObject *args, PyObject *k
     rewards = binding_array(rewards_obj, "rewards", NPY_FLOAT64, "biuf", 1, 1);
     if (!rewards) goto fail;
     npy_intp n = PyArray_DIM(rewards, 0);
-    if (group_args(index_obj, n, group_size, num_groups, &index) < 0) goto fail;
+    if (group_args(index_obj, n, &index) < 0) goto fail;
     /* statistics are optional: without them the core uses those of `rewards` */
     if (count_obj != Py_None || sum_obj != Py_None || m2_obj != Py_None) {
         count = binding_array(count_obj, "count", NPY_INT64, "iu", 1, 1);

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from grpo_c import _sandbox
+from grpo_c._core import GRPORuntimeError
 from grpo_c._threads import resolve_threads
 from grpo_c.rewards.text import texts_of
 
@@ -395,7 +396,7 @@ def code(completions: Sequence[Any], tests: Sequence[Any], *, language: str = "p
         # Without a root view the sandbox uid sees the host's own permissions.
         for path in [interp] + _interpreter_paths(interp):
             if not _reachable_by_others(path):
-                raise RuntimeError(
+                raise GRPORuntimeError(
                     f"interpreter {interp!r}: {path!r} is not reachable by other users, and "
                     "without namespaces a root caller's programs run as an unprivileged "
                     "sandbox uid that sees host permissions; pass an interpreter= that every "
@@ -514,7 +515,7 @@ def _compile(language: str, sources: list, owners: list, specs: list, details: l
     compiler, flags, source_name = _COMPILERS[language]
     path = shutil.which(compiler)
     if path is None and sources:
-        raise RuntimeError(f"language={language!r} needs {compiler} on PATH")
+        raise GRPORuntimeError(f"language={language!r} needs {compiler} on PATH")
     jobs = [{"argv": [path] + flags, "files": [(source_name, src, False)], "collect": "prog"}
             for src in sources]
     limits = _limits(timeout, max(memory_mb, 2048), 64, namespaces, processes=64)

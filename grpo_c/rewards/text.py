@@ -670,12 +670,7 @@ def accuracy_or(accuracy: Callable | Any | None, contents: list, solutions: Any)
     """Correctness for the length rewards: an array as given, a callable called as
     ``accuracy(contents, solutions)``, or grpo_c.rewards.accuracy when None."""
     if accuracy is None:
-        from grpo_c import rewards
-
-        accuracy = getattr(rewards, "accuracy", None)
-        if accuracy is None:
-            raise RuntimeError("this reward needs correctness: pass accuracy= (an array or a "
-                               "callable); grpo_c.rewards.accuracy is not available in this build")
+        from grpo_c.rewards.math import accuracy   # math imports this module
     if callable(accuracy):
         if solutions is None:
             raise ValueError("solution: needed to judge correctness")
