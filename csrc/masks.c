@@ -25,42 +25,21 @@ static void mask_range(void *ctx, int64_t begin, int64_t end, int worker) {
         for (int64_t i = begin; i < end; i++) bad += v[i] > 1;
         break;
     }
-    case GRPO_MASK_I32: {
-        const int32_t *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1;
-            bad += (v[i] != 0) & (v[i] != 1);
-        }
-        break;
+/* one loop per dtype, the same body */
+#define CONVERT_CASE(tag, type)                                                                    \
+    case tag: {                                                                                    \
+        const type *restrict v = job->values;                                                      \
+        _Pragma("omp simd reduction(+ : bad)") for (int64_t i = begin; i < end; i++) {             \
+            out[i] = v[i] == (type)1;                                                              \
+            bad += (v[i] != (type)0) & (v[i] != (type)1);                                          \
+        }                                                                                          \
+        break;                                                                                     \
     }
-    case GRPO_MASK_I64: {
-        const int64_t *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1;
-            bad += (v[i] != 0) & (v[i] != 1);
-        }
-        break;
-    }
-    case GRPO_MASK_F32: {
-        const float *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1.0f;
-            bad += (v[i] != 0.0f) & (v[i] != 1.0f);
-        }
-        break;
-    }
-    case GRPO_MASK_F64: {
-        const double *restrict v = job->values;
-#pragma omp simd reduction(+ : bad)
-        for (int64_t i = begin; i < end; i++) {
-            out[i] = v[i] == 1.0;
-            bad += (v[i] != 0.0) & (v[i] != 1.0);
-        }
-        break;
-    }
+    CONVERT_CASE(GRPO_MASK_I32, int32_t)
+    CONVERT_CASE(GRPO_MASK_I64, int64_t)
+    CONVERT_CASE(GRPO_MASK_F32, float)
+    CONVERT_CASE(GRPO_MASK_F64, double)
+#undef CONVERT_CASE
     }
     atomic_fetch_add(&job->bad, bad);
 }
