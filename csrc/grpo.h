@@ -182,11 +182,14 @@ typedef enum grpo_kl_estimator {
 typedef enum grpo_agg_mode {
     GRPO_AGG_TOKEN_MEAN = 0,           /* sum m L / D;  D default max(1, sum m) */
     GRPO_AGG_TOKEN_SUM_NORM = 1,       /* sum m L / D;  D default T, the padded length */
-    GRPO_AGG_SEQ_MEAN_TOKEN_MEAN = 2,  /* sum_i (sum_t m L / (n_i + 1e-8)) / D over rows with
-                                        * tokens; D default their count (verl, OpenRLHF) */
+    GRPO_AGG_SEQ_MEAN_TOKEN_MEAN = 2,  /* sum_i (sum_t m L / n_i) / D over rows with tokens; D
+                                        * default their count (verl, OpenRLHF: their n_i + 1e-8 is
+                                        * a float32 sum of a bool mask, which rounds to n_i) */
     GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS = 3, /* every row divided by max(1, n_i); D default B (TRL) */
     GRPO_AGG_SEQ_MEAN_TOKEN_SUM = 4,   /* sum_i sum_t m L / D;  D default non-empty rows */
-    GRPO_AGG_LENGTH_WEIGHTED = 5       /* sum m L n_i / D;  D default B * T (TRL luspo) */
+    GRPO_AGG_LENGTH_WEIGHTED = 5,      /* sum m L n_i / D;  D default B * T (TRL luspo) */
+    GRPO_AGG_SEQ_MEAN_TOKEN_SUM_NORM = 6 /* sum_i sum_t m L / (D T);  D default non-empty rows
+                                          * (verl seq-mean-token-sum-norm) */
 } grpo_agg_mode;
 
 typedef struct grpo_aggregation {
@@ -237,6 +240,8 @@ typedef struct grpo_loss_options {
     grpo_aggregation aggregation, kl_aggregation;
     int num_threads;
     int skip_ratio_metrics;    /* 1: ppo_kl and ratio_mean are not needed (NaN; saves two sums) */
+    int ppo_kl_raw;            /* 1: ppo_kl from the unclamped l - o (OpenRLHF, verl GSPO); 0: from
+                                * l - o clamped into log_ratio_clamp (verl's PPO) */
 } grpo_loss_options;
 
 /* Fills options with the neutral defaults: token PPO, clip 0.2/0.2, no dual clip, no clamps, no

@@ -48,7 +48,7 @@ const char *const grpo_surrogate_names[] = {"ppo", "cispo", "sapo", "reinforce",
 const char *const grpo_kl_estimator_names[] = {"k1", "abs", "k2", "k3", NULL};
 const char *const grpo_agg_mode_names[] = {"token_mean", "token_sum_norm", "seq_mean_token_mean",
                                            "seq_mean_token_mean_all_rows", "seq_mean_token_sum",
-                                           "length_weighted", NULL};
+                                           "length_weighted", "seq_mean_token_sum_norm", NULL};
 const char *const grpo_is_level_names[] = {"none", "token", "sequence", "sequence_mask", NULL};
 const char *const grpo_is_mode_names[] = {"truncate", "mask", NULL};
 
@@ -175,7 +175,8 @@ static void prepare_row(const loss_job *job, int64_t r, double *scratch) {
     }
     double mean_len = n > 1 ? (double)n : 1.0;
     if (opt->surrogate == GRPO_SURR_GMPO) {
-        st->seq_len = (double)n + 1e-8;
+        /* verl's n + 1e-8 is float32 (a bool mask's count plus a float), which rounds to n */
+        st->seq_len = n > 0 ? (double)n : 1.0;
         st->u = sum_gmpo / st->seq_len;
         st->gmpo_adv = sum_adv / st->seq_len;
     } else {
@@ -305,9 +306,10 @@ static inline double kl_estimate(const grpo_loss_options *opt, double d, double 
 static double token_weight(const grpo_aggregation *agg, int64_t n, double den) {
     double w;
     switch (agg->mode) {
-    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN: w = n > 0 ? 1.0 / (((double)n + 1e-8) * den) : 0.0; break;
+    case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN: w = n > 0 ? 1.0 / ((double)n * den) : 0.0; break;
     case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS: w = 1.0 / ((n > 1 ? (double)n : 1.0) * den); break;
-    case GRPO_AGG_SEQ_MEAN_TOKEN_SUM: w = n > 0 ? 1.0 / den : 0.0; break;
+    case GRPO_AGG_SEQ_MEAN_TOKEN_SUM:
+    case GRPO_AGG_SEQ_MEAN_TOKEN_SUM_NORM: w = n > 0 ? 1.0 / den : 0.0; break;
     case GRPO_AGG_LENGTH_WEIGHTED: w = (double)n / den; break;
     default: w = 1.0 / den;
     }
@@ -415,7 +417,7 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         sum->clipped += s.clipped;
         sum->dual += s.dual;
         sum->cispo += s.cispo;
-        sum->ppo_kl += -clampd(x, opt->log_ratio_clamp[0], opt->log_ratio_clamp[1]);
+        sum->ppo_kl += opt->ppo_kl_raw ? -x : -clampd(x, opt->log_ratio_clamp[0], opt->log_ratio_clamp[1]);
         sum->ratio += ratio;
         sum->is_sum += rho;
         if (rho < sum->is_min) sum->is_min = rho;
@@ -544,29 +546,32 @@ static void score_rows(void *ctx, int64_t begin, int64_t end, int worker) {
 /* D of an aggregation; 1 where the default would be 0 (nothing to divide: the sum is 0). */
 static double default_denominator(const grpo_aggregation *agg, const row_state *rows, int64_t b,
                                   int64_t t) {
-    if (agg->denominator > 0) return agg->denominator;
     double tokens = 0.0, nonempty = 0.0, d;
-    for (int64_t r = 0; r < b; r++) {
+    for (int64_t r = 0; agg->denominator <= 0 && r < b; r++) {
         tokens += (double)rows[r].n;
         nonempty += rows[r].n > 0;
     }
-    if (agg->denominator_per_row > 0) {
+    if (agg->denominator > 0) {
+        d = agg->denominator;
+    } else if (agg->denominator_per_row > 0) {
         d = (double)b * agg->denominator_per_row;
     } else {
         switch (agg->mode) {
         case GRPO_AGG_TOKEN_SUM_NORM: d = (double)t; break;
         case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN: d = nonempty; break;
         case GRPO_AGG_SEQ_MEAN_TOKEN_MEAN_ALL_ROWS: d = (double)b; break;
-        case GRPO_AGG_SEQ_MEAN_TOKEN_SUM: d = nonempty; break;
+        case GRPO_AGG_SEQ_MEAN_TOKEN_SUM:
+        case GRPO_AGG_SEQ_MEAN_TOKEN_SUM_NORM: d = nonempty; break;
         case GRPO_AGG_LENGTH_WEIGHTED: d = (double)b * (double)t; break;
         default: d = tokens;
         }
     }
+    if (agg->mode == GRPO_AGG_SEQ_MEAN_TOKEN_SUM_NORM) d *= (double)t;
     return d > 0 ? d : 1.0;
 }
 
 static int valid_agg(const grpo_aggregation *agg) {
-    return agg->mode >= GRPO_AGG_TOKEN_MEAN && agg->mode <= GRPO_AGG_LENGTH_WEIGHTED &&
+    return agg->mode >= GRPO_AGG_TOKEN_MEAN && agg->mode <= GRPO_AGG_SEQ_MEAN_TOKEN_SUM_NORM &&
            agg->denominator >= 0 && isfinite(agg->denominator) &&
            agg->denominator_per_row >= 0 && isfinite(agg->denominator_per_row) && isfinite(agg->scale);
 }

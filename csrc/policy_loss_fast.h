@@ -33,6 +33,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
     const double delta = opt->delta > 0 ? opt->delta : INFINITY;
     const double dual = opt->dual_clip;
     const double xlo = opt->log_ratio_clamp[0], xhi = opt->log_ratio_clamp[1];
+    const int ppo_kl_raw = opt->ppo_kl_raw;
     const double klc = opt->kl_coef, dlim = opt->kl_log_clamp, klim = opt->kl_value_clamp;
     const double straight = opt->kl_straight_through ? 1.0 : 0.0;
     const double klw = klc * wk;
@@ -89,7 +90,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
         s_clip += v2 < v1 ? on : 0.0;
         if (!simple) s_dual += base > cap ? dual_f * on : 0.0;
         if (simple != 2) {
-            s_ppokl += on > 0.0 ? -xc : 0.0;
+            s_ppokl += on > 0.0 ? -(ppo_kl_raw ? x : xc) : 0.0;
             s_ratio += on > 0.0 ? rt : 0.0;
         }
     }
@@ -138,6 +139,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     const float delta = opt->delta > 0 ? (float)opt->delta : INFINITY;
     const float dual = (float)opt->dual_clip;
     const float xlo = (float)opt->log_ratio_clamp[0], xhi = (float)opt->log_ratio_clamp[1];
+    const int ppo_kl_raw = opt->ppo_kl_raw;
     const float dlimf = (float)opt->kl_log_clamp, klimf = (float)opt->kl_value_clamp;
     const float straightf = opt->kl_straight_through ? 1.0f : 0.0f;
     const float wpf = (float)wp, klw = (float)(opt->kl_coef * wk);
@@ -218,7 +220,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             n_high += on & (rt > hi) & (a > 0);
             n_clip += on & (v2 < v1);
             n_dual += on & (base > cap) & (dual_f > 0);
-            s_ppokl += on ? -(double)xc : 0.0;
+            s_ppokl += on ? -(double)(ppo_kl_raw ? x : xc) : 0.0;
             s_ratio += on ? (double)rt : 0.0;
         }
     }

@@ -24,12 +24,14 @@ __all__ = ["PolicyLossOutput", "policy_loss"]
 INF = math.inf
 
 # The core's defaults, and the options the Python layer adds: the KL term's aggregation follows
-# the policy term's unless set, the top-entropy token mask, and the ratio's baseline.
+# the policy term's unless set, the top-entropy token mask, the ratio's baseline, and (B, T)
+# importance weights reduced to one per row ("geometric_mean", verl's GMPO).
 _NEUTRAL: dict[str, Any] = {
     **_core.loss_defaults(),
     "kl_aggregation": None, "kl_denominator": None, "kl_scale": None,
     "top_entropy_quantile": 1.0,
     "ratio_against": "old_logp",
+    "is_weights_per_row": None,
 }
 # "luspo" (TRL's LUSPO length weighting) is resolved into a core aggregation per configuration
 _LUSPO = "luspo"
@@ -79,7 +81,7 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> _Plan:
                  neutral["is_level"] is not None or neutral["ratio_against"] == "rollout_logp")
 
 
-_PYTHON_ONLY = ("top_entropy_quantile", "ratio_against")
+_PYTHON_ONLY = ("top_entropy_quantile", "ratio_against", "is_weights_per_row")
 
 
 def _validated(opts: dict) -> dict:
@@ -114,6 +116,8 @@ def _validated(opts: dict) -> dict:
         raise ValueError(f"top_entropy_quantile: expected a value in (0, 1], got {quantile!r}")
     if opts["ratio_against"] not in ("old_logp", "rollout_logp"):
         raise ValueError(f"ratio_against: expected 'old_logp' or 'rollout_logp', got {opts['ratio_against']!r}")
+    if opts["is_weights_per_row"] not in (None, "geometric_mean"):
+        raise ValueError(f"is_weights_per_row: expected None or 'geometric_mean', got {opts['is_weights_per_row']!r}")
     if opts["aggregation"] == _LUSPO:
         # TRL multiplies the loss tensor by the row lengths and averages it over its own shape:
         # (B, 1) for a purely sequence-level loss, else (B, T).
@@ -156,6 +160,19 @@ def _denominator(name: str, value: Any) -> Any:
         return ("per_row", float(positive_int(name, value[1]) if isinstance(value[1], int) else
                                  positive(name, value[1])))
     return None if value is None else positive(name, value)
+
+
+def _geometric_row_means(is_weights: Any, mask: Any, shape: tuple, threads: int) -> Any:
+    """(B, T) weights -> one per row, exp(mean over the row's tokens of log(w + 1e-10)), as verl's
+    GMPO reduces them (its count + 1e-8 is float32, so exactly the count); (B,) weights pass
+    unchanged."""
+    w = np.asarray(is_weights, dtype=np.float64)
+    if w.shape != shape:
+        return is_weights
+    m = np.ones(shape, bool) if mask is None else _core.mask(mask, shape, "mask", threads).view(bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.where(m, np.log(np.where(m, w, 1.0) + 1e-10), 0.0)
+    return np.exp(logs.sum(axis=1) / np.maximum(m.sum(axis=1), 1))
 
 
 def _entropy_mask(entropies: Any, mask: np.ndarray, quantile: float) -> np.ndarray:
@@ -224,8 +241,9 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         ``is_level``, ``is_mode``, ``is_bounds``, ``is_log_clamp``, ``off_policy_threshold``,
         ``kl_coef``, ``kl_estimator``, ``kl_straight_through``, ``kl_ratio_weighted``,
         ``kl_log_clamp``, ``kl_value_clamp``, ``aggregation``, ``denominator``, ``scale``,
-        ``kl_aggregation``, ``kl_denominator``, ``kl_scale``, ``skip_ratio_metrics``), plus
-        ``top_entropy_quantile`` and ``ratio_against`` ("old_logp" or "rollout_logp"), or the
+        ``kl_aggregation``, ``kl_denominator``, ``kl_scale``, ``skip_ratio_metrics``,
+        ``ppo_kl_raw``), plus ``top_entropy_quantile``, ``ratio_against`` ("old_logp" or
+        "rollout_logp") and ``is_weights_per_row`` (None or "geometric_mean"), or the
         preset framework's own names (TRL:
         ``loss_type``, ``epsilon``, ``epsilon_high``, ``delta``, ``beta``,
         ``importance_sampling_level``, ``use_bias_correction_kl``, ``max_completion_length``,
@@ -292,6 +310,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     if plan.needs_rollout and rollout_logp is None:
         raise ValueError("rollout_logp: required for importance-sampling correction (is_level / "
                          "vllm_importance_sampling_correction / is_correction)")
+    given_old_logp = old_logp
     if opts["ratio_against"] == "rollout_logp":
         old_logp = rollout_logp
     policy_mask = None
@@ -304,6 +323,8 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         adv = adv[:, 0]
     if opts["surrogate"] == "vespo" and adv.ndim != 1:
         raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
+    if opts["is_weights_per_row"] == "geometric_mean" and is_weights is not None:
+        is_weights = _geometric_row_means(is_weights, mask_arr, shape, threads)
     raw, grad, per_tok = _core.policy_loss(
         logp_arr, old_logp, ref_logp if opts["kl_coef"] != 0 else None, rollout_logp, adv, mask_arr,
         is_weights, policy_mask, grad_out, per_token, plan.packed, threads, plain)
@@ -311,7 +332,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         metrics = raw
     else:
         call = LossCall(neutral=opts, given=options, logp=logp_arr, old_logp=old_logp,
-                        advantages=adv, mask=mask_arr, entropies=entropies)
+                        given_old_logp=given_old_logp, advantages=adv, mask=mask_arr, entropies=entropies)
         metrics = plan.framework.loss_metrics(raw, call)
     return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
 

@@ -124,16 +124,18 @@ def _row_weights(mode, denominator, scale, n, b, t):
     elif denominator is None:
         den = {"token_mean": float(n.sum()), "token_sum_norm": float(t), "seq_mean_token_mean": nonempty,
                "seq_mean_token_mean_all_rows": float(b), "seq_mean_token_sum": nonempty,
-               "length_weighted": float(b * t)}[mode]
+               "length_weighted": float(b * t), "seq_mean_token_sum_norm": nonempty}[mode]
     else:
         den = denominator
+    if mode == "seq_mean_token_sum_norm":
+        den *= t
     den = den if den > 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         if mode == "seq_mean_token_mean":
-            w = np.where(n > 0, 1.0 / ((n + 1e-8) * den), 0.0)
+            w = np.where(n > 0, 1.0 / (n * den), 0.0)
         elif mode == "seq_mean_token_mean_all_rows":
             w = 1.0 / (np.maximum(n, 1) * den)
-        elif mode == "seq_mean_token_sum":
+        elif mode in ("seq_mean_token_sum", "seq_mean_token_sum_norm"):
             w = np.where(n > 0, 1.0 / den, 0.0)
         elif mode == "length_weighted":
             w = n / den
@@ -154,7 +156,8 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
                 cispo_bounds, sapo_tau, vespo_k, vespo_lambda, is_level, is_mode, is_bounds,
                 is_log_clamp, off_policy_threshold, kl_coef, kl_estimator, kl_straight_through,
                 kl_ratio_weighted, kl_log_clamp, kl_value_clamp, aggregation, denominator, scale,
-                kl_aggregation, kl_denominator, kl_scale, skip_ratio_metrics=False):
+                kl_aggregation, kl_denominator, kl_scale, skip_ratio_metrics=False,
+                ppo_kl_raw=False):
     """Twin of ``_core.policy_loss``: returns (metrics, grad, per_token) for the same neutral
     options (as ``_core.loss_options`` takes them: names, pairs, None for off).
 
@@ -198,7 +201,7 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         xc = _clip(x, -eps_low, eps_high)
         xstar = s * np.minimum(s * x, s * xc)
         gx = np.where((s != 0) & (s * x <= s * xc), 1.0, 0.0)
-        seq_len = n + 1e-8
+        seq_len = np.maximum(n, 1)
         u = np.where(m, xstar, 0.0).sum(1) / seq_len
         a = np.broadcast_to((np.where(m, a, 0.0).sum(1) / seq_len)[:, None], (b, t))
     else:
@@ -357,7 +360,7 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         "clip_low_min": float((row_low[rows] / n[rows]).min()) if rows.any() else math.nan,
         "clip_high_max": float((row_high[rows] / n[rows]).max()) if rows.any() else math.nan,
         "clipfrac": float(frac(clipped)), "clipfrac_lower": float(frac(dual)), "cispo_clip": float(frac(cispo)),
-        "ppo_kl": math.nan if skip_ratio_metrics else float(frac(-_clip(x, log_ratio_min, log_ratio_max))),
+        "ppo_kl": math.nan if skip_ratio_metrics else float(frac(-x if ppo_kl_raw else -_clip(x, log_ratio_min, log_ratio_max))),
         "is_mean": float(frac(rho if surrogate != 4 else rho)),
         "is_min": float(rho[m].min()) if m.any() else math.nan,
         "is_max": float(rho[m].max()) if m.any() else math.nan,

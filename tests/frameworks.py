@@ -29,7 +29,7 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
   Losses (each returns (loss tensor, metrics dict of floats))
     trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantages, completion_mask, *,
              loss_type="dapo", epsilon=0.2, epsilon_high=None, delta=None, beta=0.0,
-             importance_sampling_level="token", use_bias_correction_kl=False, max_completion_length=512,
+             importance_sampling_level="token", use_bias_correction_kl=True, max_completion_length=512,
              gradient_accumulation_steps=1, num_items_in_batch=None, num_processes=1, mode="train",
              sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
              vespo_k_neg=3.0, vespo_lambda_neg=2.0, sampling_per_token_logps=None,
@@ -40,7 +40,7 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
     verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="vanilla",
               clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean",
               dp_size=1, batch_num_tokens=None, global_batch_size=None, loss_scale_factor=None,
-              seq_mean_token_sum_norm_pr5366=False, use_kl_loss=False, kl_loss_coef=0.001,
+              use_kl_loss=False, kl_loss_coef=0.001,
               kl_loss_type="low_var_kl", ref_log_prob=None, rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05,
               gradient_accumulation_steps=1)
     openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_loss_type="ppo",
@@ -53,7 +53,7 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
     kl_estimate(logp, ref, estimator, framework) -> per-token KL tensor ("trl": k3 only; "verl": k1/kl, abs,
                 k2/mse, k3/low_var_kl and "+" variants; "openrlhf": k1, k2, k3)
     verl_agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=None,
-                  global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False)
+                  global_batch_size=None, loss_scale_factor=None)
     openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=None, global_batch_size=None,
                             dp_size=1)
     trl_vllm_importance_sampling_ratio(old, sampling, mask, mode="sequence_mask", clip_max=3.0, clip_min=None)
@@ -169,9 +169,16 @@ def verl_masked_sum(values, mask, axis=None):
 
 
 def verl_masked_mean(values, mask, axis=None):
-    """verl masked_mean: masked_sum / (mask.sum + 1e-8)."""
+    """verl masked_mean: masked_sum / (mask.sum + 1e-8), with a float mask (the advantage path)."""
     count = mask.sum() if axis is None else mask.sum(dim=axis)
     return verl_masked_sum(values, mask, axis) / (count + 1e-8)
+
+
+def verl_loss_masked_mean(values, mask):
+    """verl masked_mean in ppo_loss, whose mask is bool: mask.sum + 1e-8 is then a float32 that
+    rounds to the count itself."""
+    count = mask.sum()
+    return verl_masked_sum(values, mask) / torch.where(count > 0, count, 1e-8)
 
 
 def verl_masked_whiten(values, mask):
@@ -527,7 +534,7 @@ def trl_high_entropy_mask(entropies, mask, threshold):
 
 def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantages, completion_mask, *,
              loss_type="dapo", epsilon=0.2, epsilon_high=None, delta=None, beta=0.0,
-             importance_sampling_level="token", use_bias_correction_kl=False, max_completion_length=512,
+             importance_sampling_level="token", use_bias_correction_kl=True, max_completion_length=512,
              gradient_accumulation_steps=1, num_items_in_batch=None, num_processes=1, mode="train",
              sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
              vespo_k_neg=3.0, vespo_lambda_neg=2.0, sampling_per_token_logps=None,
@@ -681,15 +688,14 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
 # --------------------------------------------------------------------------------------------------------
 
 def verl_agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=None, global_batch_size=None,
-                  loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False):
-    """verl core_algos.agg_loss (b178a3cd), as used with the new engine's global batch info.
+                  loss_scale_factor=None):
+    """verl 0.9.1 core_algos.agg_loss, as used with the model engine's global batch info.
 
     token-mean: masked_sum / batch_num_tokens * dp_size (default: local token count; dp_size > 1 without it
-    raises, as in later verl). seq-mean-token-sum / seq-mean-token-mean: per-row sum(x*m) (/ (|o|+1e-8)) over
-    non-empty rows, / global_batch_size * dp_size (default: number of non-empty rows). seq-mean-token-sum-norm:
-    sum(x*m) / loss_scale_factor (default T, no batch division, no dp_size; verl#3741); with
-    ``seq_mean_token_sum_norm_pr5366`` the factor is required and the result is multiplied by dp_size
-    (verl PR#5366).
+    raises). token-sum: masked_sum * dp_size. seq-mean-token-sum / seq-mean-token-mean: per-row sum(x*m)
+    (/ |o|) over non-empty rows, / global_batch_size * dp_size (default: number of non-empty rows); verl's
+    |o| + 1e-8 is a float32 sum of its bool mask, which is |o| exactly. seq-mean-token-sum-norm: the
+    seq-mean-token-sum / loss_scale_factor (default T).
     """
     mask = _f64(loss_mask)
     if loss_agg_mode == "token-mean":
@@ -698,39 +704,37 @@ def verl_agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_token
                 raise ValueError("(global) batch_num_tokens is required when dp_size > 1")
             batch_num_tokens = mask.sum()
         return verl_masked_sum(loss_mat, mask) / batch_num_tokens * dp_size
-    if loss_agg_mode in ("seq-mean-token-sum", "seq-mean-token-mean"):
+    if loss_agg_mode == "token-sum":
+        return verl_masked_sum(loss_mat, mask) * dp_size
+    if loss_agg_mode in ("seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"):
         counts = mask.sum(dim=-1)
         seq_losses = torch.sum(loss_mat * mask, dim=-1)
         if loss_agg_mode == "seq-mean-token-mean":
-            seq_losses = seq_losses / (counts + 1e-8)
+            seq_losses = seq_losses / counts.clamp(min=1)
         seq_mask = (counts > 0).to(F64)
         if global_batch_size is None:
             if dp_size > 1:
                 raise ValueError("global_batch_size is required when dp_size > 1")
             global_batch_size = seq_mask.sum()
-        return verl_masked_sum(seq_losses, seq_mask) / global_batch_size * dp_size
-    if loss_agg_mode == "seq-mean-token-sum-norm":
-        total = torch.sum(torch.sum(loss_mat * mask, dim=-1))
-        if seq_mean_token_sum_norm_pr5366:
-            if loss_scale_factor is None:
-                raise ValueError("seq-mean-token-sum-norm requires loss_scale_factor")
-            return total / loss_scale_factor * dp_size
-        factor = mask.shape[-1] if loss_scale_factor is None else loss_scale_factor
-        return total / factor
+        loss = verl_masked_sum(seq_losses, seq_mask) / global_batch_size * dp_size
+        if loss_agg_mode == "seq-mean-token-sum-norm":
+            loss = loss / (mask.shape[-1] if loss_scale_factor is None else loss_scale_factor)
+        return loss
     raise ValueError(f"Invalid loss_agg_mode: {loss_agg_mode}")
 
 
 def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="vanilla", clip_ratio_low=0.2,
               clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean", dp_size=1, batch_num_tokens=None,
-              global_batch_size=None, loss_scale_factor=None, seq_mean_token_sum_norm_pr5366=False,
+              global_batch_size=None, loss_scale_factor=None,
               use_kl_loss=False, kl_loss_coef=0.001, kl_loss_type="low_var_kl", ref_log_prob=None,
               rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1):
     """verl policy loss (loss_mode) + agg_loss + actor KL loss: total = pg_loss + kl_loss_coef * agg(kl).
 
     The global batch info (dp_size, batch_num_tokens, global_batch_size) is what the new model engine injects;
     ``gradient_accumulation_steps`` is legacy dp_actor's ``loss * (1/GA)`` on the total (metrics stay
-    unscaled); leave it at 1 for the new engine. gspo and sapo force seq-mean-token-mean
-    for the policy term (the KL term keeps ``loss_agg_mode``); geo_mean is a plain mean over rows.
+    unscaled); leave it at 1 for verl 0.9's engine. sapo forces seq-mean-token-mean for the policy term
+    (the KL term keeps ``loss_agg_mode``); geo_mean is a plain mean over rows, with (B, T) rollout weights
+    reduced to each row's geometric mean.
     ``old_log_prob=None`` is verl's on-policy shortcut (old = log_prob.detach()).
     """
     l = _f64(log_prob)
@@ -740,7 +744,7 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
     old = l.detach() if old_log_prob is None else _f64(old_log_prob)
     is_w = None if rollout_is_weights is None else _f64(rollout_is_weights).detach()
     agg = dict(dp_size=dp_size, batch_num_tokens=batch_num_tokens, global_batch_size=global_batch_size,
-               loss_scale_factor=loss_scale_factor, seq_mean_token_sum_norm_pr5366=seq_mean_token_sum_norm_pr5366)
+               loss_scale_factor=loss_scale_factor)
     metrics = {}
 
     if loss_mode == "vanilla":
@@ -757,10 +761,10 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         if is_w is not None:
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_masked_mean(torch.gt(l2, l1).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean(torch.gt(l2, l1).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = float(
-            verl_masked_mean((torch.gt(clip1, l3) & (adv < 0)).to(F64), mask))
+            verl_loss_masked_mean((torch.gt(clip1, l3) & (adv < 0)).to(F64), mask))
     elif loss_mode == "gspo":
         nakl = l - old
         seq_len = torch.sum(mask, dim=-1).clamp(min=1)
@@ -772,9 +776,9 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         pg_losses = torch.maximum(l1, l2)
         if is_w is not None:
             pg_losses = pg_losses * is_w
-        pg_loss = verl_agg_loss(pg_losses, mask, "seq-mean-token-mean", **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_masked_mean(torch.gt(l2, l1).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean(torch.gt(l2, l1).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "sapo":
         nakl = torch.clamp(l - old, min=-20.0, max=20.0)
@@ -786,7 +790,7 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, "seq-mean-token-mean", **agg)
         metrics["actor/pg_clipfrac"] = 0.0
-        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "gpg":
         pg_losses = -l * adv
@@ -801,25 +805,25 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         if is_w is not None:
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_masked_mean((ratio != clipped).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean((ratio != clipped).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "geo_mean":
         nakl = l - old
         sgn = torch.sign(adv)
         nakl_c = torch.clamp(nakl, -clip_ratio_low, clip_ratio_high)
         nakl_min = sgn * torch.min(sgn * nakl, sgn * nakl_c)
-        lengths = mask.sum(dim=-1)
-        ratio = torch.exp((nakl_min * mask).sum(dim=-1) / (lengths + 1e-8))
-        seq_adv = (adv * mask).sum(dim=-1) / (lengths + 1e-8)
+        lengths = mask.sum(dim=-1).clamp(min=1)   # verl's lengths + 1e-8, in float32
+        ratio = torch.exp((nakl_min * mask).sum(dim=-1) / lengths)
+        seq_adv = (adv * mask).sum(dim=-1) / lengths
         pg_losses = -seq_adv * ratio
         if is_w is not None:
-            pg_losses = pg_losses * torch.exp((torch.log(is_w + 1e-10) * mask).sum(dim=-1) / (lengths + 1e-8))
+            pg_losses = pg_losses * torch.exp((torch.log(is_w + 1e-10) * mask).sum(dim=-1) / lengths)
         pg_loss = torch.mean(pg_losses)
         clipped = torch.ne(nakl, nakl_c)
-        metrics["actor/pg_clipfrac"] = float(verl_masked_mean((clipped & (adv > 0)).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
-        metrics["actor/pg_clipfrac_lower"] = float(verl_masked_mean((clipped & (adv < 0)).to(F64), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean((clipped & (adv > 0)).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac_lower"] = float(verl_loss_masked_mean((clipped & (adv < 0)).to(F64), mask))
     else:
         raise ValueError(f"unsupported loss_mode {loss_mode!r}")
 
@@ -831,8 +835,8 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         kld = kl_estimate(l, _f64(ref_log_prob), kl_loss_type, "verl")
         kl_loss = verl_agg_loss(kld, mask, loss_agg_mode, **agg)
         loss = pg_loss + kl_loss * kl_loss_coef
-        metrics["actor/kl_loss"] = float(kl_loss.detach())
-        metrics["actor/kl_coef"] = float(kl_loss_coef)
+        metrics["kl_loss"] = float(kl_loss.detach())
+        metrics["kl_coef"] = float(kl_loss_coef)
     return loss / gradient_accumulation_steps, metrics
 
 
@@ -850,7 +854,7 @@ def openrlhf_aggregate_loss(loss, mask, token_level_loss=True, batch_num_tokens=
             return (loss * mask).sum() / mask.sum()
         return (loss * mask).sum() / batch_num_tokens * dp_size
     counts = mask.sum(dim=-1)
-    seq = (loss * mask).sum(dim=-1) / (counts + 1e-8)
+    seq = (loss * mask).sum(dim=-1) / counts.clamp(min=1)   # counts + 1e-8 of a bool mask, in float32
     nonempty = (counts > 0).to(F64)
     if global_batch_size is None:
         return (seq * nonempty).sum() / nonempty.sum()
@@ -874,7 +878,6 @@ def openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_l
     adv = _adv2d(advantages)
     old = l.detach() if old_log_probs is None else _f64(old_log_probs)
     lo, hi = eps_clip_low_high
-    kl_token_level = token_level_loss  # GSPO forces per-sample only inside PolicyLoss; the KL term keeps the flag
     rollout = None if rollout_log_probs is None else _f64(rollout_log_probs)
     if is_correction is not None and rollout is None:
         raise ValueError("is_correction needs rollout_log_probs")
@@ -920,14 +923,14 @@ def openrlhf_loss(log_probs, old_log_probs, advantages, action_mask, *, policy_l
     metrics = {
         "policy_loss": float(policy_loss.detach()),
         "ppo_clip_ratio": float(((surr2 < surr1).to(F64) * mask).sum() / mask.sum()),
-        "ppo_kl": float(((-log_ratio.detach()).expand_as(mask) * mask).sum() / mask.sum()),
+        "ppo_kl": float(((-(l - old).detach()) * mask).sum() / mask.sum()),   # the raw log-ratio
     }
     loss = policy_loss
     if use_kl_loss:
         if ref_log_probs is None:
             raise ValueError("use_kl_loss needs ref_log_probs")
         kl = kl_estimate(l, _f64(ref_log_probs), kl_estimator, "openrlhf")
-        kl_loss = openrlhf_aggregate_loss(kl, mask, **dict(agg, token_level_loss=kl_token_level))
+        kl_loss = openrlhf_aggregate_loss(kl, mask, **dict(agg, token_level_loss=True))   # always per token
         loss = policy_loss + kl_coef * kl_loss
-        metrics["kl"] = float((kl.detach() * mask).sum() / mask.sum())
+        metrics["kl"] = float(kl_loss.detach())   # the actor logs the aggregated KL loss
     return loss, metrics

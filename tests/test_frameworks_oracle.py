@@ -298,7 +298,8 @@ def test_trl_epsilon_high_delta_and_k3_term():
     l = _logp_with_ratios(old, [[1.25, 5.0, 0.5]])
     ref = l.detach() - math.log(2.0)  # k3 = log2 - 0.5, dk3/dl = 0.5 on every token
     mask = t([[1.0, 1.0, 1.0]])
-    loss, m = fw.trl_loss(l, t(old), ref, t([-1.0]), mask, epsilon=0.2, epsilon_high=0.28, delta=3.0, beta=0.04)
+    loss, m = fw.trl_loss(l, t(old), ref, t([-1.0]), mask, epsilon=0.2, epsilon_high=0.28, delta=3.0, beta=0.04,
+                         use_bias_correction_kl=False)
     # A=-1: t0 r=1.25 -> -min(-1.25, -1.25) = 1.25, grad r; t1 r=5 capped by delta at 3 -> 3, grad 0;
     # t2 r=0.5 < 0.8 -> clipped: 0.8, grad 0
     per_tok = np.array([1.25, 3.0, 0.8]) + 0.04 * (math.log(2) - 0.5)
@@ -471,12 +472,11 @@ def test_verl_aggregations_by_hand():
     assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum").item() == approx((6 + 4) / 2)
     assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum", dp_size=2, global_batch_size=5).item() == approx(10 / 5 * 2)
     assert fw.verl_agg_loss(x, mask, "seq-mean-token-mean").item() == approx((6 / 3 + 4 / 1) / 2, rel=1e-7)
-    assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum-norm").item() == approx(10 / 3)
-    assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum-norm", loss_scale_factor=5, dp_size=2).item() == approx(2.0)
+    # verl 0.9.1: the seq-mean-token-sum (over the 2 non-empty rows), then / T or the factor
+    assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum-norm").item() == approx(10 / 2 / 3)
     assert fw.verl_agg_loss(x, mask, "seq-mean-token-sum-norm", loss_scale_factor=5, dp_size=2,
-                            seq_mean_token_sum_norm_pr5366=True).item() == approx(4.0)
-    with pytest.raises(ValueError):
-        fw.verl_agg_loss(x, mask, "seq-mean-token-sum-norm", seq_mean_token_sum_norm_pr5366=True)
+                            global_batch_size=4).item() == approx(10 / 4 * 2 / 5)
+    assert fw.verl_agg_loss(x, mask, "token-sum", dp_size=2).item() == approx(20.0)
     with pytest.raises(ValueError):
         fw.verl_agg_loss(x, mask, "token-mean", dp_size=2)
 
@@ -497,9 +497,9 @@ def test_verl_gspo_sapo_cispo_gpg_geo_mean_by_hand():
     l = leaf([[-0.95, -1.05, -0.9], [-1.0, -0.2, -1.0]])
     mask = t([[1, 1, 1], [1, 1, 0]])
     adv = t([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
-    loss, m = fw.verl_loss(l, old, adv, mask, loss_mode="gspo")
+    loss, m = fw.verl_loss(l, old, adv, mask, loss_mode="gspo", loss_agg_mode="seq-mean-token-mean")
     s0 = math.exp(0.1 / 3)
-    assert loss.item() == approx((-s0 - 1.2) / 2, rel=1e-7)  # forced seq-mean-token-mean
+    assert loss.item() == approx((-s0 - 1.2) / 2, rel=1e-7)
     assert grad_of(loss, l) == approx([[-s0 / 3 / 2] * 3, [0.0] * 3], rel=1e-7)
     assert m["actor/pg_clipfrac"] == approx(2 / 5, rel=1e-7) and m["actor/pg_clipfrac_lower"] == 0.0
 
@@ -535,7 +535,7 @@ def test_verl_kl_loss_total_and_rollout_weights():
                            rollout_is_weights=w)
     k3 = math.log(2) - 0.5
     assert m["actor/pg_loss"] == approx(-(0.5 + 2.0) / 2)
-    assert m["actor/kl_loss"] == approx(k3 / 2)
+    assert m["kl_loss"] == approx(k3 / 2)
     assert loss.item() == approx(-(0.5 + 2.0) / 2 + 0.1 * k3 / 2)
     assert grad_of(loss, l) == approx([[-0.5 / 2 + 0.1 * 0.5 / 2, -2.0 / 2]])
 
@@ -662,7 +662,7 @@ def test_token_mean_ppo_agrees_across_frameworks(seed):
     # |l - o| stays far below 20 and r below 3, so verl's clamp and dual clip never bind
     l, old, ref, mask, adv = _random_batch(seed)
     assert float((l - old).detach().exp().max()) < 3.0
-    trl, _ = fw.trl_loss(l, old, ref, adv, mask, loss_type="dapo", beta=0.04)
+    trl, _ = fw.trl_loss(l, old, ref, adv, mask, loss_type="dapo", beta=0.04, use_bias_correction_kl=False)
     verl, _ = fw.verl_loss(l, old, adv, mask, use_kl_loss=True, kl_loss_coef=0.04, kl_loss_type="k3",
                            ref_log_prob=ref)
     orl, _ = fw.openrlhf_loss(l, old, adv, mask, use_kl_loss=True, kl_coef=0.04, kl_estimator="k3",
@@ -676,7 +676,7 @@ def test_token_mean_ppo_agrees_across_frameworks(seed):
 def test_gspo_agrees_across_frameworks(seed):
     l, old, ref, mask, adv = _random_batch(seed)
     trl, _ = fw.trl_loss(l, old, None, adv, mask, loss_type="grpo", importance_sampling_level="sequence")
-    verl, _ = fw.verl_loss(l, old, adv, mask, loss_mode="gspo")
+    verl, _ = fw.verl_loss(l, old, adv, mask, loss_mode="gspo", loss_agg_mode="seq-mean-token-mean")
     orl, _ = fw.openrlhf_loss(l, old, adv, mask, policy_loss_type="gspo")
     g = [grad_of(x, l) for x in (trl, verl, orl)]
     assert verl.item() == approx(trl.item(), rel=1e-7) and orl.item() == approx(trl.item(), rel=1e-7)

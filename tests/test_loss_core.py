@@ -17,7 +17,7 @@ INF = math.inf
 
 SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo")
 AGGREGATIONS = ("token_mean", "token_sum_norm", "seq_mean_token_mean", "seq_mean_token_mean_all_rows",
-                "seq_mean_token_sum", "length_weighted")
+                "seq_mean_token_sum", "length_weighted", "seq_mean_token_sum_norm")
 
 
 @st.composite
@@ -46,7 +46,7 @@ def core_options(draw):
         kl_log_clamp=draw(st.sampled_from([None, 20.0, 0.5])), kl_value_clamp=draw(st.sampled_from([None, 10.0, 0.01])),
         aggregation=aggregation, denominator=denominator, scale=scale,
         kl_aggregation=kl_aggregation, kl_denominator=kl_denominator, kl_scale=kl_scale,
-        skip_ratio_metrics=draw(st.booleans()))
+        skip_ratio_metrics=draw(st.booleans()), ppo_kl_raw=draw(st.booleans()))
     return opts
 
 

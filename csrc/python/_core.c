@@ -442,6 +442,7 @@ static const loss_field loss_fields[] = {
     {"kl_denominator", FIELD_DENOMINATOR, offsetof(grpo_loss_options, kl_aggregation), NULL},
     {"kl_scale", FIELD_NUMBER, offsetof(grpo_loss_options, kl_aggregation.scale), NULL},
     LOSS_FIELD(skip_ratio_metrics, FIELD_FLAG, NULL),
+    LOSS_FIELD(ppo_kl_raw, FIELD_FLAG, NULL),
 };
 #undef LOSS_FIELD
 enum { LOSS_FIELD_COUNT = sizeof loss_fields / sizeof loss_fields[0] };

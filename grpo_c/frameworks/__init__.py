@@ -45,12 +45,14 @@ class LossCall:
     """One policy-loss call as a framework's metrics see it: the resolved neutral options, the
     options as given (framework names included) and the batch, after the core accepted it
     (``mask``: a checked 0/1 (B, T) array-like, or None for all ones; ``old_logp``: the ratio's
-    baseline, None when on-policy)."""
+    baseline, None when on-policy; ``given_old_logp``: old_logp as passed, which differs from the
+    baseline when the ratio is taken against the rollout's log-probs)."""
 
     neutral: dict
     given: dict
     logp: np.ndarray
     old_logp: Any
+    given_old_logp: Any
     advantages: np.ndarray
     mask: Any
     entropies: Any

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from grpo_c._options import choice, positive_int, take
 from grpo_c.frameworks import LossCall
 
@@ -43,7 +45,8 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
     tokens = take(fw, "batch_num_tokens", None, nt, "denominator")
     rows = take(fw, "global_batch_size", None, nt, "denominator")
-    out: dict[str, Any] = {"clip_low": low, "clip_high": high,
+    # ppo_kl: OpenRLHF means the raw log-ratio (its ratio is clamped at +-20)
+    out: dict[str, Any] = {"clip_low": low, "clip_high": high, "ppo_kl_raw": True,
                            "dual_clip": take(fw, "dual_clip", None, nt, "dual_clip")}
 
     def aggregation(per_token: bool) -> dict:
@@ -51,8 +54,8 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
             return {"aggregation": "token_mean", "denominator": tokens, "scale": float(dp)}
         return {"aggregation": "seq_mean_token_mean", "denominator": rows, "scale": float(dp)}
 
-    # GSPO forces the per-sample mean on the policy term only; the KL term keeps the flag.
-    kl_agg = aggregation(token_level)
+    # the actor aggregates the KL loss per token whatever the policy term's mode
+    kl_agg = aggregation(True)
     out.update(kl_aggregation=kl_agg["aggregation"], kl_denominator=kl_agg["denominator"],
                kl_scale=kl_agg["scale"])
     if kind == "gspo":
@@ -84,6 +87,12 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
 
 def loss_metrics(raw: dict, call: LossCall) -> dict:
     out = {"policy_loss": raw["policy_loss"], "ppo_clip_ratio": raw["clipfrac"], "ppo_kl": raw["ppo_kl"]}
+    if call.neutral["ratio_against"] == "rollout_logp":
+        # GSPO with IS correction: the ratio is against the rollout, ppo_kl still against old
+        m = call.token_mask()
+        old = call.logp if call.given_old_logp is None else np.asarray(call.given_old_logp, np.float64)
+        diff = np.where(m, np.asarray(old, np.float64) - np.asarray(call.logp, np.float64), 0.0)
+        out["ppo_kl"] = float(diff.sum() / max(m.sum(), 1))
     if call.neutral["kl_coef"] != 0:
-        out["kl"] = raw["kl_mean"]
+        out["kl"] = raw["kl_loss"]   # the aggregated KL loss, as the actor logs it
     return out

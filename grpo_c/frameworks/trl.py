@@ -64,7 +64,7 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
         "ratio_level": level, "clip_low": eps, "clip_high": eps_high,
         "delta": take(fw, "delta", None, nt, "delta"),
         "kl_coef": take(fw, "beta", 0.0, nt, "kl_coef"), "kl_estimator": "k3",
-        "kl_ratio_weighted": take(fw, "use_bias_correction_kl", False, nt, "kl_ratio_weighted"),
+        "kl_ratio_weighted": take(fw, "use_bias_correction_kl", True, nt, "kl_ratio_weighted"),
         "sapo_tau": (take(fw, "sapo_temperature_pos", 1.0, nt, "sapo_tau"),
                      take(fw, "sapo_temperature_neg", 1.05, nt, "sapo_tau")),
         "vespo_k": (take(fw, "vespo_k_pos", 2.0, nt, "vespo_k"), take(fw, "vespo_k_neg", 3.0, nt, "vespo_k")),

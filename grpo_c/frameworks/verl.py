@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from grpo_c._options import choice, positive_int, take
+from grpo_c._options import choice, positive, positive_int, take
 from grpo_c.frameworks import LossCall
 from grpo_c.rewards import text as _text_rewards
 from grpo_c.rewards.math import accuracy as _accuracy
@@ -48,16 +48,17 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     mode = take(fw, "loss_mode", "vanilla", nt, "surrogate", "ratio_level")
     choice("loss_mode", mode, ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean"))
-    clip = take(fw, "clip_ratio", 0.2, nt, "clip_low", "clip_high")
-    low = take(fw, "clip_ratio_low", None, nt, "clip_low")
-    high = take(fw, "clip_ratio_high", None, nt, "clip_high")
-    low = clip if low is None else low
-    high = clip if high is None else high
+    # ActorConfig gives clip_ratio_low/high their own 0.2 defaults: clip_ratio alone moves neither
+    take(fw, "clip_ratio", 0.2, nt, "clip_low", "clip_high")
+    low = take(fw, "clip_ratio_low", 0.2, nt, "clip_low")
+    high = take(fw, "clip_ratio_high", 0.2, nt, "clip_high")
     c = take(fw, "clip_ratio_c", 3.0, nt, "dual_clip")
     agg = take(fw, "loss_agg_mode", "token-mean", nt, "aggregation")
-    choice("loss_agg_mode", agg, ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean",
+    choice("loss_agg_mode", agg, ("token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
                                   "seq-mean-token-sum-norm"))
     dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
+    # verl <= 0.8's dp_actor divided each micro-batch's loss by the accumulation steps; 0.9's
+    # ppo_loss normalises by the global batch instead (steps = 1 is 0.9's behaviour)
     ga = positive_int("gradient_accumulation_steps", take(fw, "gradient_accumulation_steps", 1, nt, "scale"))
     tokens = take(fw, "batch_num_tokens", None, nt, "denominator")
     rows = take(fw, "global_batch_size", None, nt, "denominator")
@@ -67,32 +68,39 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
                                         take(fw, "tau_neg", 1.05, nt, "sapo_tau"))}
 
     def aggregation(name: str) -> dict:
+        """verl's agg_loss: global token / row counts as the denominators, times dp_size."""
+        scale = dp / ga
         if name == "token-mean":
-            return {"aggregation": "token_mean", "denominator": tokens, "scale": dp / ga}
+            return {"aggregation": "token_mean", "denominator": tokens, "scale": scale}
+        if name == "token-sum":
+            return {"aggregation": "token_sum_norm", "denominator": 1.0, "scale": scale}
         if name == "seq-mean-token-sum":
-            return {"aggregation": "seq_mean_token_sum", "denominator": rows, "scale": dp / ga}
+            return {"aggregation": "seq_mean_token_sum", "denominator": rows, "scale": scale}
         if name == "seq-mean-token-mean":
-            return {"aggregation": "seq_mean_token_mean", "denominator": rows, "scale": dp / ga}
-        return {"aggregation": "token_sum_norm", "scale": 1.0 / ga,
-                "denominator": factor}
+            return {"aggregation": "seq_mean_token_mean", "denominator": rows, "scale": scale}
+        # seq-mean-token-sum-norm: the seq-mean-token-sum, then / loss_scale_factor (default T)
+        if factor is None:
+            return {"aggregation": "seq_mean_token_sum_norm", "denominator": rows, "scale": scale}
+        return {"aggregation": "seq_mean_token_sum", "denominator": rows,
+                "scale": scale / positive("loss_scale_factor", factor)}
 
     out.update(aggregation(agg))
     if mode == "vanilla":
         out.update(surrogate="ppo", dual_clip=c)
     elif mode == "gspo":
-        out.update(surrogate="ppo", ratio_level="sequence_token", log_ratio_clamp=(-INF, 10.0))
-        out.update(aggregation("seq-mean-token-mean"))
+        # the clamp bounds the sequence ratio; ppo_kl is the raw token log-ratio's mean
+        out.update(surrogate="ppo", ratio_level="sequence_token", log_ratio_clamp=(-INF, 10.0), ppo_kl_raw=True)
     elif mode == "sapo":
         out.update(surrogate="sapo")
-        out.update(aggregation("seq-mean-token-mean"))
+        out.update(aggregation("seq-mean-token-mean"))   # SAPO's policy term ignores loss_agg_mode
     elif mode == "gpg":
         out.update(surrogate="reinforce")
     elif mode == "cispo":
         out.update(surrogate="cispo", cispo_bounds=(1.0 - low, 1.0 + high))
     else:
-        # GMPO: a plain mean over the rows
+        # GMPO: a plain mean over the rows, (B, T) rollout weights as each row's geometric mean
         out.update(surrogate="gmpo", log_ratio_clamp=None, aggregation="seq_mean_token_mean_all_rows",
-                   denominator=None, scale=1.0 / ga)
+                   denominator=None, scale=1.0 / ga, is_weights_per_row="geometric_mean")
     kl_agg = aggregation(agg)
     out.update(kl_aggregation=kl_agg["aggregation"], kl_denominator=kl_agg["denominator"],
                kl_scale=kl_agg["scale"])
@@ -120,7 +128,7 @@ def loss_metrics(raw: dict, call: LossCall) -> dict:
     out = {"actor/pg_loss": raw["policy_loss"] * steps, "actor/pg_clipfrac": raw["clipfrac"],
            "actor/ppo_kl": raw["ppo_kl"], "actor/pg_clipfrac_lower": raw["clipfrac_lower"]}
     if call.neutral["kl_coef"] != 0:
-        out.update({"actor/kl_loss": raw["kl_loss"] * steps, "actor/kl_coef": call.neutral["kl_coef"]})
+        out.update({"kl_loss": raw["kl_loss"] * steps, "kl_coef": call.neutral["kl_coef"]})
     return out
 
 # ------------------------------------------------------------------------- rewards

@@ -1,0 +1,78 @@
+"""Imports the peers' loss modules without their heavy stacks.
+
+verl's and OpenRLHF's package __init__ files pull in ray, vllm, deepspeed, transformers and
+peft; their loss code needs none of them. Those packages' own __init__ files are skipped (the
+package is registered bare, with its real path) and each heavy import they reach is replaced
+by a stub module whose every attribute is a do-nothing class. The stubs are listed in STUBBED.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+# the heavy modules the loss code reaches; anything else missing is an error
+HEAVY = {"ray", "transformers", "codetiming", "deepspeed", "peft", "flash_attn", "vllm",
+         "megatron", "liger_kernel"}
+STUBBED: set[str] = set()
+
+
+def _bare_package(name: str) -> None:
+    """Registers package `name` at its real location without running its __init__."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(name)
+    module = types.ModuleType(name)
+    module.__path__ = list(spec.submodule_search_locations)
+    sys.modules[name] = module
+
+
+def _placeholder(attr: str) -> type:
+    if attr.startswith("__"):   # __file__, __spec__, ...: what tools probe modules for
+        raise AttributeError(attr)
+    return type(attr, (), {"__init__": lambda self, *a, **k: None})
+
+
+def _stub(name: str) -> None:
+    module = types.ModuleType(name)
+    module.__path__ = []
+    module.__getattr__ = _placeholder   # PEP 562: `from heavy import Anything` works
+    sys.modules[name] = module
+    STUBBED.add(name)
+    parent = name.rpartition(".")[0]
+    if parent and parent not in sys.modules:
+        _stub(parent)
+
+
+def _import(name: str, bare: tuple[str, ...]):
+    for package in bare:
+        if package not in sys.modules:
+            _bare_package(package)
+    while True:
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            root = (exc.name or "").split(".")[0]
+            if root not in HEAVY or exc.name in STUBBED:
+                raise
+            _stub(exc.name)
+
+
+def verl():
+    """(core_algos, losses): verl.trainer.ppo.core_algos and verl.workers.utils.losses."""
+    core_algos = _import("verl.trainer.ppo.core_algos", ("verl",))
+    losses = _import("verl.workers.utils.losses", ("verl", "verl.utils.dataset"))
+    return core_algos, losses
+
+
+def openrlhf():
+    """(loss, utils): openrlhf.models.loss and openrlhf.models.utils."""
+    loss = _import("openrlhf.models.loss", ("openrlhf", "openrlhf.models"))
+    return loss, sys.modules["openrlhf.models.utils"]
+
+
+def site_path(module) -> Path:
+    return Path(module.__file__)

@@ -1,0 +1,101 @@
+"""grpo_c's openrlhf preset against OpenRLHF 0.11.2's own PolicyLoss, compute_approx_kl and
+aggregate_loss, composed as its PPO actor composes them (trainer/ray/ppo_actor.py): loss,
+dLoss/dlogp and the logged metrics, 1e-10 relative in float64; 1e-6 for ppo_clip_ratio (a mean
+of .float()) and wherever the KL term enters (compute_approx_kl computes in float32)."""
+
+import importlib.metadata
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+try:
+    OPENRLHF_VERSION = importlib.metadata.version("openrlhf")
+except importlib.metadata.PackageNotFoundError:
+    pytest.skip("openrlhf is not installed (the peer tier installs openrlhf==0.11.2)", allow_module_level=True)
+
+import frameworks
+import grpo_c
+import loaders
+
+loss_module, utils = loaders.openrlhf()
+
+pytestmark = pytest.mark.skipif(OPENRLHF_VERSION != "0.11.2",
+                                reason=f"pinned to openrlhf 0.11.2, found {OPENRLHF_VERSION}")
+
+
+def openrlhf_actor_loss(options: dict, logp, old, ref, adv, mask, batch_info: dict):
+    """ppo_actor.py's training_step: PolicyLoss, then the KL loss aggregated per token."""
+    lp = torch.tensor(logp, dtype=torch.float64, requires_grad=True)
+    m = torch.tensor(mask)
+    b, t = logp.shape
+    low, high = options.get("eps_clip_low_high", (0.2, 0.2))
+    policy = loss_module.PolicyLoss(clip_eps_low=low, clip_eps_high=high, dual_clip=options.get("dual_clip"),
+                                    token_level_loss=options.get("token_level_loss", True),
+                                    policy_loss_type=options.get("policy_loss_type", "ppo"))
+    a = torch.tensor(adv)[:, None].expand(b, t)
+    pg, clip_ratio, ppo_kl, _, _ = policy(lp, torch.tensor(old), a, action_mask=m, **batch_info)
+    metrics = {"policy_loss": float(pg), "ppo_clip_ratio": float(clip_ratio), "ppo_kl": float(ppo_kl)}
+    loss = pg
+    if options.get("use_kl_loss"):
+        kl = utils.compute_approx_kl(lp, torch.tensor(ref), kl_estimator=options.get("kl_estimator", "k1"))
+        kl_loss = loss_module.aggregate_loss(kl, m, **batch_info)
+        metrics["kl"] = float(kl_loss)
+        loss = loss + kl_loss * options["kl_coef"]
+    loss.backward()
+    return float(loss), lp.grad.numpy(), metrics
+
+
+def close(a, b, rel=1e-10, abs_=1e-12):
+    return np.allclose(a, b, rtol=rel, atol=abs_, equal_nan=True)
+
+
+# metric -> (relative, absolute) tolerance; kl is float32, where k1 cancels and k3 near 0 loses digits
+METRICS = {"policy_loss": (1e-10, 1e-12), "ppo_clip_ratio": (1e-6, 1e-12), "ppo_kl": (1e-10, 1e-12),
+           "kl": (1e-6, 1e-7)}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 5), st.integers(1, 7), st.integers(0, 2**32 - 1),
+       st.sampled_from([0.01, 0.3, 1.5, 25.0]), st.sampled_from(["ppo", "gspo"]), st.booleans(),
+       st.booleans(), st.sampled_from(["k1", "k2", "k3"]), st.booleans(), st.data())
+def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_kl, estimator,
+                                     global_info, data):
+    rng = np.random.default_rng(seed)
+    logp = -rng.exponential(1.0, (b, t))
+    old = logp + spread * rng.standard_normal((b, t))
+    ref = logp + spread * rng.standard_normal((b, t))
+    adv = rng.standard_normal(b)
+    mask = rng.random((b, t)) < data.draw(st.sampled_from([0.5, 1.0]))
+    mask[-1, 0] = True
+    if b > 1 and data.draw(st.booleans()):
+        mask[0] = False
+    options = {"policy_loss_type": kind, "token_level_loss": token_level,
+               "eps_clip_low_high": data.draw(st.sampled_from([(0.2, 0.2), (0.2, 0.28)]))}
+    if data.draw(st.booleans()):
+        options["dual_clip"] = 3.0
+    if use_kl:
+        options.update(use_kl_loss=True, kl_coef=0.05, kl_estimator=estimator)
+    batch_info = {}
+    if global_info:
+        batch_info = {"dp_size": data.draw(st.sampled_from([1, 2])), "batch_num_tokens": float(mask.sum() * 2),
+                      "global_batch_size": float(b * 2)}
+    want_loss, want_grad, want_metrics = openrlhf_actor_loss(options, logp, old, ref, adv, mask, batch_info)
+    out = grpo_c.policy_loss(np.where(mask, logp, np.nan), old, adv, mask, ref_logp=ref, preset="openrlhf",
+                             **options, **batch_info)
+    case = (options, batch_info)
+    restated, restated_metrics = frameworks.openrlhf_loss(
+        torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
+        ref_log_probs=torch.tensor(ref), **options, **batch_info)
+    tolerance = dict(rel=1e-6, abs_=1e-8) if use_kl else dict(rel=1e-10)
+    assert close(float(restated), want_loss, **tolerance), ("restatement", float(restated), want_loss, case)
+    for name, value in restated_metrics.items():
+        assert close(value, want_metrics[name], rel=METRICS[name][0], abs_=METRICS[name][1]), ("restatement", name)
+    rel = 1e-6 if use_kl else 1e-10
+    assert close(out.loss, want_loss, rel=rel, abs_=1e-8 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
+    assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=1e-8 if use_kl else 1e-12), ("grad", case)
+    for name, (metric_rel, metric_abs) in METRICS.items():
+        if name in want_metrics:
+            assert close(out.metrics[name], want_metrics[name], rel=metric_rel, abs_=metric_abs), (name, out.metrics[name], want_metrics[name], case)
