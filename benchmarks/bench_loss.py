@@ -66,12 +66,13 @@ LARGE_SHAPE = (512, 16384, 5.0)
 # ---------------------------------------------------------------------------------------------------------
 
 def torch_dapo_loss(logp, old, ref, adv, mask):
-    """TRL _compute_loss, loss_type="dapo", token level, beta=0.04, one process."""
+    """TRL 1.16 _compute_loss, loss_type="dapo", token level, beta=0.04, one process (the KL
+    bias-corrected by the ratio, use_bias_correction_kl's default)."""
     coef_1 = torch.exp(logp - old)
     coef_2 = torch.clamp(coef_1, 1 - EPSILON, 1 + EPSILON)
     a = adv.unsqueeze(1)
     per_token_loss = -torch.min(coef_1 * a, coef_2 * a)
-    per_token_kl = torch.exp(ref - logp) - (ref - logp) - 1
+    per_token_kl = (torch.exp(ref - logp) - (ref - logp) - 1) * coef_1
     per_token_loss = per_token_loss + BETA * per_token_kl
     return (per_token_loss * mask).sum() / mask.sum().clamp(min=1.0)
 
