@@ -484,7 +484,6 @@ static fast_row_fn fast_kernel(const loss_job *job) {
     int eligible = opt->ratio_level == GRPO_RATIO_TOKEN && opt->surrogate == GRPO_SURR_PPO &&
                    opt->is_level == GRPO_IS_NONE && opt->off_policy_threshold != opt->off_policy_threshold &&
                    !job->policy_mask && !job->is_weights && !job->per_token &&
-                   !opt->kl_ratio_weighted &&
                    (opt->kl_coef == 0.0 || opt->kl_estimator == GRPO_KL_K3);
     if (!eligible) return NULL;
     const int simple = !(opt->delta > 0) && !(opt->dual_clip > 0) &&

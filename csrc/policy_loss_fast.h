@@ -36,6 +36,7 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
     const int ppo_kl_raw = opt->ppo_kl_raw;
     const double klc = opt->kl_coef, dlim = opt->kl_log_clamp, klim = opt->kl_value_clamp;
     const double straight = opt->kl_straight_through ? 1.0 : 0.0;
+    const double ratio_kl = opt->kl_ratio_weighted ? 1.0 : 0.0; /* TRL: KL times the live ratio */
     const double klw = klc * wk;
     double s_loss = 0, s_klsum = 0, s_low = 0, s_high = 0, s_clip = 0, s_dual = 0, s_ppokl = 0;
     double s_ratio = 0;
@@ -81,7 +82,11 @@ FAST_NAME(fast_row)(const loss_job *job, int64_t r, double wp, double wk, const 
         const double loss = below > 0.0 ? cap : base;
         const double dual_factor = simple ? 1.0 : 1.0 - below - 0.5 * tie;
         double g = -wp * (w1 * dc1 + (1.0 - w1) * dc2) * a * dual_factor * drt;
-        if (use_kl) g += klw * dk;
+        if (use_kl) {
+            const double kr = ratio_kl > 0.0 ? rt : 1.0;
+            g += klw * (dk * kr + ratio_kl * k * drt);
+            k *= kr;
+        }
         grad[row + j] = on > 0.0 ? g : 0.0;
         s_loss += on > 0.0 ? loss : 0.0;
         if (use_kl) s_klsum += on > 0.0 ? k : 0.0;
@@ -142,6 +147,7 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
     const int ppo_kl_raw = opt->ppo_kl_raw;
     const float dlimf = (float)opt->kl_log_clamp, klimf = (float)opt->kl_value_clamp;
     const float straightf = opt->kl_straight_through ? 1.0f : 0.0f;
+    const float ratio_kl = opt->kl_ratio_weighted ? 1.0f : 0.0f; /* TRL: KL times the live ratio */
     const float wpf = (float)wp, klw = (float)(opt->kl_coef * wk);
     double s_loss = 0, s_klsum = 0, s_ppokl = 0, s_ratio = 0;
     int32_t n_low = 0, n_high = 0, n_clip = 0, n_dual = 0; /* counts: exact in int, cheaper */
@@ -164,7 +170,11 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float w1 = v1 < v2 ? 1.0f : (v1 == v2 ? 0.5f : 0.0f);
             const float base = -(v1 < v2 ? v1 : v2);
             float g = -wpf * (w1 + (1.0f - w1) * dc2) * a * rt;
-            if (use_kl) g += klw * grad_k;
+            if (use_kl) {
+                const float kr = ratio_kl > 0.0f ? rt : 1.0f;
+                g += klw * (grad_k * kr + ratio_kl * raw * rt);
+                raw *= kr;
+            }
             grad[row + j] = on ? g : 0.0f;
             s_loss += on ? (double)base : 0.0;
             if (use_kl) s_klsum += on ? (double)raw : 0.0;
@@ -212,7 +222,11 @@ FAST_NAME(fast_row_single)(const loss_job *job, int64_t r, double wp, double wk,
             const float tie = cap == base ? dual_f : 0.0f;
             const float loss = below > 0.0f ? cap : base;
             float g = -wpf * (w1 * dc1 + (1.0f - w1) * dc2) * a * (1.0f - below - 0.5f * tie) * drt;
-            if (use_kl) g += klw * dk;
+            if (use_kl) {
+                const float kr = ratio_kl > 0.0f ? rt : 1.0f;
+                g += klw * (dk * kr + ratio_kl * k * drt);
+                k *= kr;
+            }
             grad[row + j] = on ? g : 0.0f;
             s_loss += on ? (double)loss : 0.0;
             if (use_kl) s_klsum += on ? (double)k : 0.0;

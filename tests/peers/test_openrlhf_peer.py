@@ -89,13 +89,13 @@ def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_
     restated, restated_metrics = frameworks.openrlhf_loss(
         torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
         ref_log_probs=torch.tensor(ref), **options, **batch_info)
-    tolerance = dict(rel=1e-6, abs_=1e-8) if use_kl else dict(rel=1e-10)
+    tolerance = dict(rel=1e-6, abs_=1e-7) if use_kl else dict(rel=1e-10)
     assert close(float(restated), want_loss, **tolerance), ("restatement", float(restated), want_loss, case)
     for name, value in restated_metrics.items():
         assert close(value, want_metrics[name], rel=METRICS[name][0], abs_=METRICS[name][1]), ("restatement", name)
     rel = 1e-6 if use_kl else 1e-10
-    assert close(out.loss, want_loss, rel=rel, abs_=1e-8 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
-    assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=1e-8 if use_kl else 1e-12), ("grad", case)
+    assert close(out.loss, want_loss, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
+    assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("grad", case)
     for name, (metric_rel, metric_abs) in METRICS.items():
         if name in want_metrics:
             assert close(out.metrics[name], want_metrics[name], rel=metric_rel, abs_=metric_abs), (name, out.metrics[name], want_metrics[name], case)
