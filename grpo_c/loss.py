@@ -251,8 +251,11 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         ``loss_mode``, ``clip_ratio_low``, ``clip_ratio_high``, ``clip_ratio_c``,
         ``loss_agg_mode``, ``dp_size``, ``batch_num_tokens``, ``global_batch_size``,
         ``loss_scale_factor``, ``use_kl_loss``, ``kl_loss_coef``, ``kl_loss_type``, ...;
-        OpenRLHF: ``policy_loss_type``, ``eps_clip_low_high``, ``dual_clip``,
-        ``token_level_loss``, ``use_kl_loss``, ``kl_estimator``, ``is_correction``, ...).
+        OpenRLHF 0.11: ``actor.policy_loss_type``, ``actor.eps_clip_low_high``,
+        ``actor.dual_clip``, ``actor.loss_agg_mode``, ``algo.kl.use_loss``,
+        ``algo.kl.init_coef``, ``algo.kl.estimator``,
+        ``algo.advantage.is_correction_{level,mode,threshold}``, or the flat names of earlier
+        releases: ``policy_loss_type``, ``token_level_loss``, ``use_kl_loss``, ``is_correction``, ...).
 
     Returns
     -------

@@ -203,3 +203,21 @@ def test_empty_batch_gives_zero_loss_and_gradient(preset):
     out = grpo_c.policy_loss(logp, logp, np.array([1.0, -1.0]), np.zeros((2, 2), bool), preset=preset)
     assert out.loss == 0.0
     assert not out.grad.any()
+
+
+def test_openrlhf_0_11_names_without_an_equivalent_raise_clearly():
+    logp = np.full((1, 2), -1.0)
+    rollout = logp - 0.1
+    cases = [({"algo.kl.use_loss": True, "algo.kl.unbiased_gradient": True}, "unbiased_gradient"),
+             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_gating": "tv"},
+              "is_correction_gating"),
+             ({"algo.advantage.is_correction_level": "seq", "algo.advantage.is_correction_mode": "clip"},
+              "is_correction_mode"),
+             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_threshold": [2.0]},
+              "is_correction_threshold"),
+             ({"actor.eps_clip_low_high": (0.2, 0.28), "eps_clip_low_high": (0.2, 0.3)}, "both set"),
+             ({"actor.loss_agg_mode": "seq-mean-token-sum"}, "actor.loss_agg_mode")]
+    for options, message in cases:
+        with pytest.raises(ValueError, match=message):
+            grpo_c.policy_loss(logp, logp, np.ones(1), ref_logp=logp, rollout_logp=rollout, preset="openrlhf",
+                               **options)

@@ -35,19 +35,40 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 # ------------------------------------------------------------------------- policy loss
 
 
+def _either(fw: dict, name: str, flat: str | None, default: Any, nt: dict, *sets: str) -> Any:
+    """OpenRLHF 0.11's dotted option (``actor.eps_clip_low_high``), or the flat name earlier
+    releases used (``eps_clip_low_high``); not both."""
+    if flat is not None and name in fw and flat in fw:
+        raise ValueError(f"options {name!r} and {flat!r} both set the same thing; give one")
+    if flat is not None and flat in fw:
+        return take(fw, flat, default, nt, *sets)
+    return take(fw, name, default, nt, *sets)
+
+
+# OpenRLHF 0.11's --algo.advantage.is_correction_{level,mode} with ratio gating, as core weights
+_IS_CORRECTION = {("token", "clip"): ("token", "truncate"), ("token", "mask"): ("token", "mask"),
+                  ("seq", "mask"): ("sequence_mask", "mask")}
+# the flat is_correction of earlier releases
+_IS_SCHEMES = {"tis": ("token", "clip"), "icepop": ("token", "mask"), "seq-mask-tis": ("seq", "mask")}
+
+
 def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
-    kind = take(fw, "policy_loss_type", "ppo", nt, "surrogate", "ratio_level")
-    choice("policy_loss_type", kind, ("ppo", "gspo"))
-    eps = take(fw, "eps_clip", 0.2, nt, "clip_low", "clip_high")
-    low_high = take(fw, "eps_clip_low_high", None, nt, "clip_low", "clip_high")
+    kind = _either(fw, "actor.policy_loss_type", "policy_loss_type", "ppo", nt, "surrogate", "ratio_level")
+    choice("actor.policy_loss_type", kind, ("ppo", "gspo"))
+    eps = _either(fw, "actor.eps_clip", "eps_clip", 0.2, nt, "clip_low", "clip_high")
+    low_high = _either(fw, "actor.eps_clip_low_high", "eps_clip_low_high", None, nt, "clip_low", "clip_high")
     low, high = (eps, eps) if low_high is None else low_high
-    token_level = take(fw, "token_level_loss", True, nt, "aggregation")
+    if "actor.loss_agg_mode" in fw and "token_level_loss" in fw:
+        raise ValueError("options 'actor.loss_agg_mode' and 'token_level_loss' both set the same thing; give one")
+    agg_mode = take(fw, "actor.loss_agg_mode", "token-mean", nt, "aggregation")
+    choice("actor.loss_agg_mode", agg_mode, ("token-mean", "seq-mean-token-mean"))
+    token_level = take(fw, "token_level_loss", agg_mode == "token-mean", nt, "aggregation")
     dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
     tokens = take(fw, "batch_num_tokens", None, nt, "denominator")
     rows = take(fw, "global_batch_size", None, nt, "denominator")
     # ppo_kl: OpenRLHF means the raw log-ratio (its ratio is clamped at +-20)
     out: dict[str, Any] = {"clip_low": low, "clip_high": high, "ppo_kl_raw": True,
-                           "dual_clip": take(fw, "dual_clip", None, nt, "dual_clip")}
+                           "dual_clip": _either(fw, "actor.dual_clip", None, None, nt, "dual_clip")}
 
     def aggregation(per_token: bool) -> dict:
         if per_token:
@@ -62,28 +83,48 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
         out.update(ratio_level="sequence", **aggregation(False))
     else:
         out.update(log_ratio_clamp=20.0, **aggregation(token_level))
-    # kl_coef and kl_estimator are OpenRLHF's names as well as ours; without use_kl_loss they
-    # configure the KL penalty in the reward, which is not part of this loss.
-    if take(fw, "use_kl_loss", False, nt):
-        out["kl_coef"] = 0.01
-        choice("kl_estimator", nt.get("kl_estimator", "k1"), ("k1", "k2", "k3"))
-        out["kl_estimator"] = "k1"
+    # kl_coef and kl_estimator are the flat names of earlier releases as well as ours; without
+    # the KL loss they configure the KL penalty in the reward, which is not part of this loss.
+    use_kl = _either(fw, "algo.kl.use_loss", "use_kl_loss", False, nt)
+    coef = take(fw, "algo.kl.init_coef", None, nt, "kl_coef")
+    estimator = take(fw, "algo.kl.estimator", None, nt, "kl_estimator")
+    if take(fw, "algo.kl.unbiased_gradient", False, nt):
+        raise ValueError("algo.kl.unbiased_gradient: OpenRLHF's straight-through reverse-KL gradient has no "
+                         "equivalent in grpo_c yet")
+    if use_kl:
+        out["kl_coef"] = 0.01 if coef is None else coef
+        estimator = nt.get("kl_estimator", "k1") if estimator is None else estimator
+        out["kl_estimator"] = choice("algo.kl.estimator", estimator, ("k1", "k2", "k3"))
         out["kl_value_clamp"] = 10.0
     else:
         nt.pop("kl_coef", None)
         nt.pop("kl_estimator", None)
-    correction = take(fw, "is_correction", None, nt, "is_level")
-    lo, hi = take(fw, "is_thresholds", (0.5, 5.0), nt, "is_bounds")
-    if correction is not None:
-        level, mode = {"tis": ("token", "truncate"), "icepop": ("token", "mask"),
-                       "seq-mask-tis": ("sequence_mask", "mask")}[
-            choice("is_correction", correction, ("tis", "icepop", "seq-mask-tis"))]
+    level, mode = "off", "mask"
+    scheme = take(fw, "is_correction", None, nt, "is_level")
+    if scheme is not None:
+        level, mode = _IS_SCHEMES[choice("is_correction", scheme, tuple(_IS_SCHEMES))]
+    level = take(fw, "algo.advantage.is_correction_level", level, nt, "is_level")
+    mode = take(fw, "algo.advantage.is_correction_mode", mode, nt, "is_mode")
+    choice("algo.advantage.is_correction_level", level, ("off", "token", "seq"))
+    choice("algo.advantage.is_correction_mode", mode, ("mask", "clip"))
+    gating = take(fw, "algo.advantage.is_correction_gating", "ratio", nt)
+    if gating != "ratio":
+        raise ValueError(f"algo.advantage.is_correction_gating: only 'ratio' has an equivalent in grpo_c yet, "
+                         f"got {gating!r}")
+    bounds = _either(fw, "algo.advantage.is_correction_threshold", "is_thresholds", (0.5, 5.0), nt, "is_bounds")
+    if len(bounds) != 2:
+        raise ValueError(f"algo.advantage.is_correction_threshold: expected LOW HIGH for ratio gating, got {bounds!r}")
+    if level != "off":
+        if (level, mode) not in _IS_CORRECTION:
+            raise ValueError("algo.advantage.is_correction_mode='clip' needs is_correction_level='token'")
         if kind == "gspo":
             # OpenRLHF's GSPO corrects by taking the sequence ratio against the rollout log-probs
             out["ratio_against"] = "rollout_logp"
         else:
-            out.update(is_level=level, is_mode=mode, is_bounds=(lo, hi))
+            is_level, is_mode = _IS_CORRECTION[(level, mode)]
+            out.update(is_level=is_level, is_mode=is_mode, is_bounds=tuple(bounds))
     return out
+
 
 def loss_metrics(raw: dict, call: LossCall) -> dict:
     out = {"policy_loss": raw["policy_loss"], "ppo_clip_ratio": raw["clipfrac"], "ppo_kl": raw["ppo_kl"]}

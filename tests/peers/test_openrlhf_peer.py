@@ -26,26 +26,50 @@ pytestmark = pytest.mark.skipif(OPENRLHF_VERSION != "0.11.2",
                                 reason=f"pinned to openrlhf 0.11.2, found {OPENRLHF_VERSION}")
 
 
-def openrlhf_actor_loss(options: dict, logp, old, ref, adv, mask, batch_info: dict):
-    """ppo_actor.py's training_step: PolicyLoss, then the KL loss aggregated per token."""
+def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch_info: dict):
+    """ppo_actor.py's training_step under OpenRLHF 0.11's option names: PolicyLoss, then the KL
+    loss aggregated per token."""
     lp = torch.tensor(logp, dtype=torch.float64, requires_grad=True)
     m = torch.tensor(mask)
     b, t = logp.shape
-    low, high = options.get("eps_clip_low_high", (0.2, 0.2))
-    policy = loss_module.PolicyLoss(clip_eps_low=low, clip_eps_high=high, dual_clip=options.get("dual_clip"),
-                                    token_level_loss=options.get("token_level_loss", True),
-                                    policy_loss_type=options.get("policy_loss_type", "ppo"))
+    low, high = options.get("actor.eps_clip_low_high", (0.2, 0.2))
+    policy = loss_module.PolicyLoss(
+        clip_eps_low=low, clip_eps_high=high, dual_clip=options.get("actor.dual_clip"),
+        token_level_loss=options.get("actor.loss_agg_mode", "token-mean") == "token-mean",
+        policy_loss_type=options.get("actor.policy_loss_type", "ppo"),
+        is_correction_level=options.get("algo.advantage.is_correction_level", "off"),
+        is_correction_mode=options.get("algo.advantage.is_correction_mode", "mask"),
+        is_correction_threshold=options.get("algo.advantage.is_correction_threshold", (0.5, 5.0)))
     a = torch.tensor(adv)[:, None].expand(b, t)
-    pg, clip_ratio, ppo_kl, _, _ = policy(lp, torch.tensor(old), a, action_mask=m, **batch_info)
+    pg, clip_ratio, ppo_kl, _, _ = policy(lp, torch.tensor(old), a, action_mask=m,
+                                          rollout_log_probs=torch.tensor(rollout), **batch_info)
     metrics = {"policy_loss": float(pg), "ppo_clip_ratio": float(clip_ratio), "ppo_kl": float(ppo_kl)}
     loss = pg
-    if options.get("use_kl_loss"):
-        kl = utils.compute_approx_kl(lp, torch.tensor(ref), kl_estimator=options.get("kl_estimator", "k1"))
+    if options.get("algo.kl.use_loss"):
+        kl = utils.compute_approx_kl(lp, torch.tensor(ref), kl_estimator=options.get("algo.kl.estimator", "k1"))
         kl_loss = loss_module.aggregate_loss(kl, m, **batch_info)
         metrics["kl"] = float(kl_loss)
-        loss = loss + kl_loss * options["kl_coef"]
+        loss = loss + kl_loss * options["algo.kl.init_coef"]
     loss.backward()
     return float(loss), lp.grad.numpy(), metrics
+
+
+# OpenRLHF 0.11's names -> the flat names of earlier releases, which the preset also takes
+FLAT = {"actor.policy_loss_type": "policy_loss_type", "actor.eps_clip_low_high": "eps_clip_low_high",
+        "actor.dual_clip": "dual_clip", "algo.kl.use_loss": "use_kl_loss", "algo.kl.init_coef": "kl_coef",
+        "algo.kl.estimator": "kl_estimator", "algo.advantage.is_correction_threshold": "is_thresholds"}
+FLAT_IS = {("token", "clip"): "tis", ("token", "mask"): "icepop", ("seq", "mask"): "seq-mask-tis"}
+
+
+def flat_names(options: dict) -> dict:
+    flat = {FLAT.get(k, k): v for k, v in options.items()}
+    if "actor.loss_agg_mode" in flat:
+        flat["token_level_loss"] = flat.pop("actor.loss_agg_mode") == "token-mean"
+    level = flat.pop("algo.advantage.is_correction_level", "off")
+    mode = flat.pop("algo.advantage.is_correction_mode", "mask")
+    if level != "off":
+        flat["is_correction"] = FLAT_IS[(level, mode)]
+    return flat
 
 
 def close(a, b, rel=1e-10, abs_=1e-12):
@@ -60,39 +84,51 @@ METRICS = {"policy_loss": (1e-10, 1e-12), "ppo_clip_ratio": (1e-6, 1e-12), "ppo_
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 5), st.integers(1, 7), st.integers(0, 2**32 - 1),
        st.sampled_from([0.01, 0.3, 1.5, 25.0]), st.sampled_from(["ppo", "gspo"]), st.booleans(),
-       st.booleans(), st.sampled_from(["k1", "k2", "k3"]), st.booleans(), st.data())
+       st.booleans(), st.sampled_from(["k1", "k2", "k3"]), st.booleans(),
+       st.sampled_from([("off", "mask"), ("token", "clip"), ("token", "mask"), ("seq", "mask")]),
+       st.booleans(), st.data())
 def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_kl, estimator,
-                                     global_info, data):
+                                     global_info, is_correction, flat, data):
     rng = np.random.default_rng(seed)
     logp = -rng.exponential(1.0, (b, t))
     old = logp + spread * rng.standard_normal((b, t))
     ref = logp + spread * rng.standard_normal((b, t))
+    rollout = old + 0.3 * rng.standard_normal((b, t))
     adv = rng.standard_normal(b)
     mask = rng.random((b, t)) < data.draw(st.sampled_from([0.5, 1.0]))
     mask[-1, 0] = True
     if b > 1 and data.draw(st.booleans()):
         mask[0] = False
-    options = {"policy_loss_type": kind, "token_level_loss": token_level,
-               "eps_clip_low_high": data.draw(st.sampled_from([(0.2, 0.2), (0.2, 0.28)]))}
+    options = {"actor.policy_loss_type": kind,
+               "actor.loss_agg_mode": "token-mean" if token_level else "seq-mean-token-mean",
+               "actor.eps_clip_low_high": data.draw(st.sampled_from([(0.2, 0.2), (0.2, 0.28)]))}
     if data.draw(st.booleans()):
-        options["dual_clip"] = 3.0
+        options["actor.dual_clip"] = 3.0
     if use_kl:
-        options.update(use_kl_loss=True, kl_coef=0.05, kl_estimator=estimator)
+        options.update({"algo.kl.use_loss": True, "algo.kl.init_coef": 0.05, "algo.kl.estimator": estimator})
+    if is_correction[0] != "off":
+        options.update({"algo.advantage.is_correction_level": is_correction[0],
+                        "algo.advantage.is_correction_mode": is_correction[1],
+                        "algo.advantage.is_correction_threshold": (0.8, 1.25)})
     batch_info = {}
     if global_info:
         batch_info = {"dp_size": data.draw(st.sampled_from([1, 2])), "batch_num_tokens": float(mask.sum() * 2),
                       "global_batch_size": float(b * 2)}
-    want_loss, want_grad, want_metrics = openrlhf_actor_loss(options, logp, old, ref, adv, mask, batch_info)
-    out = grpo_c.policy_loss(np.where(mask, logp, np.nan), old, adv, mask, ref_logp=ref, preset="openrlhf",
-                             **options, **batch_info)
-    case = (options, batch_info)
-    restated, restated_metrics = frameworks.openrlhf_loss(
-        torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
-        ref_log_probs=torch.tensor(ref), **options, **batch_info)
-    tolerance = dict(rel=1e-6, abs_=1e-7) if use_kl else dict(rel=1e-10)
-    assert close(float(restated), want_loss, **tolerance), ("restatement", float(restated), want_loss, case)
-    for name, value in restated_metrics.items():
-        assert close(value, want_metrics[name], rel=METRICS[name][0], abs_=METRICS[name][1]), ("restatement", name)
+    want_loss, want_grad, want_metrics = openrlhf_actor_loss(options, logp, old, ref, rollout, adv, mask,
+                                                             batch_info)
+    given = flat_names(options) if flat else options
+    out = grpo_c.policy_loss(np.where(mask, logp, np.nan), old, adv, mask, ref_logp=ref, rollout_logp=rollout,
+                             preset="openrlhf", **given, **batch_info)
+    case = (given, batch_info)
+    if is_correction[0] == "off":
+        flat_options = flat_names(options)
+        restated, restated_metrics = frameworks.openrlhf_loss(
+            torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
+            ref_log_probs=torch.tensor(ref), **flat_options, **batch_info)
+        tolerance = dict(rel=1e-6, abs_=1e-7) if use_kl else dict(rel=1e-10)
+        assert close(float(restated), want_loss, **tolerance), ("restatement", float(restated), want_loss, case)
+        for name, value in restated_metrics.items():
+            assert close(value, want_metrics[name], rel=METRICS[name][0], abs_=METRICS[name][1]), ("restatement", name)
     rel = 1e-6 if use_kl else 1e-10
     assert close(out.loss, want_loss, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
     assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("grad", case)
