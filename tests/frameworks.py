@@ -169,16 +169,10 @@ def verl_masked_sum(values, mask, axis=None):
 
 
 def verl_masked_mean(values, mask, axis=None):
-    """verl masked_mean: masked_sum / (mask.sum + 1e-8), with a float mask (the advantage path)."""
+    """verl masked_mean: masked_sum / (mask.sum + 1e-8); verl's trainer passes int or bool masks,
+    so that divisor is a float32, which rounds to the count itself (1e-8 for an empty mask)."""
     count = mask.sum() if axis is None else mask.sum(dim=axis)
-    return verl_masked_sum(values, mask, axis) / (count + 1e-8)
-
-
-def verl_loss_masked_mean(values, mask):
-    """verl masked_mean in ppo_loss, whose mask is bool: mask.sum + 1e-8 is then a float32 that
-    rounds to the count itself."""
-    count = mask.sum()
-    return verl_masked_sum(values, mask) / torch.where(count > 0, count, 1e-8)
+    return verl_masked_sum(values, mask, axis) / (count.to(torch.float32) + 1e-8).to(F64)
 
 
 def verl_masked_whiten(values, mask):
@@ -761,10 +755,10 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         if is_w is not None:
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean(torch.gt(l2, l1).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean(torch.gt(l2, l1).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = float(
-            verl_loss_masked_mean((torch.gt(clip1, l3) & (adv < 0)).to(F64), mask))
+            verl_masked_mean((torch.gt(clip1, l3) & (adv < 0)).to(F64), mask))
     elif loss_mode == "gspo":
         nakl = l - old
         seq_len = torch.sum(mask, dim=-1).clamp(min=1)
@@ -777,8 +771,8 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         if is_w is not None:
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean(torch.gt(l2, l1).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean(torch.gt(l2, l1).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "sapo":
         nakl = torch.clamp(l - old, min=-20.0, max=20.0)
@@ -790,7 +784,7 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, "seq-mean-token-mean", **agg)
         metrics["actor/pg_clipfrac"] = 0.0
-        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "gpg":
         pg_losses = -l * adv
@@ -805,8 +799,8 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         if is_w is not None:
             pg_losses = pg_losses * is_w
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
-        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean((ratio != clipped).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean((ratio != clipped).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
     elif loss_mode == "geo_mean":
         nakl = l - old
@@ -821,9 +815,9 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
             pg_losses = pg_losses * torch.exp((torch.log(is_w + 1e-10) * mask).sum(dim=-1) / lengths)
         pg_loss = torch.mean(pg_losses)
         clipped = torch.ne(nakl, nakl_c)
-        metrics["actor/pg_clipfrac"] = float(verl_loss_masked_mean((clipped & (adv > 0)).to(F64), mask))
-        metrics["actor/ppo_kl"] = float(verl_loss_masked_mean(-nakl.detach(), mask))
-        metrics["actor/pg_clipfrac_lower"] = float(verl_loss_masked_mean((clipped & (adv < 0)).to(F64), mask))
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean((clipped & (adv > 0)).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac_lower"] = float(verl_masked_mean((clipped & (adv < 0)).to(F64), mask))
     else:
         raise ValueError(f"unsupported loss_mode {loss_mode!r}")
 
