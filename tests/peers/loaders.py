@@ -9,10 +9,12 @@ by a stub module whose every attribute is a do-nothing class. The stubs are list
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import sys
 import types
-from pathlib import Path
+
+import pytest
 
 # the heavy modules the loss code reaches; anything else missing is an error
 HEAVY = {"ray", "transformers", "codetiming", "deepspeed", "peft", "flash_attn", "vllm",
@@ -74,5 +76,16 @@ def openrlhf():
     return loss, sys.modules["openrlhf.models.utils"]
 
 
-def site_path(module) -> Path:
-    return Path(module.__file__)
+PINNED = {"verl": "0.9.1", "openrlhf": "0.11.2"}
+
+
+def require_pinned(distribution: str) -> None:
+    """Skips the calling test module unless the pinned release of `distribution` is installed."""
+    pytest.importorskip("torch")
+    try:
+        found = importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        found = None
+    if found != PINNED[distribution]:
+        pytest.skip(f"the peer tier needs {distribution}=={PINNED[distribution]} (tests/peers/install.sh), "
+                    f"found {found}", allow_module_level=True)

@@ -3,27 +3,19 @@ aggregate_loss, composed as its PPO actor composes them (trainer/ray/ppo_actor.p
 dLoss/dlogp and the logged metrics, 1e-10 relative in float64; 1e-6 for ppo_clip_ratio (a mean
 of .float()) and wherever the KL term enters (compute_approx_kl computes in float32)."""
 
-import importlib.metadata
-
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-torch = pytest.importorskip("torch")
-try:
-    OPENRLHF_VERSION = importlib.metadata.version("openrlhf")
-except importlib.metadata.PackageNotFoundError:
-    pytest.skip("openrlhf is not installed (the peer tier installs openrlhf==0.11.2)", allow_module_level=True)
-
-import frameworks
-import grpo_c
 import loaders
 
-loss_module, utils = loaders.openrlhf()
+loaders.require_pinned("openrlhf")
+import torch  # noqa: E402
 
-pytestmark = pytest.mark.skipif(OPENRLHF_VERSION != "0.11.2",
-                                reason=f"pinned to openrlhf 0.11.2, found {OPENRLHF_VERSION}")
+import frameworks  # noqa: E402
+import grpo_c  # noqa: E402
+
+loss_module, utils = loaders.openrlhf()
 
 
 def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch_info: dict):
@@ -76,9 +68,10 @@ def close(a, b, rel=1e-10, abs_=1e-12):
     return np.allclose(a, b, rtol=rel, atol=abs_, equal_nan=True)
 
 
-# metric -> (relative, absolute) tolerance; kl is float32, where k1 cancels and k3 near 0 loses digits
+# metric -> (relative, absolute) tolerance; kl is float32: per-token values up to 10 (the clamp)
+# round at ~1e-6, k1 cancels and k3 near 0 loses digits
 METRICS = {"policy_loss": (1e-10, 1e-12), "ppo_clip_ratio": (1e-6, 1e-12), "ppo_kl": (1e-10, 1e-12),
-           "kl": (1e-6, 1e-7)}
+           "kl": (1e-6, 2e-6)}
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,13 +118,13 @@ def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_
         restated, restated_metrics = frameworks.openrlhf_loss(
             torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
             ref_log_probs=torch.tensor(ref), **flat_options, **batch_info)
-        tolerance = dict(rel=1e-6, abs_=1e-7) if use_kl else dict(rel=1e-10)
+        tolerance = dict(rel=1e-6, abs_=2e-7) if use_kl else dict(rel=1e-10)
         assert close(float(restated), want_loss, **tolerance), ("restatement", float(restated), want_loss, case)
         for name, value in restated_metrics.items():
             assert close(value, want_metrics[name], rel=METRICS[name][0], abs_=METRICS[name][1]), ("restatement", name)
     rel = 1e-6 if use_kl else 1e-10
-    assert close(out.loss, want_loss, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
-    assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=1e-7 if use_kl else 1e-12), ("grad", case)
+    assert close(out.loss, want_loss, rel=rel, abs_=2e-7 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
+    assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=2e-7 if use_kl else 1e-12), ("grad", case)
     for name, (metric_rel, metric_abs) in METRICS.items():
         if name in want_metrics:
             assert close(out.metrics[name], want_metrics[name], rel=metric_rel, abs_=metric_abs), (name, out.metrics[name], want_metrics[name], case)

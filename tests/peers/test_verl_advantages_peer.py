@@ -3,27 +3,21 @@
 verl's trainer feeds them; 1e-6 relative (verl's vectorized forms compute in float32), and
 verl's own code checks tests/frameworks.py's restatements."""
 
-import importlib.metadata
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("tensordict")
-try:
-    VERL_VERSION = importlib.metadata.version("verl")
-except importlib.metadata.PackageNotFoundError:
-    pytest.skip("verl is not installed (the peer tier installs verl==0.9.1)", allow_module_level=True)
-
-import frameworks
-import grpo_c
 import loaders
+
+loaders.require_pinned("verl")
+import torch  # noqa: E402
+
+import frameworks  # noqa: E402
+import grpo_c  # noqa: E402
 
 core_algos, _ = loaders.verl()
 
-pytestmark = pytest.mark.skipif(VERL_VERSION != "0.9.1", reason=f"pinned to verl 0.9.1, found {VERL_VERSION}")
 
 ESTIMATORS = ["grpo", "grpo_vectorized", "grpo_passk", "rloo", "rloo_vectorized", "opo", "gpg",
               "reinforce_plus_plus_baseline"]

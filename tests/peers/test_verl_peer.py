@@ -2,30 +2,23 @@
 calls the registered policy loss, agg_loss and kl_penalty: loss, dLoss/dlogp and the metrics
 under verl's names, 1e-10 relative in float64."""
 
-import importlib.metadata
-
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("tensordict")
-try:
-    VERL_VERSION = importlib.metadata.version("verl")
-except importlib.metadata.PackageNotFoundError:
-    pytest.skip("verl is not installed (the peer tier installs verl==0.9.1)", allow_module_level=True)
-
-import frameworks
-import grpo_c
 import loaders
+
+loaders.require_pinned("verl")
+import torch  # noqa: E402
+
+import frameworks  # noqa: E402
+import grpo_c  # noqa: E402
 
 core_algos, losses = loaders.verl()
 from tensordict import TensorDict  # noqa: E402
 from verl.utils import tensordict_utils as tu  # noqa: E402
 from verl.workers.config import ActorConfig, PolicyLossConfig  # noqa: E402
 
-pytestmark = pytest.mark.skipif(VERL_VERSION != "0.9.1", reason=f"pinned to verl 0.9.1, found {VERL_VERSION}")
 
 LOSS_MODES = ["vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean"]
 AGG_MODES = ["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
