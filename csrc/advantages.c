@@ -457,8 +457,8 @@ grpo_status grpo_group_advantages(double *adv, const double *rewards, int64_t n,
 }
 
 grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *mask, int64_t n,
-                               int64_t t, int ddof, double eps, int eps_is_floor, double count_eps) {
-    if (n < 0 || t < 0 || (ddof != 0 && ddof != 1) || !(eps > 0.0) || !(count_eps >= 0.0))
+                               int64_t t, int ddof, double eps, int eps_is_floor) {
+    if (n < 0 || t < 0 || (ddof != 0 && ddof != 1) || !(eps > 0.0))
         return GRPO_ERR_INVALID;
     int64_t tokens = 0;
     double total = 0.0;
@@ -468,7 +468,7 @@ grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *ma
         tokens += len;
         total += (double)len * adv[i];
     }
-    double count = (double)tokens + count_eps;
+    double count = (double)tokens;
     double mean = count > 0 ? total / count : 0.0;
     double m2 = 0.0;
     for (int64_t i = 0; i < n; i++) {

@@ -138,10 +138,10 @@ grpo_status grpo_group_advantages_contiguous(void *adv, grpo_dtype adv_dtype, co
 
 /* Token whitening of REINFORCE++-baseline (verl masked_whiten, OpenRLHF batch whitening):
  * x[i,t] = adv[i] where mask, then (x - mean) / sqrt(var (+|max) eps) over the masked tokens of
- * the batch, times the mask. Means divide by (tokens + count_eps) (verl's masked_mean adds
- * 1e-8). out and mask are (N, T). */
+ * the batch, times the mask. Means divide by the token count (verl's count + 1e-8 is a float32
+ * for its int/bool masks, which is the count). out and mask are (N, T). */
 grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *mask, int64_t n,
-                               int64_t t, int ddof, double eps, int eps_is_floor, double count_eps);
+                               int64_t t, int ddof, double eps, int eps_is_floor);
 
 /* ---------------------------------------------------------------- policy loss
  *

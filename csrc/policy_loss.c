@@ -176,7 +176,7 @@ static void prepare_row(const loss_job *job, int64_t r, double *scratch) {
     double mean_len = n > 1 ? (double)n : 1.0;
     if (opt->surrogate == GRPO_SURR_GMPO) {
         /* verl's n + 1e-8 is float32 (a bool mask's count plus a float), which rounds to n */
-        st->seq_len = n > 0 ? (double)n : 1.0;
+        st->seq_len = mean_len;
         st->u = sum_gmpo / st->seq_len;
         st->gmpo_adv = sum_adv / st->seq_len;
     } else {

@@ -306,10 +306,8 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             raise ValueError("mask: reinforce_baseline whitens over tokens and needs the (N, T) mask")
         mode = choice("whiten_eps_mode", opts["whiten_eps_mode"], ("add", "floor"))
         if opts["whiten_std"]:
-            # verl's masked means divide by count + 1e-8, a float32 for its int/bool masks, which
-            # rounds to the count; OpenRLHF's divide by the count
             adv = _core.whiten_tokens(adv, mask, choice("whiten_ddof", opts["whiten_ddof"], (0, 1)),
-                                      positive("whiten_eps", opts["whiten_eps"]), mode == "floor", 0.0)
+                                      positive("whiten_eps", opts["whiten_eps"]), mode == "floor")
         else:
             on = mask.astype(bool)
             tokens = max(int(on.sum()), 1)

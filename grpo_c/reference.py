@@ -95,13 +95,13 @@ def group_advantages(rewards, group_ids, group_size, num_groups, count, total, m
 
 
 @np.errstate(divide="ignore", invalid="ignore", over="ignore")   # torch's silent inf/NaN arithmetic
-def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor, count_eps):
+def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor):
     """Twin of ``_core.whiten_tokens``."""
     m = np.asarray(mask).astype(bool)
     x = np.where(m, np.asarray(advantages, dtype=np.float64)[:, None], 0.0)
     tokens = m.sum()
-    mean = x.sum() / (tokens + count_eps) if tokens + count_eps > 0 else 0.0
-    var = (np.where(m, x - mean, 0.0) ** 2).sum() / (tokens + count_eps) if tokens + count_eps > 0 else 0.0
+    mean = x.sum() / tokens if tokens > 0 else 0.0
+    var = (np.where(m, x - mean, 0.0) ** 2).sum() / tokens if tokens > 0 else 0.0
     if ddof == 1:
         var = var * tokens / (tokens - 1) if tokens > 1 else 0.0
     inv = 1.0 / math.sqrt(max(var, eps) if eps_is_floor else var + eps)

@@ -251,13 +251,13 @@ fail:
 }
 
 static PyObject *py_whiten_tokens(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"advantages", "mask", "ddof", "eps", "eps_is_floor", "count_eps", NULL};
+    static char *kwlist[] = {"advantages", "mask", "ddof", "eps", "eps_is_floor", NULL};
     PyObject *adv_obj, *mask_obj;
     int ddof, floor;
-    double eps, count_eps;
+    double eps;
     PyArrayObject *adv = NULL, *mask = NULL, *out = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOidpd", kwlist, &adv_obj, &mask_obj, &ddof,
-                                     &eps, &floor, &count_eps))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOidp", kwlist, &adv_obj, &mask_obj, &ddof,
+                                     &eps, &floor))
         return NULL;
     adv = binding_array(adv_obj, "advantages", NPY_FLOAT64, "biuf", 1, 1);
     mask = adv ? binding_array(mask_obj, "mask", NPY_UINT8, "biuf", 2, 2) : NULL;
@@ -271,7 +271,7 @@ static PyObject *py_whiten_tokens(PyObject *self, PyObject *args, PyObject *kwar
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
     st = grpo_whiten_tokens(PyArray_DATA(out), PyArray_DATA(adv), PyArray_DATA(mask),
-                            PyArray_DIM(mask, 0), PyArray_DIM(mask, 1), ddof, eps, floor, count_eps);
+                            PyArray_DIM(mask, 0), PyArray_DIM(mask, 1), ddof, eps, floor);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "whiten_tokens");

@@ -35,14 +35,12 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 # ------------------------------------------------------------------------- policy loss
 
 
-def _either(fw: dict, name: str, flat: str | None, default: Any, nt: dict, *sets: str) -> Any:
+def _either(fw: dict, name: str, flat: str, default: Any, nt: dict, *sets: str) -> Any:
     """OpenRLHF 0.11's dotted option (``actor.eps_clip_low_high``), or the flat name earlier
     releases used (``eps_clip_low_high``); not both."""
-    if flat is not None and name in fw and flat in fw:
+    if name in fw and flat in fw:
         raise ValueError(f"options {name!r} and {flat!r} both set the same thing; give one")
-    if flat is not None and flat in fw:
-        return take(fw, flat, default, nt, *sets)
-    return take(fw, name, default, nt, *sets)
+    return take(fw, flat if flat in fw else name, default, nt, *sets)
 
 
 # OpenRLHF 0.11's --algo.advantage.is_correction_{level,mode} with ratio gating, as core weights
@@ -68,7 +66,7 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     rows = take(fw, "global_batch_size", None, nt, "denominator")
     # ppo_kl: OpenRLHF means the raw log-ratio (its ratio is clamped at +-20)
     out: dict[str, Any] = {"clip_low": low, "clip_high": high, "ppo_kl_raw": True,
-                           "dual_clip": _either(fw, "actor.dual_clip", None, None, nt, "dual_clip")}
+                           "dual_clip": take(fw, "actor.dual_clip", None, nt, "dual_clip")}
 
     def aggregation(per_token: bool) -> dict:
         if per_token:
