@@ -468,6 +468,8 @@ grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *ma
         tokens += len;
         total += (double)len * adv[i];
     }
+    /* the unbiased variance of fewer than two tokens is undefined */
+    if (ddof == 1 && tokens < 2) return GRPO_ERR_INVALID;
     double count = (double)tokens;
     double mean = count > 0 ? total / count : 0.0;
     double m2 = 0.0;
@@ -478,7 +480,7 @@ grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *ma
         m2 += (double)len * d * d;
     }
     double var = count > 0 ? m2 / count : 0.0;
-    if (ddof == 1) var = tokens > 1 ? var * (double)tokens / (double)(tokens - 1) : 0.0;
+    if (ddof == 1) var *= (double)tokens / (double)(tokens - 1);
     double inv = 1.0 / sqrt(eps_is_floor ? (var > eps ? var : eps) : var + eps);
     for (int64_t i = 0; i < n; i++) {
         double v = (adv[i] - mean) * inv;

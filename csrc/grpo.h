@@ -139,7 +139,8 @@ grpo_status grpo_group_advantages_contiguous(void *adv, grpo_dtype adv_dtype, co
 /* Token whitening of REINFORCE++-baseline (verl masked_whiten, OpenRLHF batch whitening):
  * x[i,t] = adv[i] where mask, then (x - mean) / sqrt(var (+|max) eps) over the masked tokens of
  * the batch, times the mask. Means divide by the token count (verl's count + 1e-8 is a float32
- * for its int/bool masks, which is the count). out and mask are (N, T). */
+ * for its int/bool masks, which is the count). out and mask are (N, T). With ddof 1, fewer than
+ * two masked tokens is GRPO_ERR_INVALID (the unbiased variance is undefined; verl raises too). */
 grpo_status grpo_whiten_tokens(double *out, const double *adv, const uint8_t *mask, int64_t n,
                                int64_t t, int ddof, double eps, int eps_is_floor);
 
@@ -169,7 +170,12 @@ typedef enum grpo_surrogate {
     GRPO_SURR_SAPO = 2,      /* -sigmoid(tau (r - 1)) 4/tau A */
     GRPO_SURR_REINFORCE = 3, /* -A l (GPG) */
     GRPO_SURR_VESPO = 4,     /* -sg(phi(w_seq)) A l, gamma weight per sequence */
-    GRPO_SURR_GMPO = 5       /* -mean_t(A) exp(mean_t sign-aware clipped (l - o)), per sequence */
+    GRPO_SURR_GMPO = 5,      /* -mean_t(A) exp(mean_t sign-aware clipped (l - o)), per sequence */
+    GRPO_SURR_DPPO_TV = 6,   /* -sg(clamp(r, cispo_bounds) valid) A l; valid: the probability moved
+                              * by at most clip_high up (A > 0) or clip_low down (A <= 0) */
+    GRPO_SURR_DPPO_KL = 7,   /* the same, valid: the binary KL of the token's probability within
+                              * clip_high (A > 0) or clip_low, or it moved the other way (DPPO) */
+    GRPO_SURR_DRO = 8        /* -(A l - dro_beta / 2 (l - o)^2) */
 } grpo_surrogate;
 
 typedef enum grpo_kl_estimator {
@@ -221,7 +227,9 @@ typedef struct grpo_loss_options {
     double dual_clip;          /* > 1: cap of the loss for A < 0 at -A * dual_clip; 0: off */
     double delta;              /* > 0: cap of the unclipped ratio (INTELLECT-2); 0: off */
     double log_ratio_clamp[2]; /* clamp of l - o (or of the sequence log ratio) */
-    double cispo_bounds[2];    /* CISPO weight bounds (absolute; +-INFINITY = open) */
+    double cispo_bounds[2];    /* bounds of the detached ratio weight of CISPO and DPPO (absolute;
+                                * +-INFINITY = open) */
+    double dro_beta;           /* DRO's quadratic log-ratio penalty (> 0 with that surrogate) */
     double sapo_tau[2];
     double vespo_k[2], vespo_lambda[2];
     /* importance weights from the rollout engine's log-probs v (detached) */
@@ -235,6 +243,8 @@ typedef struct grpo_loss_options {
     grpo_kl_estimator kl_estimator;
     int kl_straight_through;   /* gradient of d^2/2 under the estimator's value (verl "+") */
     int kl_ratio_weighted;     /* multiply by the (non-detached) ratio (TRL use_bias_correction_kl) */
+    double kl_grad_is_cap;     /* > 0: the KL gradient times the detached min(exp(l - o), this), the
+                                * value unchanged (OpenRLHF unbiased_gradient); 0: off */
     double kl_log_clamp;       /* bound on |d| before the estimator (verl k3: 20); INFINITY: off */
     double kl_value_clamp;     /* bound on |k| after it (verl k3, OpenRLHF: 10); INFINITY: off */
     grpo_aggregation aggregation, kl_aggregation;

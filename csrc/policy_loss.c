@@ -44,7 +44,8 @@ void grpo_loss_options_init(grpo_loss_options *opt) {
 }
 
 const char *const grpo_ratio_level_names[] = {"token", "sequence", "sequence_token", NULL};
-const char *const grpo_surrogate_names[] = {"ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", NULL};
+const char *const grpo_surrogate_names[] = {"ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo",
+                                            "dppo_tv", "dppo_kl", "dro", NULL};
 const char *const grpo_kl_estimator_names[] = {"k1", "abs", "k2", "k3", NULL};
 const char *const grpo_agg_mode_names[] = {"token_mean", "token_sum_norm", "seq_mean_token_mean",
                                            "seq_mean_token_mean_all_rows", "seq_mean_token_sum",
@@ -216,8 +217,17 @@ typedef struct {
     int low, high, clipped, dual, cispo;
 } surrogate_value;
 
+/* Whether DPPO keeps a token: its probability moved within the divergence bound (clip_high for
+ * A > 0, clip_low otherwise), by total variation or by the binary KL. */
+static inline int dppo_valid(const grpo_loss_options *opt, double a, double logp, double old) {
+    double p = exp(logp), q = exp(old);
+    if (opt->surrogate == GRPO_SURR_DPPO_TV) return a > 0 ? p - q <= opt->clip_high : p - q >= -opt->clip_low;
+    double kl = q * (old - logp) + (1.0 - q) * log((1.0 - q + 1e-8) / (1.0 - p + 1e-8));
+    return a > 0 ? kl <= opt->clip_high || p <= q : kl <= opt->clip_low || p >= q;
+}
+
 static inline surrogate_value surrogate(const grpo_loss_options *opt, double ratio, double a,
-                                        double logp, double phi) {
+                                        double logp, double old, double phi) {
     surrogate_value s = {0};
     switch (opt->surrogate) {
     case GRPO_SURR_PPO: {
@@ -275,6 +285,22 @@ static inline surrogate_value surrogate(const grpo_loss_options *opt, double rat
         s.loss = -a * ratio;
         s.d_ratio = -a;
         break;
+    case GRPO_SURR_DPPO_TV:
+    case GRPO_SURR_DPPO_KL: {
+        int valid = dppo_valid(opt, a, logp, old);
+        double w = valid ? clampd(ratio, opt->cispo_bounds[0], opt->cispo_bounds[1]) : 0.0;
+        s.loss = -w * a * logp;
+        s.d_logp = -w * a;
+        s.clipped = !valid;
+        s.dual = valid && ratio > opt->cispo_bounds[1];
+        break;
+    }
+    case GRPO_SURR_DRO: {
+        double x = logp - old;
+        s.loss = -(logp * a - 0.5 * opt->dro_beta * x * x);
+        s.d_logp = -(a - opt->dro_beta * x);
+        break;
+    }
     }
     return s;
 }
@@ -374,7 +400,7 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         double keep = (pm ? pm[j] != 0 : 1) && (st->low_kl || a >= 0) ? 1.0 : 0.0;
         double p = rho * keep;
 
-        surrogate_value s = surrogate(opt, ratio, a, l[j], st->phi);
+        surrogate_value s = surrogate(opt, ratio, a, l[j], o[j], st->phi);
         if (opt->surrogate == GRPO_SURR_GMPO) {
             /* verl reports GMPO's log-space clipping split by the token advantage's sign */
             double a_tok = row_adv(job, r, adv_row, j);
@@ -394,6 +420,10 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
             double dk;
             double k = kl_estimate(opt, l[j] - ref[j], &dk);
             double kw = k;
+            if (opt->kl_grad_is_cap > 0) {
+                double w = exp(x);
+                dk *= w < opt->kl_grad_is_cap ? w : opt->kl_grad_is_cap;
+            }
             if (opt->kl_ratio_weighted) {
                 /* TRL multiplies by the unclipped, non-detached ratio */
                 kw = k * ratio;
@@ -484,7 +514,7 @@ static fast_row_fn fast_kernel(const loss_job *job) {
     int eligible = opt->ratio_level == GRPO_RATIO_TOKEN && opt->surrogate == GRPO_SURR_PPO &&
                    opt->is_level == GRPO_IS_NONE && opt->off_policy_threshold != opt->off_policy_threshold &&
                    !job->policy_mask && !job->is_weights && !job->per_token &&
-                   (opt->kl_coef == 0.0 || opt->kl_estimator == GRPO_KL_K3);
+                   (opt->kl_coef == 0.0 || (opt->kl_estimator == GRPO_KL_K3 && !(opt->kl_grad_is_cap > 0)));
     if (!eligible) return NULL;
     const int simple = !(opt->delta > 0) && !(opt->dual_clip > 0) &&
                        opt->log_ratio_clamp[0] == -INFINITY && opt->log_ratio_clamp[1] == INFINITY &&
@@ -577,7 +607,8 @@ static int valid_agg(const grpo_aggregation *agg) {
 
 static grpo_status check_options(const grpo_loss_options *opt, const void *ref, const void *v) {
     if (opt->ratio_level < GRPO_RATIO_TOKEN || opt->ratio_level > GRPO_RATIO_SEQUENCE_TOKEN) return GRPO_ERR_INVALID;
-    if (opt->surrogate < GRPO_SURR_PPO || opt->surrogate > GRPO_SURR_GMPO) return GRPO_ERR_INVALID;
+    if (opt->surrogate < GRPO_SURR_PPO || opt->surrogate > GRPO_SURR_DRO) return GRPO_ERR_INVALID;
+    if (opt->surrogate == GRPO_SURR_DRO && !(opt->dro_beta > 0 && isfinite(opt->dro_beta))) return GRPO_ERR_INVALID;
     if (!(opt->clip_low >= 0) || !(opt->clip_high >= 0)) return GRPO_ERR_INVALID;
     if (opt->dual_clip != 0 && !(opt->dual_clip > 1)) return GRPO_ERR_INVALID;
     if (!(opt->delta >= 0)) return GRPO_ERR_INVALID;
@@ -591,6 +622,7 @@ static grpo_status check_options(const grpo_loss_options *opt, const void *ref, 
     if (!isfinite(opt->kl_coef) || (opt->kl_coef != 0 && ref == NULL)) return GRPO_ERR_INVALID;
     if (opt->kl_estimator < GRPO_KL_K1 || opt->kl_estimator > GRPO_KL_K3) return GRPO_ERR_INVALID;
     if (!(opt->kl_log_clamp >= 0) || !(opt->kl_value_clamp >= 0)) return GRPO_ERR_INVALID;
+    if (!(opt->kl_grad_is_cap >= 0)) return GRPO_ERR_INVALID;
     if (!valid_agg(&opt->aggregation) || !valid_agg(&opt->kl_aggregation)) return GRPO_ERR_INVALID;
     return GRPO_OK;
 }

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from grpo_c import _core
+from grpo_c._core import GRPOValueError
 from grpo_c._options import choice, plan_cache, positive, positive_int, resolve
 from grpo_c.frameworks import framework
 from grpo_c._threads import resolve_threads
@@ -197,7 +198,7 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
     num_threads : int, optional
         Threads for the contiguous GRPO case (default: :func:`grpo_c.get_num_threads`); the
         result is the same for any count.
-    preset : {"trl", "verl", "openrlhf", None}
+    preset : {"trl", "verl", "openrlhf", None}, or "name==release"
         Sets every default to that framework's and accepts its option names: TRL
         ``scale_rewards``, ``reward_weights``, ``multi_objective_aggregation``; verl
         ``adv_estimator``, ``norm_adv_by_std_in_grpo``, ``epsilon``; OpenRLHF
@@ -306,8 +307,15 @@ def group_advantages(rewards, group_size: int | None = None, group_ids=None, *,
             raise ValueError("mask: reinforce_baseline whitens over tokens and needs the (N, T) mask")
         mode = choice("whiten_eps_mode", opts["whiten_eps_mode"], ("add", "floor"))
         if opts["whiten_std"]:
-            adv = _core.whiten_tokens(adv, mask, choice("whiten_ddof", opts["whiten_ddof"], (0, 1)),
-                                      positive("whiten_eps", opts["whiten_eps"]), mode == "floor")
+            ddof = choice("whiten_ddof", opts["whiten_ddof"], (0, 1))
+            try:
+                adv = _core.whiten_tokens(adv, mask, ddof, positive("whiten_eps", opts["whiten_eps"]),
+                                          mode == "floor")
+            except GRPOValueError:
+                if ddof != 1:
+                    raise
+                raise ValueError("mask: whitening with whiten_ddof=1 (verl's unbiased variance) needs at "
+                                 "least two response tokens in the batch") from None
         else:
             on = mask.astype(bool)
             tokens = max(int(on.sum()), 1)
@@ -335,7 +343,7 @@ class _Plan:
 def _plan(preset: str | None, options: dict) -> _Plan:
     module = framework(preset)
     group_size = None
-    size_option = None if module is None else module.GROUP_SIZE_OPTION
+    size_option = None if module is None else module.group_size_option
     if size_option in options:
         group_size = options.pop(size_option)
     translate = (lambda fw, nt: {}) if module is None else module.advantage_options

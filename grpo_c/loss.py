@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 from grpo_c import _core
 from grpo_c._options import nonnegative, plan_cache, positive, positive_int, resolve
 from grpo_c._threads import resolve_threads
-from grpo_c.frameworks import LossCall, framework
+from grpo_c.frameworks import Framework, LossCall, framework
 
 __all__ = ["PolicyLossOutput", "policy_loss"]
 
@@ -25,13 +24,18 @@ INF = math.inf
 
 # The core's defaults, and the options the Python layer adds: the KL term's aggregation follows
 # the policy term's unless set, the top-entropy token mask, the ratio's baseline, and (B, T)
-# importance weights reduced to one per row ("geometric_mean", verl's GMPO).
+# importance weights reduced to one per row ("geometric_mean", verl's GMPO), and Clip-Cov's random
+# exclusion of high-covariance tokens from the policy term (verl's clip_cov), and the rejection of
+# tokens or sequences whose rollout and old probabilities diverge ("binary_kl" or "tv": OpenRLHF's
+# IS gating by divergence).
 _NEUTRAL: dict[str, Any] = {
     **_core.loss_defaults(),
     "kl_aggregation": None, "kl_denominator": None, "kl_scale": None,
     "top_entropy_quantile": 1.0,
     "ratio_against": "old_logp",
     "is_weights_per_row": None,
+    "clip_cov_ratio": None, "clip_cov_bounds": (1.0, 5.0), "generator": None,
+    "is_gate": None, "is_gate_level": "token", "is_gate_bounds": (None, None),
 }
 # "luspo" (TRL's LUSPO length weighting) is resolved into a core aggregation per configuration
 _LUSPO = "luspo"
@@ -65,7 +69,7 @@ class _Plan:
 
     packed: bytes
     neutral: dict
-    framework: ModuleType | None
+    framework: Framework | None
     needs_rollout: bool
 
 
@@ -78,10 +82,12 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> _Plan:
         neutral = _validated(opts)
         packed = _core.loss_options(**{k: v for k, v in neutral.items() if k not in _PYTHON_ONLY})
     return _Plan(packed, neutral, module,
-                 neutral["is_level"] is not None or neutral["ratio_against"] == "rollout_logp")
+                 neutral["is_level"] is not None or neutral["ratio_against"] == "rollout_logp"
+                 or neutral["is_gate"] is not None)
 
 
-_PYTHON_ONLY = ("top_entropy_quantile", "ratio_against", "is_weights_per_row")
+_PYTHON_ONLY = ("top_entropy_quantile", "ratio_against", "is_weights_per_row", "clip_cov_ratio",
+                "clip_cov_bounds", "generator", "is_gate", "is_gate_level", "is_gate_bounds")
 
 
 def _validated(opts: dict) -> dict:
@@ -103,6 +109,8 @@ def _validated(opts: dict) -> dict:
         out[name] = _clamp_pair(name, opts[name])
     for name in ("is_log_clamp", "kl_log_clamp", "kl_value_clamp"):
         out[name] = _clamp_pair(name, opts[name])[1]
+    if surrogate == "dro":
+        out["dro_beta"] = positive("dro_beta", opts["dro_beta"])
     out["sapo_tau"] = tuple(positive("sapo_tau", x) for x in opts["sapo_tau"])
     out["vespo_k"] = tuple(float(x) for x in opts["vespo_k"])
     out["vespo_lambda"] = tuple(float(x) for x in opts["vespo_lambda"])
@@ -118,6 +126,21 @@ def _validated(opts: dict) -> dict:
         raise ValueError(f"ratio_against: expected 'old_logp' or 'rollout_logp', got {opts['ratio_against']!r}")
     if opts["is_weights_per_row"] not in (None, "geometric_mean"):
         raise ValueError(f"is_weights_per_row: expected None or 'geometric_mean', got {opts['is_weights_per_row']!r}")
+    if opts["clip_cov_ratio"] is not None:
+        out["clip_cov_ratio"] = positive("clip_cov_ratio", opts["clip_cov_ratio"])
+        lb, ub = out["clip_cov_bounds"] = _clamp_pair("clip_cov_bounds", opts["clip_cov_bounds"])
+        if surrogate != "ppo" or opts["ratio_level"] != "token":
+            raise ValueError("clip_cov_ratio: Clip-Cov selects tokens of the token-level PPO surrogate")
+    if opts["is_gate"] not in (None, "binary_kl", "tv"):
+        raise ValueError(f"is_gate: expected None, 'binary_kl' or 'tv', got {opts['is_gate']!r}")
+    if opts["is_gate"] is not None:
+        if opts["is_gate_level"] not in ("token", "sequence"):
+            raise ValueError(f"is_gate_level: expected 'token' or 'sequence', got {opts['is_gate_level']!r}")
+        out["is_gate_bounds"] = _clamp_pair("is_gate_bounds", opts["is_gate_bounds"])
+    generator = opts["generator"]
+    if not (generator is None or isinstance(generator, (int, np.random.Generator))) or isinstance(generator, bool):
+        raise TypeError(f"generator: expected None, an int seed or a numpy.random.Generator, "
+                        f"got {type(generator).__name__}")
     if opts["aggregation"] == _LUSPO:
         # TRL multiplies the loss tensor by the row lengths and averages it over its own shape:
         # (B, 1) for a purely sequence-level loss, else (B, T).
@@ -175,6 +198,47 @@ def _geometric_row_means(is_weights: Any, mask: Any, shape: tuple, threads: int)
     return np.exp(logs.sum(axis=1) / np.maximum(m.sum(axis=1), 1))
 
 
+def _clip_cov_mask(logp: np.ndarray, old_logp: Any, adv: np.ndarray, mask: np.ndarray, opts: dict) -> np.ndarray:
+    """Clip-Cov (verl's clip_cov): of the tokens PPO's clip leaves alone whose centred
+    advantage-log-prob product lies strictly inside clip_cov_bounds, max(1, floor(ratio * tokens))
+    drawn at random (in row-major order, permuted by ``generator``) leave the policy term."""
+    m = mask.astype(bool)
+    l = np.where(m, np.asarray(logp, np.float64), 0.0)
+    o = l if old_logp is None else np.where(m, np.asarray(old_logp, np.float64), 0.0)
+    a = np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape).astype(np.float64)
+    tokens = max(int(m.sum()), 1)
+    ratio = np.exp(l - o)
+    clipped = -a * np.clip(ratio, 1 - opts["clip_low"], 1 + opts["clip_high"]) > -a * ratio
+    cov = (a - np.where(m, a, 0.0).sum() / tokens) * (l - l.sum() / tokens)
+    lb, ub = opts["clip_cov_bounds"]
+    rows, cols = np.nonzero(m & ~clipped & (cov > lb) & (cov < ub))
+    count = max(int(opts["clip_cov_ratio"] * m.sum()), 1)
+    chosen = np.random.default_rng(opts["generator"]).permutation(rows.size)[:count]
+    keep = m.copy()
+    keep[rows[chosen], cols[chosen]] = False
+    return keep.view(np.uint8)
+
+
+def _gate_mask(old_logp: Any, rollout_logp: Any, logp: np.ndarray, mask: np.ndarray, opts: dict) -> np.ndarray:
+    """The tokens (or the rows, by the mean over their tokens) whose divergence between the
+    rollout's and the old policy's token probabilities, each clamped into [1e-6, 1 - 1e-6], lies
+    within is_gate_bounds: the binary KL p log(p/q) + (1-p) log((1-p)/(1-q)) or |p - q|, with p
+    the rollout's and q the old policy's probability."""
+    m = mask.astype(bool)
+    old = logp if old_logp is None else old_logp
+    p = np.clip(np.exp(np.where(m, np.asarray(rollout_logp, np.float64), 0.0)), 1e-6, 1 - 1e-6)
+    q = np.clip(np.exp(np.where(m, np.asarray(old, np.float64), 0.0)), 1e-6, 1 - 1e-6)
+    if opts["is_gate"] == "binary_kl":
+        stat = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+    else:
+        stat = np.abs(p - q)
+    if opts["is_gate_level"] == "sequence":
+        with np.errstate(invalid="ignore"):
+            stat = (np.where(m, stat, 0.0).sum(axis=1) / m.sum(axis=1))[:, None]
+    lo, hi = opts["is_gate_bounds"]
+    return (m & (stat >= lo) & (stat <= hi)).view(np.uint8)
+
+
 def _entropy_mask(entropies: Any, mask: np.ndarray, quantile: float) -> np.ndarray:
     """TRL's top-entropy token mask: tokens at or above the (1 - quantile) quantile (linear)."""
     ent = np.asarray(entropies, dtype=np.float64)
@@ -224,9 +288,11 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         Per-token entropies, for ``top_entropy_quantile`` < 1.
     truncated : array_like (B,) of bool, optional
         Rows cut at the length limit; they are masked out (TRL ``mask_truncated_completions``).
-    preset : {"trl", "verl", "openrlhf", None}
-        Framework defaults and option names (see the README's option table); None accepts only
-        the neutral names.
+    preset : {"trl", "verl", "openrlhf", None}, or "name==release"
+        Framework defaults and option names (see the README's option table) of the release the
+        README names (TRL 1.16, verl 0.9.1, OpenRLHF 0.11.2); ``"trl==1.9"`` or ``"verl==0.7"``
+        follow the formulas of an older release where they differ; None accepts only the
+        neutral names.
     per_token : bool
         Also return the per-token loss.
     grad_out : numpy.ndarray, optional
@@ -242,8 +308,10 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         ``kl_coef``, ``kl_estimator``, ``kl_straight_through``, ``kl_ratio_weighted``,
         ``kl_log_clamp``, ``kl_value_clamp``, ``aggregation``, ``denominator``, ``scale``,
         ``kl_aggregation``, ``kl_denominator``, ``kl_scale``, ``skip_ratio_metrics``,
-        ``ppo_kl_raw``), plus ``top_entropy_quantile``, ``ratio_against`` ("old_logp" or
-        "rollout_logp") and ``is_weights_per_row`` (None or "geometric_mean"), or the
+        ``ppo_kl_raw``, ``dro_beta``), plus ``top_entropy_quantile``, ``ratio_against`` ("old_logp"
+        or "rollout_logp"), ``is_weights_per_row`` (None or "geometric_mean"),
+        ``clip_cov_ratio``, ``clip_cov_bounds`` and ``generator`` (Clip-Cov's draw),
+        ``is_gate``, ``is_gate_level`` and ``is_gate_bounds`` (divergence gating), or the
         preset framework's own names (TRL:
         ``loss_type``, ``epsilon``, ``epsilon_high``, ``delta``, ``beta``,
         ``importance_sampling_level``, ``use_bias_correction_kl``, ``max_completion_length``,
@@ -301,7 +369,8 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     shape = logp_arr.shape
     # the core reads the mask as given; it is converted here only when Python needs it too
     mask_arr = mask
-    if truncated is not None or entropies is not None:
+    if (truncated is not None or entropies is not None or opts["clip_cov_ratio"] is not None
+            or opts["is_gate"] is not None):
         mask_arr = np.ones(shape, np.uint8) if mask is None else _core.mask(mask, shape, "mask", threads)
     if truncated is not None:
         trunc = np.asarray(truncated)
@@ -324,6 +393,12 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     adv = np.asarray(advantages)
     if adv.shape == (shape[0], 1) and shape[1:] != (1,):   # TRL's advantages.unsqueeze(1)
         adv = adv[:, 0]
+    if opts["clip_cov_ratio"] is not None:
+        cov_mask = _clip_cov_mask(logp_arr, old_logp, adv, mask_arr, opts)
+        policy_mask = cov_mask if policy_mask is None else policy_mask & cov_mask
+    if opts["is_gate"] is not None:
+        gate = _gate_mask(old_logp, rollout_logp, logp_arr, mask_arr, opts)
+        policy_mask = gate if policy_mask is None else policy_mask & gate
     if opts["surrogate"] == "vespo" and adv.ndim != 1:
         raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
     if opts["is_weights_per_row"] == "geometric_mean" and is_weights is not None:
@@ -335,7 +410,8 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         metrics = raw
     else:
         call = LossCall(neutral=opts, given=options, logp=logp_arr, old_logp=old_logp,
-                        given_old_logp=given_old_logp, advantages=adv, mask=mask_arr, entropies=entropies)
+                        given_old_logp=given_old_logp, advantages=adv, mask=mask_arr, entropies=entropies,
+                        policy_mask=policy_mask)
         metrics = plan.framework.loss_metrics(raw, call)
     return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
 

@@ -103,7 +103,9 @@ def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor):
     mean = x.sum() / tokens if tokens > 0 else 0.0
     var = (np.where(m, x - mean, 0.0) ** 2).sum() / tokens if tokens > 0 else 0.0
     if ddof == 1:
-        var = var * tokens / (tokens - 1) if tokens > 1 else 0.0
+        if tokens < 2:
+            raise ValueError("whiten_tokens: the unbiased variance needs two tokens")
+        var = var * tokens / (tokens - 1)
     inv = 1.0 / math.sqrt(max(var, eps) if eps_is_floor else var + eps)
     return np.where(m, (x - mean) * inv, 0.0)
 
@@ -145,7 +147,7 @@ def _row_weights(mode, denominator, scale, n, b, t):
 
 
 _RATIO_LEVELS = ("token", "sequence", "sequence_token")
-_SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo")
+_SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro")
 _IS_LEVELS = (None, "token", "sequence", "sequence_mask")
 _KL_ESTIMATORS = ("k1", "abs", "k2", "k3")
 
@@ -157,7 +159,7 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
                 is_log_clamp, off_policy_threshold, kl_coef, kl_estimator, kl_straight_through,
                 kl_ratio_weighted, kl_log_clamp, kl_value_clamp, aggregation, denominator, scale,
                 kl_aggregation, kl_denominator, kl_scale, skip_ratio_metrics=False,
-                ppo_kl_raw=False):
+                ppo_kl_raw=False, dro_beta=0.0, kl_grad_is_cap=None):
     """Twin of ``_core.policy_loss``: returns (metrics, grad, per_token) for the same neutral
     options (as ``_core.loss_options`` takes them: names, pairs, None for off).
 
@@ -295,6 +297,19 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         loss, d_logp = -a * l, -a
     elif surrogate == 4:
         loss, d_logp = -phi[:, None] * a * l, -phi[:, None] * a
+    elif surrogate in (6, 7):
+        prob, old_prob = np.exp(l), np.exp(o)
+        if surrogate == 6:
+            valid = np.where(a > 0, prob - old_prob <= eps_high, prob - old_prob >= -eps_low)
+        else:
+            binary_kl = old_prob * (o - l) + (1 - old_prob) * np.log((1 - old_prob + 1e-8) / (1 - prob + 1e-8))
+            valid = np.where(a > 0, (binary_kl <= eps_high) | (prob <= old_prob),
+                             (binary_kl <= eps_low) | (prob >= old_prob))
+        wc = np.where(valid, _clip(ratio, cispo_min, cispo_max), 0.0)
+        loss, d_logp = -wc * a * l, -wc * a
+        clipped, dual = ~valid, valid & (ratio > cispo_max)
+    elif surrogate == 8:
+        loss, d_logp = -(l * a - 0.5 * dro_beta * x * x), -(a - dro_beta * x)
     else:
         loss, d_ratio = -a * ratio, -a
         a_tok = z(advantages) if np.ndim(advantages) == 2 else np.broadcast_to(
@@ -329,6 +344,8 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         k = np.where(inside, k, np.sign(k) * kl_value_clamp)
         dk = np.where(inside, dk, 0.0)
         dk = d if kl_straight_through else dk * dpass
+        if kl_grad_is_cap:
+            dk = dk * np.minimum(np.exp(x), kl_grad_is_cap)
         if kl_ratio_weighted:
             kw, dkw = k * ratio, dk * ratio
             if seq_level:

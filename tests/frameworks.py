@@ -2,9 +2,9 @@
 
 Each function restates one framework's formula in plain torch, computed in float64, with that framework's
 option names and defaults, so that ``loss.backward()`` gives dLoss/dlogp by autograd. grpo_c's kernels are
-judged against these (docs/loss-bench.md). Formulas follow the frameworks' own source at TRL f2cd57710ae3
-(2026-07-24), verl b178a3cd56f5 (2026-01-29) and OpenRLHF 3c3be6234e0c (2026-08-13) on GitHub;
-where a later upstream change matters it is an explicit option, named in the docstring.
+judged against these (docs/loss-bench.md). Formulas follow the releases the presets follow, TRL 1.16.0,
+verl 0.9.1 and OpenRLHF 0.11.2 (older releases' formulas are a ``release`` argument where the presets keep
+them); the peer tier (tests/peers/) checks each restatement against that release's installed code.
 
 Masking stance, mirrored from each framework (not fixed): TRL multiplies ``per_token_loss * mask``, so
 NaN/Inf at masked positions propagates; verl's ``masked_sum`` / ``masked_mean`` select with
@@ -29,14 +29,14 @@ Signatures (all tensors torch; per-token tensors (B, T); advantages (B,) or (B, 
   Losses (each returns (loss tensor, metrics dict of floats))
     trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantages, completion_mask, *,
              loss_type="dapo", epsilon=0.2, epsilon_high=None, delta=None, beta=0.0,
-             importance_sampling_level="token", use_bias_correction_kl=True, max_completion_length=512,
+             importance_sampling_level="token", use_bias_correction_kl=None, max_completion_length=512,
              gradient_accumulation_steps=1, num_items_in_batch=None, num_processes=1, mode="train",
              sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
              vespo_k_neg=3.0, vespo_lambda_neg=2.0, sampling_per_token_logps=None,
              vllm_importance_sampling_correction=False, vllm_importance_sampling_mode="sequence_mask",
              vllm_importance_sampling_clip_max=3.0, vllm_importance_sampling_clip_min=None,
              vllm_importance_sampling_cap=None, off_policy_mask_threshold=None, entropies=None,
-             top_entropy_quantile=1.0)
+             top_entropy_quantile=1.0, steps_per_generation=None, release="1.16")
     verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="vanilla",
               clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean",
               dp_size=1, batch_num_tokens=None, global_batch_size=None, loss_scale_factor=None,
@@ -528,26 +528,29 @@ def trl_high_entropy_mask(entropies, mask, threshold):
 
 def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantages, completion_mask, *,
              loss_type="dapo", epsilon=0.2, epsilon_high=None, delta=None, beta=0.0,
-             importance_sampling_level="token", use_bias_correction_kl=True, max_completion_length=512,
+             importance_sampling_level="token", use_bias_correction_kl=None, max_completion_length=512,
              gradient_accumulation_steps=1, num_items_in_batch=None, num_processes=1, mode="train",
              sapo_temperature_pos=1.0, sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0,
              vespo_k_neg=3.0, vespo_lambda_neg=2.0, sampling_per_token_logps=None,
              vllm_importance_sampling_correction=False, vllm_importance_sampling_mode="sequence_mask",
              vllm_importance_sampling_clip_max=3.0, vllm_importance_sampling_clip_min=None,
              vllm_importance_sampling_cap=None, off_policy_mask_threshold=None, entropies=None,
-             top_entropy_quantile=1.0):
-    """TRL GRPOTrainer._compute_loss (f2cd57710ae3) on one local micro-batch.
+             top_entropy_quantile=1.0, steps_per_generation=None, release="1.16"):
+    """TRL 1.16 GRPOTrainer._compute_loss on one local micro-batch (``release="1.9"``: TRL 1.0-1.9).
 
     ``old_per_token_logps=None`` is on-policy (old = logp.detach()). ``num_items_in_batch`` is N_gen, the
     loss-mask token count of the whole generation batch over all processes (defaults to the local count).
+    ``use_bias_correction_kl`` defaults to True (1.9: False).
     Aggregation: grpo/sapo per-sequence mean then batch mean / GA; bnpo local token mean / GA;
-    dr_grpo sum/(B*max_completion_length) / GA; dapo/cispo/vespo sum/(max(1, N_gen)/num_processes) with no
-    GA division (trl#6024's GA/steps_per_generation rescale is not in that commit); luspo
-    mean(per_token_loss * |o_i|) / GA over the broadcast shape (unmasked, as at that commit). ``mode="eval"``
-    drops the GA divisor. The vLLM IS ratio is recomputed here from old and ``sampling_per_token_logps``
-    (TRL computes it at generation time from the same two); ``vllm_importance_sampling_cap`` is TRL's
-    deprecated name of clip_max and overrides it when given. Modifier order: OPSM, entropy mask, IS ratio
-    (not vespo, which folds it into phi), then + beta * KL.
+    dr_grpo sum/(B*max_completion_length) / GA; dapo/cispo/vespo sum/(max(1, N_gen)/num_processes *
+    GA/steps_per_generation) (1.9: without the GA/steps_per_generation factor); luspo the mean over rows of
+    each row's masked sum / GA (1.9: mean(per_token_loss * |o_i|) over the broadcast shape, unmasked).
+    ``steps_per_generation`` defaults to GA, as GRPOConfig sets it. ``mode="eval"`` drops the GA divisor
+    and factor. SAPO's temperatures are float32 (TRL builds them with torch.where over Python floats).
+    The vLLM IS ratio is recomputed here from old and ``sampling_per_token_logps`` (TRL computes it at
+    generation time from the same two); ``vllm_importance_sampling_cap`` is TRL's deprecated name of
+    clip_max and overrides it when given. Modifier order: OPSM, entropy mask, IS ratio (not vespo, which
+    folds it into phi), then + beta * KL.
     Metrics are TRL's names, computed on this batch as if single-process.
     """
     logp = _f64(per_token_logps)
@@ -586,9 +589,6 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
         log_w = log_ratio
     elif importance_sampling_level == "sequence":
         log_w = ((log_ratio * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).unsqueeze(-1)
-    elif importance_sampling_level == "sequence_token":
-        seq = ((log_ratio * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).unsqueeze(-1)
-        log_w = logp - logp.detach() + seq.detach()
     else:
         raise ValueError(f"unknown importance_sampling_level {importance_sampling_level!r}")
     coef_1 = torch.exp(log_w)
@@ -599,7 +599,7 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
             raise ValueError("beta != 0 needs ref_per_token_logps")
         ref = _f64(ref_per_token_logps)
         per_token_kl = torch.exp(ref - logp) - (ref - logp) - 1
-        if use_bias_correction_kl:
+        if release != "1.9" if use_bias_correction_kl is None else use_bias_correction_kl:
             per_token_kl = per_token_kl * coef_1
 
     phi_seq = None
@@ -612,8 +612,7 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
             coef_1 = torch.clamp(coef_1, max=delta)
         per_token_loss = -torch.min(coef_1 * adv, coef_2 * adv)
     elif loss_type == "sapo":
-        temps = torch.where(adv > 0, torch.tensor(sapo_temperature_pos, dtype=F64),
-                            torch.tensor(sapo_temperature_neg, dtype=F64))
+        temps = torch.where(adv > 0, sapo_temperature_pos, sapo_temperature_neg)   # float32, as TRL's
         per_token_loss = -(torch.sigmoid(temps * (coef_1 - 1)) * 4 / temps) * adv
     elif loss_type == "vespo":
         phi_seq = trl_gamma_weights(adv, log_ratio, mask, is_ratio, vespo_k_pos, vespo_lambda_pos,
@@ -640,9 +639,14 @@ def trl_loss(per_token_logps, old_per_token_logps, ref_per_token_logps, advantag
         loss = (per_token_loss * mask).sum() / (per_token_loss.size(0) * max_completion_length) / ga
     elif loss_type in ("cispo", "dapo", "vespo"):
         n_gen = mask.sum() if num_items_in_batch is None else _f64(num_items_in_batch)
-        loss = (per_token_loss * mask).sum() / (n_gen.clamp(min=1.0) / num_processes)
-    else:  # luspo
+        normalizer = n_gen.clamp(min=1.0) / num_processes
+        if mode == "train" and release != "1.9":
+            normalizer = normalizer * gradient_accumulation_steps / (steps_per_generation or gradient_accumulation_steps)
+        loss = (per_token_loss * mask).sum() / normalizer
+    elif release == "1.9":  # luspo
         loss = (per_token_loss * mask.sum(1, keepdim=True)).mean() / ga
+    else:  # luspo
+        loss = (per_token_loss * mask).sum(-1).mean() / ga
 
     def global_masked_mean(x):
         x = x.detach().to(F64)
@@ -721,8 +725,12 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
               clip_ratio_high=0.2, clip_ratio_c=3.0, loss_agg_mode="token-mean", dp_size=1, batch_num_tokens=None,
               global_batch_size=None, loss_scale_factor=None,
               use_kl_loss=False, kl_loss_coef=0.001, kl_loss_type="low_var_kl", ref_log_prob=None,
-              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1):
+              rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1, dro_beta=None,
+              clip_cov_ratio=0.0002, clip_cov_lb=1.0, clip_cov_ub=5.0, release="0.9"):
     """verl policy loss (loss_mode) + agg_loss + actor KL loss: total = pg_loss + kl_loss_coef * agg(kl).
+
+    ``release="0.8"`` (verl 0.7-0.8): GSPO aggregates by seq-mean-token-mean whatever loss_agg_mode says.
+    clip_cov draws its tokens with ``torch.randperm``, as verl does.
 
     The global batch info (dp_size, batch_num_tokens, global_batch_size) is what the new model engine injects;
     ``gradient_accumulation_steps`` is legacy dp_actor's ``loss * (1/GA)`` on the total (metrics stay
@@ -770,10 +778,57 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         pg_losses = torch.maximum(l1, l2)
         if is_w is not None:
             pg_losses = pg_losses * is_w
-        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode if release == "0.9" else "seq-mean-token-mean", **agg)
         metrics["actor/pg_clipfrac"] = float(verl_masked_mean(torch.gt(l2, l1).to(F64), mask))
         metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
         metrics["actor/pg_clipfrac_lower"] = 0.0
+    elif loss_mode in ("dppo_tv", "dppo_kl"):
+        nakl = torch.clamp(l - old, min=-20.0, max=20.0)
+        ratio = torch.exp(nakl)
+        truncated = torch.clamp(ratio, max=clip_ratio_c).detach()
+        prob, old_prob = torch.exp(l), torch.exp(old)
+        if loss_mode == "dppo_tv":
+            valid = torch.where(adv > 0, prob - old_prob <= clip_ratio_high, prob - old_prob >= -clip_ratio_low)
+        else:
+            binary_kl = old_prob * (old - l) + (1 - old_prob) * torch.log((1 - old_prob + 1e-8) / (1 - prob + 1e-8))
+            valid = torch.where(adv > 0, (binary_kl <= clip_ratio_high) | (prob <= old_prob),
+                                (binary_kl <= clip_ratio_low) | (prob >= old_prob))
+        valid = valid.detach().to(F64)
+        pg_losses = -adv * truncated * l * valid
+        if is_w is not None:
+            pg_losses = pg_losses * is_w
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean(1.0 - valid, mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+        metrics["actor/pg_clipfrac_lower"] = float(verl_masked_mean((ratio > clip_ratio_c).to(F64) * valid, mask))
+    elif loss_mode == "dro":
+        if dro_beta is None or dro_beta <= 0:
+            raise ValueError("policy_loss.dro_beta must be a positive value when using DRO")
+        x = l - old
+        pg_losses = -(l * adv - 0.5 * dro_beta * x.square())
+        if is_w is not None:
+            pg_losses = pg_losses * is_w
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-x.detach(), mask))
+    elif loss_mode == "clip_cov":
+        nakl = l - old
+        ratio = torch.exp(nakl)
+        l1 = -adv * ratio
+        l2 = -adv * torch.clamp(ratio, 1 - clip_ratio_low, 1 + clip_ratio_high)
+        on = mask > 0
+        cov = ((adv - verl_masked_mean(adv, mask)) * (l - verl_masked_mean(l, mask))).detach()
+        cov[~on | ((l2 > l1) & on)] = -math.inf
+        candidates = torch.nonzero((cov < clip_cov_ub) & (cov > clip_cov_lb) & on)
+        count = max(int(clip_cov_ratio * mask.sum().item()), 1)
+        chosen = candidates[torch.randperm(len(candidates))[:count]] if len(candidates) else candidates
+        corr = torch.ones_like(adv)
+        corr[chosen[:, 0], chosen[:, 1]] = 0
+        pg_losses = torch.maximum(l1, l2) * corr
+        if is_w is not None:
+            pg_losses = pg_losses * is_w
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        metrics["actor/pg_clipfrac"] = float(verl_masked_mean((corr == 0).to(F64), mask))
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
     elif loss_mode == "sapo":
         nakl = torch.clamp(l - old, min=-20.0, max=20.0)
         ratio = torch.exp(nakl)

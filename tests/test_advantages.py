@@ -267,3 +267,22 @@ def test_contiguous_kernel_against_the_reference_for_every_group_size(size, pres
     np.testing.assert_array_equal(outs[0][size: 2 * size], 0.0)
     narrow = grpo_c.group_advantages(r.astype(np.float32), group_size=size, preset=preset, num_threads=2, **kw)
     assert_float32_close(narrow, outs[0])
+
+
+def test_unbiased_token_whitening_of_fewer_than_two_tokens_is_refused():
+    """verl's masked_whiten raises there (its Bessel correction divides by zero); so do the core
+    and its twin, and the biased form (OpenRLHF's) still whitens."""
+    from grpo_c import _core, reference
+
+    mask = np.zeros((2, 3), np.uint8)
+    mask[0, 0] = 1
+    adv = np.array([1.0, 0.0])
+    with pytest.raises(grpo_c.GRPOValueError):
+        _core.whiten_tokens(adv, mask, 1, 1e-8, False)
+    with pytest.raises(ValueError):
+        reference.whiten_tokens(adv, mask, 1, 1e-8, False)
+    np.testing.assert_array_equal(_core.whiten_tokens(adv, mask, 0, 1e-8, False),
+                                  reference.whiten_tokens(adv, mask, 0, 1e-8, False))
+    with pytest.raises(ValueError, match="two response tokens"):
+        grpo_c.group_advantages(adv, group_size=2, preset="verl", adv_estimator="reinforce_plus_plus_baseline",
+                                mask=mask)

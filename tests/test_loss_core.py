@@ -15,7 +15,7 @@ from grpo_c.loss import _policy_loss, core_policy_loss
 INF = math.inf
 
 
-SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo")
+SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro")
 AGGREGATIONS = ("token_mean", "token_sum_norm", "seq_mean_token_mean", "seq_mean_token_mean_all_rows",
                 "seq_mean_token_sum", "length_weighted", "seq_mean_token_sum_norm")
 
@@ -46,7 +46,9 @@ def core_options(draw):
         kl_log_clamp=draw(st.sampled_from([None, 20.0, 0.5])), kl_value_clamp=draw(st.sampled_from([None, 10.0, 0.01])),
         aggregation=aggregation, denominator=denominator, scale=scale,
         kl_aggregation=kl_aggregation, kl_denominator=kl_denominator, kl_scale=kl_scale,
-        skip_ratio_metrics=draw(st.booleans()), ppo_kl_raw=draw(st.booleans()))
+        skip_ratio_metrics=draw(st.booleans()), ppo_kl_raw=draw(st.booleans()),
+        dro_beta=draw(st.sampled_from([0.05, 2.0])) if surrogate == "dro" else 0.0,
+        kl_grad_is_cap=draw(st.sampled_from([None, 10.0, 1.1])))
     return opts
 
 

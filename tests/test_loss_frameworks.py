@@ -74,7 +74,14 @@ TRL_CASES = [
     dict(loss_type="grpo", importance_sampling_level="sequence", beta=0.04, use_bias_correction_kl=True),
     dict(loss_type="dapo", importance_sampling_level="sequence"),
     dict(loss_type="luspo", importance_sampling_level="sequence"),
-    dict(loss_type="grpo", importance_sampling_level="sequence_token"),
+    dict(loss_type="luspo", gradient_accumulation_steps=2),
+    dict(loss_type="dapo", num_items_in_batch=37, gradient_accumulation_steps=4, steps_per_generation=2),
+    dict(loss_type="cispo", gradient_accumulation_steps=2, steps_per_generation=8),
+    # TRL 1.0-1.9
+    dict(preset="trl==1.9", loss_type="dapo", num_items_in_batch=37, gradient_accumulation_steps=4),
+    dict(preset="trl==1.9", loss_type="luspo", importance_sampling_level="sequence"),
+    dict(preset="trl==1.9", loss_type="grpo", beta=0.1),
+    dict(preset="trl==1.2", loss_type="vespo", beta=0.1, use_bias_correction_kl=True),
     dict(loss_type="cispo", epsilon_high=5.0), dict(loss_type="cispo", epsilon_high=1.1, beta=0.02),
     dict(loss_type="sapo"), dict(loss_type="sapo", sapo_temperature_pos=0.5, sapo_temperature_neg=2.0),
     dict(loss_type="vespo"), dict(loss_type="vespo", vespo_k_pos=1.0, vespo_lambda_neg=0.5),
@@ -97,13 +104,15 @@ TRL_CASES = [
 @given(data=batches(), on_policy=st.booleans())
 def test_trl(case, data, on_policy):
     case = dict(case)
+    preset = case.pop("preset", "trl")
+    release = "1.9" if preset != "trl" else "1.16"
     uses_rollout = case.get("vllm_importance_sampling_correction") or "off_policy_mask_threshold" in case
     old = None if on_policy and not uses_rollout else data["old"]
     ours = grpo_c.policy_loss(
         data["logp"], old, data["adv"], data["mask"], ref_logp=data["ref"],
         rollout_logp=data["rollout"] if uses_rollout else None,
         entropies=data["entropies"] if case.get("top_entropy_quantile", 1.0) < 1.0 else None,
-        preset="trl", **case)
+        preset=preset, **case)
     kw = dict(old_per_token_logps=old, ref_per_token_logps=data["ref"], advantages=data["adv"],
               completion_mask=data["mask"].astype(np.float64))
     extra = dict(case)
@@ -111,29 +120,25 @@ def test_trl(case, data, on_policy):
         extra["sampling_per_token_logps"] = torch.tensor(data["rollout"])
     if case.get("top_entropy_quantile", 1.0) < 1.0:
         extra["entropies"] = torch.tensor(data["entropies"])
-    if case["loss_type"] == "luspo" and not (case.get("importance_sampling_level") == "sequence"):
-        # TRL averages a (B, T) luspo loss over every position, padding included; we count padding
-        # as 0 (masked positions never influence results), so the oracle gets a zero loss there by
-        # an on-policy, zero-advantage padding.
-        pytest.skip("luspo on a (B, T) loss differs by design at padded positions; see test_luspo_token_level_counts_padding_as_zero")
-    loss, grad, metrics = _oracle(fw.trl_loss, data, kw, **extra)
+    loss, grad, metrics = _oracle(fw.trl_loss, data, kw, release=release, **extra)
     # TRL picks its metric reductions by tensor shape (shape[1] == 1 means "sequence level"), so
     # with T == 1 its token-level metrics take the sequence path; compare loss and grad only.
     _compare(ours, loss, grad, metrics, metric_names=[] if data["logp"].shape[1] == 1 else None)
 
 
-def test_luspo_token_level_counts_padding_as_zero():
+def test_trl_1_9_luspo_token_level_counts_padding_as_zero():
+    """TRL 1.0-1.9 average a (B, T) luspo loss over every position, padding included; grpo_c counts
+    padding as 0 (masked positions never influence results): with no padding the two agree."""
     rng = np.random.default_rng(0)
     b, t = 3, 5
     logp = -rng.random((b, t))
     old = logp + rng.normal(0, 0.1, (b, t))
     adv = rng.normal(size=b)
     mask = np.ones((b, t), bool)
-    ours = grpo_c.policy_loss(logp, old, adv, mask, preset="trl", loss_type="luspo")
+    ours = grpo_c.policy_loss(logp, old, adv, mask, preset="trl==1.9", loss_type="luspo")
     loss, grad, _ = _oracle(fw.trl_loss, {"logp": logp}, dict(
         old_per_token_logps=old, ref_per_token_logps=None, advantages=adv, completion_mask=mask.astype(float)),
-        loss_type="luspo")
-    # With no padding the two agree exactly.
+        loss_type="luspo", release="1.9")
     assert math.isclose(ours.loss, loss, rel_tol=RTOL)
     np.testing.assert_allclose(ours.grad, grad, rtol=RTOL, atol=ATOL)
 
@@ -149,6 +154,15 @@ VERL_CASES = [dict(loss_mode=m, loss_agg_mode=a) for m in ("vanilla", "gpg", "ci
     dict(loss_mode="vanilla", loss_agg_mode="seq-mean-token-sum-norm", loss_scale_factor=4096),
     dict(loss_mode="gspo", use_kl_loss=True, kl_loss_type="low_var_kl", loss_agg_mode="token-mean"),
     dict(loss_mode="gspo", clip_ratio_low=3e-4, clip_ratio_high=4e-4),
+    dict(loss_mode="dppo_tv"), dict(loss_mode="dppo_tv", clip_ratio_low=0.05, clip_ratio_high=0.1, clip_ratio_c=1.5),
+    dict(loss_mode="dppo_kl"), dict(loss_mode="dppo_kl", clip_ratio_low=0.01, clip_ratio_high=0.02,
+                                    loss_agg_mode="seq-mean-token-mean"),
+    dict(loss_mode="dro", dro_beta=0.1), dict(loss_mode="dro", dro_beta=2.0, use_kl_loss=True),
+    dict(loss_mode="clip_cov", clip_cov_ratio=0.3, clip_cov_lb=-1.0, generator=7),
+    dict(loss_mode="clip_cov"),
+    # verl 0.7-0.8: GSPO aggregates by seq-mean-token-mean
+    dict(preset="verl==0.8", loss_mode="gspo", loss_agg_mode="token-mean"),
+    dict(preset="verl==0.7.1", loss_mode="gspo", loss_agg_mode="seq-mean-token-sum"),
 ] + [dict(loss_mode="vanilla", use_kl_loss=True, kl_loss_coef=0.1, kl_loss_type=k)
      for k in ("kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3", "k1+", "k3+", "low_var_kl+", "abs+", "k2+")]
 
@@ -164,11 +178,20 @@ def test_verl(case, data, per_token, is_weights, on_policy):
     weights = np.exp(np.clip(data["old"] - data["rollout"], -20, 20)).clip(max=2.0) if is_weights else None
     if case["loss_mode"] == "geo_mean" and weights is not None:
         weights = None   # verl's GMPO takes no rollout weights in the commit read
+    case = dict(case)
+    preset = case.pop("preset", "verl")
+    seed = case.pop("generator", 0)
     ours = grpo_c.policy_loss(data["logp"], old, adv, data["mask"], ref_logp=data["ref"], is_weights=weights,
-                              preset="verl", **case)
+                              preset=preset, generator=seed, **case)
     kw = dict(old_log_prob=old, advantages=adv, response_mask=data["mask"].astype(np.float64),
               ref_log_prob=data["ref"], rollout_is_weights=weights)
-    loss, grad, metrics = _oracle(fw.verl_loss, data, kw, **case)
+    randperm = torch.randperm
+    torch.randperm = lambda n, **_: torch.from_numpy(np.random.default_rng(seed).permutation(n))
+    try:
+        loss, grad, metrics = _oracle(fw.verl_loss, data, kw, release="0.8" if preset != "verl" else "0.9",
+                                      **case)
+    finally:
+        torch.randperm = randperm
     _compare(ours, loss, grad, metrics)
 
 
@@ -205,19 +228,89 @@ def test_empty_batch_gives_zero_loss_and_gradient(preset):
     assert not out.grad.any()
 
 
-def test_openrlhf_0_11_names_without_an_equivalent_raise_clearly():
+def test_openrlhf_0_11_options_it_refuses_raise_clearly():
     logp = np.full((1, 2), -1.0)
     rollout = logp - 0.1
-    cases = [({"algo.kl.use_loss": True, "algo.kl.unbiased_gradient": True}, "unbiased_gradient"),
-             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_gating": "tv"},
-              "is_correction_gating"),
-             ({"algo.advantage.is_correction_level": "seq", "algo.advantage.is_correction_mode": "clip"},
+    cases = [({"algo.advantage.is_correction_level": "seq", "algo.advantage.is_correction_mode": "clip"},
               "is_correction_mode"),
-             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_threshold": [2.0]},
+             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_threshold": [1, 2, 3]},
               "is_correction_threshold"),
+             ({"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_gating": "js"},
+              "is_correction_gating"),
              ({"actor.eps_clip_low_high": (0.2, 0.28), "eps_clip_low_high": (0.2, 0.3)}, "both set"),
              ({"actor.loss_agg_mode": "seq-mean-token-sum"}, "actor.loss_agg_mode")]
     for options, message in cases:
         with pytest.raises(ValueError, match=message):
             grpo_c.policy_loss(logp, logp, np.ones(1), ref_logp=logp, rollout_logp=rollout, preset="openrlhf",
                                **options)
+
+
+# ---------------------------------------------------------------------------------- releases and refusals
+
+def _batch():
+    rng = np.random.default_rng(3)
+    logp = -rng.random((3, 4))
+    return logp, logp + 0.1 * rng.standard_normal((3, 4)), rng.standard_normal(3), np.ones((3, 4), bool)
+
+
+@pytest.mark.parametrize("preset", ["trl==2.0", "trl==0.29", "verl==0.6.1", "openrlhf==0.10", "trl==", "trl==one",
+                                    "verl==0"])
+def test_a_release_outside_the_followed_spans_is_refused(preset):
+    logp, old, adv, mask = _batch()
+    with pytest.raises(ValueError, match="preset: .* releases"):
+        grpo_c.policy_loss(logp, old, adv, mask, preset=preset)
+
+
+def test_versioned_presets_name_the_current_formulas_too():
+    logp, old, adv, mask = _batch()
+    ref = logp - 0.2
+    for plain, pinned, options in (("trl", "trl==1.16.0", dict(beta=0.1, loss_type="luspo")),
+                                   ("trl", "trl==1.10", dict(beta=0.1)),
+                                   ("verl", "verl==0.9", dict(loss_mode="gspo")),
+                                   ("openrlhf", "openrlhf==0.11.2", {})):
+        want = grpo_c.policy_loss(logp, old, adv, mask, ref_logp=ref, preset=plain, **options)
+        got = grpo_c.policy_loss(logp, old, adv, mask, ref_logp=ref, preset=pinned, **options)
+        assert got.loss == want.loss and got.metrics == want.metrics
+    # and an older one differs where its formula does
+    old_kl = grpo_c.policy_loss(logp, old, adv, mask, ref_logp=ref, preset="trl==1.9", beta=0.1)
+    assert old_kl.loss != grpo_c.policy_loss(logp, old, adv, mask, ref_logp=ref, preset="trl", beta=0.1).loss
+
+
+@pytest.mark.parametrize("preset, options, message", [
+    ("trl", dict(importance_sampling_level="sequence_token"), "importance_sampling_level"),
+    ("trl", dict(loss_type="vespo", vllm_importance_sampling_correction=True,
+                 vllm_importance_sampling_mode="sequence_mask"), "VESPO"),
+    ("verl", dict(loss_mode="dro"), "dro_beta"),
+    ("verl", dict(loss_mode="kl_cov"), "loss_mode"),
+    ("verl==0.8", dict(loss_mode="dro", dro_beta=0.1), "loss_mode"),
+    ("verl==0.8", dict(loss_agg_mode="token-sum"), "loss_agg_mode"),
+    ("openrlhf", {"algo.advantage.is_correction_level": "token", "algo.advantage.is_correction_gating": "tv"},
+     "upper bound only"),
+    ("openrlhf", {"algo.advantage.is_correction_level": "seq", "algo.advantage.is_correction_mode": "clip"},
+     "is_correction_mode"),
+    ("openrlhf", {"actor.policy_loss_type": "gspo", "algo.kl.use_loss": True, "algo.kl.unbiased_gradient": True,
+                  "algo.advantage.is_correction_level": "token"}, "unbiased_gradient"),
+    (None, dict(is_gate="js"), "is_gate"),
+    (None, dict(clip_cov_ratio=0.1, surrogate="cispo"), "clip_cov_ratio"),
+])
+def test_what_a_release_refuses_is_refused(preset, options, message):
+    logp, old, adv, mask = _batch()
+    with pytest.raises(ValueError, match=message):
+        grpo_c.policy_loss(logp, old, adv, mask, rollout_logp=old, ref_logp=logp, preset=preset, **options)
+
+
+def test_generator_must_be_a_seed_or_a_numpy_generator():
+    logp, old, adv, mask = _batch()
+    with pytest.raises(TypeError, match="generator"):
+        grpo_c.policy_loss(logp, old, adv, mask, preset="verl", loss_mode="clip_cov", generator=0.5)
+
+
+def test_clip_cov_is_reproducible_from_a_seed_and_takes_out_the_drawn_share():
+    rng = np.random.default_rng(5)
+    logp = -rng.random((8, 16))
+    old = logp + 0.01 * rng.standard_normal((8, 16))
+    adv, mask = rng.standard_normal(8), np.ones((8, 16), bool)
+    runs = [grpo_c.policy_loss(logp, old, adv, mask, preset="verl", loss_mode="clip_cov", clip_cov_ratio=0.1,
+                               clip_cov_lb=-10.0, clip_cov_ub=10.0, generator=seed) for seed in (1, 1, 2)]
+    assert runs[0].loss == runs[1].loss and runs[0].loss != runs[2].loss
+    assert runs[0].metrics["actor/pg_clipfrac"] == int(0.1 * 128) / 128

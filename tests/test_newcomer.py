@@ -186,7 +186,8 @@ TWIN_OPTIONS = dict(
     kl_aggregation="seq_mean_token_mean", kl_denominator=None, kl_scale=1.0)
 
 
-@pytest.mark.parametrize("surrogate", ["ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo"])
+@pytest.mark.parametrize("surrogate", ["ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv",
+                                       "dppo_kl", "dro"])
 def test_the_shipped_twins_compute_with_inf_and_nan_without_warnings(surrogate):
     logp, old, adv, mask = batch()
     old[0] = logp[0] - 800.0            # ratios that overflow exp
@@ -196,7 +197,7 @@ def test_the_shipped_twins_compute_with_inf_and_nan_without_warnings(surrogate):
         warnings.simplefilter("error")
         reference.policy_loss(logp=logp, old_logp=old, ref_logp=old - 1000.0, rollout_logp=logp,
                               advantages=adv, mask=mask, is_weights=None, policy_mask=None,
-                              **dict(TWIN_OPTIONS, surrogate=surrogate,
+                              **dict(TWIN_OPTIONS, surrogate=surrogate, dro_beta=0.5,
                                      ratio_level="sequence" if surrogate in ("ppo", "sapo") else "token"))
         reference.group_advantages(np.array([np.inf, 1.0, np.nan, 0.0]), None, 2, 2, None, None,
                                    None, None, 0, 0, 0, 0, 1e-4, 1)

@@ -11,6 +11,8 @@ from grpo_c._options import choice, positive_int, take
 from grpo_c.frameworks import LossCall
 
 GROUP_SIZE_OPTION = "n_samples_per_prompt"
+RELEASE = "0.11.2"
+RELEASES = {RELEASE: ((0, 11), (0, 11))}
 
 # ------------------------------------------------------------------------- advantages
 
@@ -50,7 +52,7 @@ _IS_CORRECTION = {("token", "clip"): ("token", "truncate"), ("token", "mask"): (
 _IS_SCHEMES = {"tis": ("token", "clip"), "icepop": ("token", "mask"), "seq-mask-tis": ("seq", "mask")}
 
 
-def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
+def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) -> dict:
     kind = _either(fw, "actor.policy_loss_type", "policy_loss_type", "ppo", nt, "surrogate", "ratio_level")
     choice("actor.policy_loss_type", kind, ("ppo", "gspo"))
     eps = _either(fw, "actor.eps_clip", "eps_clip", 0.2, nt, "clip_low", "clip_high")
@@ -86,14 +88,16 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     use_kl = _either(fw, "algo.kl.use_loss", "use_kl_loss", False, nt)
     coef = take(fw, "algo.kl.init_coef", None, nt, "kl_coef")
     estimator = take(fw, "algo.kl.estimator", None, nt, "kl_estimator")
-    if take(fw, "algo.kl.unbiased_gradient", False, nt):
-        raise ValueError("algo.kl.unbiased_gradient: OpenRLHF's straight-through reverse-KL gradient has no "
-                         "equivalent in grpo_c yet")
+    unbiased = take(fw, "algo.kl.unbiased_gradient", False, nt, "kl_straight_through", "kl_grad_is_cap")
     if use_kl:
         out["kl_coef"] = 0.01 if coef is None else coef
         estimator = nt.get("kl_estimator", "k1") if estimator is None else estimator
         out["kl_estimator"] = choice("algo.kl.estimator", estimator, ("k1", "k2", "k3"))
+        # compute_approx_kl bounds every value at +-10 (its k3 log-ratio floor of -10 lies beyond that)
         out["kl_value_clamp"] = 10.0
+        if unbiased:
+            # the estimator's value, the gradient of w * d^2 / 2 with w = min(exp(l - o), 10) detached
+            out.update(kl_straight_through=True, kl_grad_is_cap=10.0)
     else:
         nt.pop("kl_coef", None)
         nt.pop("kl_estimator", None)
@@ -105,22 +109,36 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     mode = take(fw, "algo.advantage.is_correction_mode", mode, nt, "is_mode")
     choice("algo.advantage.is_correction_level", level, ("off", "token", "seq"))
     choice("algo.advantage.is_correction_mode", mode, ("mask", "clip"))
-    gating = take(fw, "algo.advantage.is_correction_gating", "ratio", nt)
-    if gating != "ratio":
-        raise ValueError(f"algo.advantage.is_correction_gating: only 'ratio' has an equivalent in grpo_c yet, "
-                         f"got {gating!r}")
-    bounds = _either(fw, "algo.advantage.is_correction_threshold", "is_thresholds", (0.5, 5.0), nt, "is_bounds")
+    gating = take(fw, "algo.advantage.is_correction_gating", "ratio", nt, "is_gate")
+    choice("algo.advantage.is_correction_gating", gating, ("ratio", "binary_kl", "tv"))
+    bounds = _either(fw, "algo.advantage.is_correction_threshold", "is_thresholds", (0.5, 5.0), nt,
+                     "is_bounds", "is_gate_bounds")
+    bounds = tuple(bounds)
+    if len(bounds) == 1:   # a single value is an upper bound only, as OpenRLHF's CLI reads it
+        bounds = (0.0, bounds[0])
     if len(bounds) != 2:
-        raise ValueError(f"algo.advantage.is_correction_threshold: expected LOW HIGH for ratio gating, got {bounds!r}")
+        raise ValueError(f"algo.advantage.is_correction_threshold: expected HIGH or LOW HIGH, got {bounds!r}")
     if level != "off":
-        if (level, mode) not in _IS_CORRECTION:
-            raise ValueError("algo.advantage.is_correction_mode='clip' needs is_correction_level='token'")
+        if mode == "clip" and (level == "seq" or gating != "ratio"):
+            raise ValueError("algo.advantage.is_correction_mode='clip' needs is_correction_level='token' and "
+                             "is_correction_gating='ratio'")
+        if gating != "ratio" and bounds[0] > 0:
+            raise ValueError(f"algo.advantage.is_correction_threshold: gating by {gating} takes an upper "
+                             f"bound only (a single delta), got {bounds!r}")
         if kind == "gspo":
             # OpenRLHF's GSPO corrects by taking the sequence ratio against the rollout log-probs
             out["ratio_against"] = "rollout_logp"
+            if out.get("kl_grad_is_cap"):
+                raise ValueError("algo.kl.unbiased_gradient: with GSPO's IS correction the ratio is taken "
+                                 "against the rollout log-probs, and grpo_c weighs the KL gradient by that "
+                                 "ratio; OpenRLHF's weight against old_log_probs is not offered here")
+        elif gating != "ratio":
+            # survivors of the divergence gate keep their per-token IS weight
+            out.update(is_level="token", is_mode="truncate", is_bounds=None, is_gate=gating,
+                       is_gate_level="sequence" if level == "seq" else "token", is_gate_bounds=bounds)
         else:
             is_level, is_mode = _IS_CORRECTION[(level, mode)]
-            out.update(is_level=is_level, is_mode=is_mode, is_bounds=tuple(bounds))
+            out.update(is_level=is_level, is_mode=is_mode, is_bounds=bounds)
     return out
 
 

@@ -25,6 +25,10 @@ from grpo_c.rewards.math import parse_answer as _parse_answer
 
 INF = math.inf
 GROUP_SIZE_OPTION = "num_generations"
+RELEASE = "1.16.0"
+# TRL 1.0-1.9: use_bias_correction_kl off by default, the dapo family's normaliser without the
+# accumulation rescale, luspo's length weighting averaged over the unmasked (B, T) loss
+RELEASES = {RELEASE: ((1, 10), (1, 16)), "1.9": ((1, 0), (1, 9))}
 
 __all__ = [
     "accuracy_reward", "binary_code_reward", "code_reward", "format_reward",
@@ -51,22 +55,29 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo", "luspo", "cispo", "sapo", "vespo")
 
 
-def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
+def _float32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) -> dict:
+    current = release == RELEASE
     loss_type = take(fw, "loss_type", "dapo", nt, "surrogate", "aggregation")
     choice("loss_type", loss_type, LOSS_TYPES)
     eps = take(fw, "epsilon", 0.2, nt, "clip_low")
     eps_high = take(fw, "epsilon_high", None, nt, "clip_high", "cispo_bounds")
     eps_high = eps if eps_high is None else eps_high
     level = take(fw, "importance_sampling_level", "token", nt, "ratio_level")
-    choice("importance_sampling_level", level, ("token", "sequence", "sequence_token"))
+    choice("importance_sampling_level", level, ("token", "sequence"))
     ga = positive_int("gradient_accumulation_steps", take(fw, "gradient_accumulation_steps", 1, nt, "scale"))
+    spg = positive_int("steps_per_generation", take(fw, "steps_per_generation", ga, nt, "scale"))
     out: dict[str, Any] = {
         "ratio_level": level, "clip_low": eps, "clip_high": eps_high,
         "delta": take(fw, "delta", None, nt, "delta"),
         "kl_coef": take(fw, "beta", 0.0, nt, "kl_coef"), "kl_estimator": "k3",
-        "kl_ratio_weighted": take(fw, "use_bias_correction_kl", True, nt, "kl_ratio_weighted"),
-        "sapo_tau": (take(fw, "sapo_temperature_pos", 1.0, nt, "sapo_tau"),
-                     take(fw, "sapo_temperature_neg", 1.05, nt, "sapo_tau")),
+        "kl_ratio_weighted": take(fw, "use_bias_correction_kl", current, nt, "kl_ratio_weighted"),
+        # TRL builds the temperatures with torch.where over Python floats: float32 values
+        "sapo_tau": (_float32(take(fw, "sapo_temperature_pos", 1.0, nt, "sapo_tau")),
+                     _float32(take(fw, "sapo_temperature_neg", 1.05, nt, "sapo_tau"))),
         "vespo_k": (take(fw, "vespo_k_pos", 2.0, nt, "vespo_k"), take(fw, "vespo_k_neg", 3.0, nt, "vespo_k")),
         "vespo_lambda": (take(fw, "vespo_lambda_pos", 3.0, nt, "vespo_lambda"),
                          take(fw, "vespo_lambda_neg", 2.0, nt, "vespo_lambda")),
@@ -81,7 +92,7 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     out["surrogate"] = {"cispo": "cispo", "sapo": "sapo", "vespo": "vespo"}.get(loss_type, "ppo")
     if loss_type == "cispo":
         out["cispo_bounds"] = (-INF, eps_high)
-    # TRL divides by GA by hand except for the dapo family, whose normaliser is global already.
+    # TRL divides by GA by hand except for the dapo family, whose normaliser is global.
     if loss_type in ("grpo", "sapo"):
         out.update(aggregation="seq_mean_token_mean_all_rows", scale=1.0 / ga)
     elif loss_type == "bnpo":
@@ -90,10 +101,14 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
         out.update(aggregation="token_sum_norm", scale=1.0 / ga,
                    denominator=("per_row", positive_int("max_completion_length", max_len)))
     elif loss_type == "luspo":
-        out.update(aggregation="luspo", scale=1.0 / ga)
+        # the mean over rows of each row's masked sum (before 1.10: "luspo", over every position)
+        out.update(aggregation="seq_mean_token_sum" if current else "luspo",
+                   denominator=("per_row", 1.0) if current else None, scale=1.0 / ga)
     else:
+        # num_items_in_batch spans the generation batch: TRL 1.10+ rescales it to one
+        # accumulation window
         den = None if n_gen is None else max(1.0, float(n_gen)) / procs
-        out.update(aggregation="token_mean", denominator=den)
+        out.update(aggregation="token_mean", denominator=den, scale=spg / ga if current else 1.0)
     # vLLM importance-sampling correction: on by default when rollout log-probs are given
     correction = take(fw, "vllm_importance_sampling_correction", None, nt, "is_level")
     mode = take(fw, "vllm_importance_sampling_mode", "sequence_mask", nt, "is_level", "is_mode")
@@ -103,6 +118,9 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     if has_rollout if correction is None else correction:
         mode = choice("vllm_importance_sampling_mode", mode,
                       ("sequence_mask", "sequence_truncate", "token_mask", "token_truncate"))
+        if loss_type == "vespo" and mode.startswith("sequence"):
+            raise ValueError(f"vllm_importance_sampling_mode: VESPO folds per-token ratios into its sequence "
+                             f"weight and needs 'token_mask' or 'token_truncate', got {mode!r}")
         level, is_mode = mode.split("_")
         out.update(is_level=level, is_mode=is_mode, is_bounds=(clip_min, clip_max if cap is None else cap))
     return out
@@ -127,12 +145,12 @@ def loss_metrics(raw: dict, call: LossCall) -> dict:
     if call.entropies is not None:
         ent = np.asarray(call.entropies, dtype=np.float64)
         out["entropy"] = float(np.where(m, ent, 0.0).sum() / max(m.sum(), 1))
-    if call.neutral["ratio_level"] == "sequence" and surrogate == "ppo" and call.advantages.ndim == 1:
-        out.update(_sequence_clip_metrics(call, m))
+    if call.neutral["ratio_level"] == "sequence" and surrogate in ("ppo", "cispo") and call.advantages.ndim == 1:
+        out.update(_sequence_clip_metrics(call, m, surrogate))
     return out
 
 
-def _sequence_clip_metrics(call: LossCall, m: np.ndarray) -> dict:
+def _sequence_clip_metrics(call: LossCall, m: np.ndarray, surrogate: str) -> dict:
     """TRL reduces (B, 1) sequence-level clip flags over rows, empty rows included (no rows:
     the flags of one empty row, 0)."""
     if m.shape[0] == 0:
@@ -143,6 +161,8 @@ def _sequence_clip_metrics(call: LossCall, m: np.ndarray) -> dict:
         diff = np.where(m, np.asarray(call.logp, np.float64) - np.asarray(old, np.float64), 0.0)
         adv = call.advantages
     s = np.exp(diff.sum(axis=1) / np.maximum(m.sum(axis=1), 1))
+    if surrogate == "cispo":
+        return {"cispo_clip_ratio": float(((s > call.neutral["cispo_bounds"][1]) & (adv > 0)).mean())}
     low = (s < 1 - call.neutral["clip_low"]) & (adv < 0)
     high = (s > 1 + call.neutral["clip_high"]) & (adv > 0)
     return {"clip_ratio/low_mean": float(low.mean()), "clip_ratio/low_min": float(low.min()),

@@ -15,6 +15,10 @@ from grpo_c.rewards.math import accuracy as _accuracy
 
 INF = math.inf
 GROUP_SIZE_OPTION = None
+RELEASE = "0.9.1"
+# verl 0.7-0.8: GSPO aggregates by seq-mean-token-mean whatever loss_agg_mode says; no
+# loss_agg_mode "token-sum" and no "dro" loss
+RELEASES = {RELEASE: ((0, 9), (0, 9)), "0.8": ((0, 7), (0, 8))}
 
 __all__ = ["compute_format_score", "compute_score"]
 
@@ -45,9 +49,15 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 # ------------------------------------------------------------------------- policy loss
 
 
-def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
+LOSS_MODES = ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov")
+# what each loss mode logs besides actor/pg_loss (the rest log all three)
+_LOGGED = {"gpg": (), "dro": ("actor/ppo_kl",), "clip_cov": ("actor/pg_clipfrac", "actor/ppo_kl")}
+
+
+def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) -> dict:
+    current = release == RELEASE
     mode = take(fw, "loss_mode", "vanilla", nt, "surrogate", "ratio_level")
-    choice("loss_mode", mode, ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean"))
+    choice("loss_mode", mode, LOSS_MODES if current else tuple(m for m in LOSS_MODES if m != "dro"))
     # ActorConfig gives clip_ratio_low/high their own 0.2 defaults: clip_ratio alone moves neither
     take(fw, "clip_ratio", 0.2, nt, "clip_low", "clip_high")
     low = take(fw, "clip_ratio_low", 0.2, nt, "clip_low")
@@ -55,7 +65,8 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
     c = take(fw, "clip_ratio_c", 3.0, nt, "dual_clip")
     agg = take(fw, "loss_agg_mode", "token-mean", nt, "aggregation")
     choice("loss_agg_mode", agg, ("token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
-                                  "seq-mean-token-sum-norm"))
+                                  "seq-mean-token-sum-norm") if current else (
+        "token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"))
     dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
     # verl <= 0.8's dp_actor divided each micro-batch's loss by the accumulation steps; 0.9's
     # ppo_loss normalises by the global batch instead (steps = 1 is 0.9's behaviour)
@@ -85,11 +96,18 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
                 "scale": scale / positive("loss_scale_factor", factor)}
 
     out.update(aggregation(agg))
+    # PolicyLossConfig's options of single loss modes, accepted whatever the mode
+    dro_beta = take(fw, "dro_beta", None, nt, "dro_beta")
+    cov_ratio = take(fw, "clip_cov_ratio", 0.0002, nt, "clip_cov_ratio")
+    cov_bounds = (take(fw, "clip_cov_lb", 1.0, nt, "clip_cov_bounds"),
+                  take(fw, "clip_cov_ub", 5.0, nt, "clip_cov_bounds"))
     if mode == "vanilla":
         out.update(surrogate="ppo", dual_clip=c)
     elif mode == "gspo":
         # the clamp bounds the sequence ratio; ppo_kl is the raw token log-ratio's mean
         out.update(surrogate="ppo", ratio_level="sequence_token", log_ratio_clamp=(-INF, 10.0), ppo_kl_raw=True)
+        if not current:
+            out.update(aggregation("seq-mean-token-mean"))
     elif mode == "sapo":
         out.update(surrogate="sapo")
         out.update(aggregation("seq-mean-token-mean"))   # SAPO's policy term ignores loss_agg_mode
@@ -97,6 +115,14 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool) -> dict:
         out.update(surrogate="reinforce")
     elif mode == "cispo":
         out.update(surrogate="cispo", cispo_bounds=(1.0 - low, 1.0 + high))
+    elif mode in ("dppo_tv", "dppo_kl"):
+        # clip_ratio_low/high bound the probability's divergence; clip_ratio_c truncates the ratio
+        out.update(surrogate=mode, cispo_bounds=(-INF, c))
+    elif mode == "dro":
+        out.update(surrogate="dro", dro_beta=dro_beta, ppo_kl_raw=True)
+    elif mode == "clip_cov":
+        out.update(surrogate="ppo", log_ratio_clamp=None, ppo_kl_raw=True, clip_cov_ratio=cov_ratio,
+                   clip_cov_bounds=cov_bounds)
     else:
         # GMPO: a plain mean over the rows, (B, T) rollout weights as each row's geometric mean
         out.update(surrogate="gmpo", log_ratio_clamp=None, aggregation="seq_mean_token_mean_all_rows",
@@ -125,8 +151,14 @@ def loss_metrics(raw: dict, call: LossCall) -> dict:
     """verl's logged names; it logs the loss terms before dividing by the gradient-accumulation
     steps, so that division is undone here."""
     steps = float(call.given.get("gradient_accumulation_steps", 1))
-    out = {"actor/pg_loss": raw["policy_loss"] * steps, "actor/pg_clipfrac": raw["clipfrac"],
-           "actor/ppo_kl": raw["ppo_kl"], "actor/pg_clipfrac_lower": raw["clipfrac_lower"]}
+    logged = {"actor/pg_clipfrac": raw["clipfrac"], "actor/ppo_kl": raw["ppo_kl"],
+              "actor/pg_clipfrac_lower": raw["clipfrac_lower"]}
+    mode = call.given.get("loss_mode", "vanilla")
+    if mode == "clip_cov":   # the share of tokens Clip-Cov took out
+        m = call.token_mask()
+        logged["actor/pg_clipfrac"] = float((m & ~call.policy_mask.astype(bool)).sum() / max(m.sum(), 1))
+    names = _LOGGED.get(mode, tuple(logged))
+    out = {"actor/pg_loss": raw["policy_loss"] * steps, **{name: logged[name] for name in names}}
     if call.neutral["kl_coef"] != 0:
         out.update({"kl_loss": raw["kl_loss"] * steps, "kl_coef": call.neutral["kl_coef"]})
     return out

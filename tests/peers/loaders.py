@@ -50,17 +50,25 @@ def _stub(name: str) -> None:
 
 
 def _import(name: str, bare: tuple[str, ...]):
+    """Imports `name` with the heavy modules it reaches stubbed; the stubs leave sys.modules
+    afterwards (the imported code keeps its references), so that code importing the real
+    packages later (TRL's accelerate probing for deepspeed) does not find them."""
     for package in bare:
         if package not in sys.modules:
             _bare_package(package)
-    while True:
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            root = (exc.name or "").split(".")[0]
-            if root not in HEAVY or exc.name in STUBBED:
-                raise
-            _stub(exc.name)
+    before = set(STUBBED)
+    try:
+        while True:
+            try:
+                return importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                root = (exc.name or "").split(".")[0]
+                if root not in HEAVY or exc.name in sys.modules:
+                    raise
+                _stub(exc.name)
+    finally:
+        for stub in STUBBED - before:
+            sys.modules.pop(stub, None)
 
 
 def verl():
@@ -76,7 +84,7 @@ def openrlhf():
     return loss, sys.modules["openrlhf.models.utils"]
 
 
-PINNED = {"verl": "0.9.1", "openrlhf": "0.11.2"}
+PINNED = {"verl": "0.9.1", "openrlhf": "0.11.2", "trl": "1.16.0"}
 
 
 def require_pinned(distribution: str) -> None:

@@ -31,6 +31,7 @@ def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch
         policy_loss_type=options.get("actor.policy_loss_type", "ppo"),
         is_correction_level=options.get("algo.advantage.is_correction_level", "off"),
         is_correction_mode=options.get("algo.advantage.is_correction_mode", "mask"),
+        is_correction_gating=options.get("algo.advantage.is_correction_gating", "ratio"),
         is_correction_threshold=options.get("algo.advantage.is_correction_threshold", (0.5, 5.0)))
     a = torch.tensor(adv)[:, None].expand(b, t)
     pg, clip_ratio, ppo_kl, _, _ = policy(lp, torch.tensor(old), a, action_mask=m,
@@ -38,7 +39,9 @@ def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch
     metrics = {"policy_loss": float(pg), "ppo_clip_ratio": float(clip_ratio), "ppo_kl": float(ppo_kl)}
     loss = pg
     if options.get("algo.kl.use_loss"):
-        kl = utils.compute_approx_kl(lp, torch.tensor(ref), kl_estimator=options.get("algo.kl.estimator", "k1"))
+        kl = utils.compute_approx_kl(lp, torch.tensor(ref), log_probs_old=torch.tensor(old),
+                                     kl_estimator=options.get("algo.kl.estimator", "k1"),
+                                     unbiased_gradient=options.get("algo.kl.unbiased_gradient", False))
         kl_loss = loss_module.aggregate_loss(kl, m, **batch_info)
         metrics["kl"] = float(kl_loss)
         loss = loss + kl_loss * options["algo.kl.init_coef"]
@@ -47,6 +50,7 @@ def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch
 
 
 # OpenRLHF 0.11's names -> the flat names of earlier releases, which the preset also takes
+# (OpenRLHF 0.11's unbiased_gradient and divergence gating have no flat names: they stay dotted)
 FLAT = {"actor.policy_loss_type": "policy_loss_type", "actor.eps_clip_low_high": "eps_clip_low_high",
         "actor.dual_clip": "dual_clip", "algo.kl.use_loss": "use_kl_loss", "algo.kl.init_coef": "kl_coef",
         "algo.kl.estimator": "kl_estimator", "algo.advantage.is_correction_threshold": "is_thresholds"}
@@ -79,9 +83,9 @@ METRICS = {"policy_loss": (1e-10, 1e-12), "ppo_clip_ratio": (1e-6, 1e-12), "ppo_
        st.sampled_from([0.01, 0.3, 1.5, 25.0]), st.sampled_from(["ppo", "gspo"]), st.booleans(),
        st.booleans(), st.sampled_from(["k1", "k2", "k3"]), st.booleans(),
        st.sampled_from([("off", "mask"), ("token", "clip"), ("token", "mask"), ("seq", "mask")]),
-       st.booleans(), st.data())
+       st.sampled_from(["ratio", "binary_kl", "tv"]), st.booleans(), st.data())
 def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_kl, estimator,
-                                     global_info, is_correction, flat, data):
+                                     global_info, is_correction, gating, flat, data):
     rng = np.random.default_rng(seed)
     logp = -rng.exponential(1.0, (b, t))
     old = logp + spread * rng.standard_normal((b, t))
@@ -99,10 +103,17 @@ def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_
         options["actor.dual_clip"] = 3.0
     if use_kl:
         options.update({"algo.kl.use_loss": True, "algo.kl.init_coef": 0.05, "algo.kl.estimator": estimator})
+        # with GSPO's IS correction grpo_c refuses it (README, "where we differ")
+        if data.draw(st.booleans()) and not (kind == "gspo" and is_correction[0] != "off"):
+            options["algo.kl.unbiased_gradient"] = True
     if is_correction[0] != "off":
         options.update({"algo.advantage.is_correction_level": is_correction[0],
                         "algo.advantage.is_correction_mode": is_correction[1],
                         "algo.advantage.is_correction_threshold": (0.8, 1.25)})
+        if gating != "ratio" and is_correction[1] == "mask":
+            # a divergence gate takes an upper bound only
+            options.update({"algo.advantage.is_correction_gating": gating,
+                            "algo.advantage.is_correction_threshold": (0.0, data.draw(st.sampled_from([0.01, 0.1])))})
     batch_info = {}
     if global_info:
         batch_info = {"dp_size": data.draw(st.sampled_from([1, 2])), "batch_num_tokens": float(mask.sum() * 2),
@@ -113,7 +124,7 @@ def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_
     out = grpo_c.policy_loss(np.where(mask, logp, np.nan), old, adv, mask, ref_logp=ref, rollout_logp=rollout,
                              preset="openrlhf", **given, **batch_info)
     case = (given, batch_info)
-    if is_correction[0] == "off":
+    if is_correction[0] == "off" and "algo.kl.unbiased_gradient" not in options:
         flat_options = flat_names(options)
         restated, restated_metrics = frameworks.openrlhf_loss(
             torch.tensor(logp), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),

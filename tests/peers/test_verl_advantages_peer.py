@@ -51,11 +51,11 @@ def test_estimators_match_verl(name, batch, norm):
     token_rewards, mask, index, scores, size = batch
     if name == "grpo_passk" and size < 2:
         return   # verl's pass@k needs two responses per prompt
-    if name == "reinforce_plus_plus_baseline" and mask.sum() <= 1:
-        return   # verl's masked_whiten raises on fewer than 2 tokens
     kw = {"norm_adv_by_std_in_grpo": norm} if name.startswith("grpo") else {}
     config = core_algos.AlgoConfig(norm_adv_by_std_in_grpo=norm) if name == "grpo_passk" else None
     fn = core_algos.get_adv_estimator_fn(name)
+    if name == "reinforce_plus_plus_baseline" and mask.sum() <= 1:
+        return   # verl raises, as we do: test_reinforce_plus_plus_baseline_with_one_token_raises_as_verl_does
     want, _ = fn(token_level_rewards=torch.tensor(token_rewards), response_mask=torch.tensor(mask),
                  index=index, config=config, **kw)
     want = want.double().numpy()
@@ -65,6 +65,19 @@ def test_estimators_match_verl(name, batch, norm):
     restated, _ = frameworks.VERL_ADVANTAGE_ESTIMATORS[name](
         torch.tensor(token_rewards), torch.tensor(mask), index, **kw)
     np.testing.assert_allclose(restated.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+def test_reinforce_plus_plus_baseline_with_one_token_raises_as_verl_does():
+    """verl's masked_whiten takes an unbiased variance: one response token in the batch raises."""
+    mask = np.zeros((2, 3), bool)
+    mask[0, 0] = True
+    index = np.array(["a", "a"], dtype=object)
+    fn = core_algos.get_adv_estimator_fn("reinforce_plus_plus_baseline")
+    with pytest.raises(ValueError):
+        fn(token_level_rewards=torch.tensor(np.where(mask, 1.0, 0.0)), response_mask=torch.tensor(mask), index=index)
+    with pytest.raises(ValueError, match="two response tokens"):
+        grpo_c.group_advantages(np.array([1.0, 0.0]), group_ids=index, preset="verl",
+                                adv_estimator="reinforce_plus_plus_baseline", mask=mask)
 
 
 def test_registry_is_covered():

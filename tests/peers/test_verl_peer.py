@@ -20,7 +20,9 @@ from verl.utils import tensordict_utils as tu  # noqa: E402
 from verl.workers.config import ActorConfig, PolicyLossConfig  # noqa: E402
 
 
-LOSS_MODES = ["vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean"]
+LOSS_MODES = ["vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov"]
+# PolicyLossConfig's fields among the options (the rest are ActorConfig's)
+POLICY_LOSS_FIELDS = ("dro_beta", "clip_cov_ratio", "clip_cov_lb", "clip_cov_ub")
 AGG_MODES = ["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
              "seq-mean-token-sum-norm"]
 KL_TYPES = ["kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3", "k1+", "low_var_kl+", "k3+", "abs+"]
@@ -31,6 +33,11 @@ METRICS = {"actor/pg_loss": 1e-10, "actor/pg_clipfrac": 1e-6, "actor/ppo_kl": 1e
 
 def metric_value(metric):
     return float(metric) if isinstance(metric, (int, float)) else float(metric.aggregate())
+
+
+def permutation_of(seed: int):
+    """torch.randperm's stand-in: the permutation grpo_c draws from ``generator=seed``."""
+    return lambda n, **kwargs: torch.from_numpy(np.random.default_rng(seed).permutation(n))
 
 
 def verl_ppo_loss(config: dict, logp, old, ref, adv, mask, is_weights, batch_info: dict):
@@ -47,7 +54,8 @@ def verl_ppo_loss(config: dict, logp, old, ref, adv, mask, is_weights, batch_inf
     tu.assign_non_tensor(data, dp_size=batch_info.get("dp_size", 1),
                          batch_num_tokens=batch_info.get("batch_num_tokens"),
                          global_batch_size=batch_info.get("global_batch_size"))
-    policy = PolicyLossConfig(loss_mode=config.pop("loss_mode"))
+    policy = PolicyLossConfig(loss_mode=config.pop("loss_mode"),
+                              **{k: config.pop(k) for k in POLICY_LOSS_FIELDS if k in config})
     actor = ActorConfig(strategy="fsdp", rollout_n=1, ppo_micro_batch_size_per_gpu=1, policy_loss=policy,
                         loss_scale_factor=batch_info.get("loss_scale_factor"), **config)
     unpad, losses.no_padding_2_padding = losses.no_padding_2_padding, lambda tensor, data: tensor
@@ -92,6 +100,14 @@ def test_ppo_loss_matches_verl(batch, loss_mode, agg, use_kl, kl_type, with_is, 
     safe_logp = np.where(mask, logp, -1.0)   # verl multiplies, so its own input must be finite
     is_weights = rng.uniform(0.5, 2.0, (b, t)) if with_is else None
     options = {"loss_mode": loss_mode, "loss_agg_mode": agg}
+    if loss_mode == "dro":
+        options["dro_beta"] = data.draw(st.sampled_from([0.05, 1.0]))
+    if loss_mode == "clip_cov":
+        # bounds that leave candidates at these scales, and a share that draws some of them
+        options.update(clip_cov_ratio=data.draw(st.sampled_from([0.0002, 0.3])),
+                       clip_cov_lb=data.draw(st.sampled_from([-1.0, 0.0])), clip_cov_ub=5.0)
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    torch.randperm, randperm = permutation_of(seed), torch.randperm
     if data.draw(st.booleans()):
         options["clip_ratio_low"] = data.draw(st.sampled_from([0.1, 0.2, 0.3]))
         options["clip_ratio_high"] = data.draw(st.sampled_from([0.2, 0.28]))
@@ -105,30 +121,35 @@ def test_ppo_loss_matches_verl(batch, loss_mode, agg, use_kl, kl_type, with_is, 
                       "batch_num_tokens": int(mask.sum()) * 3,
                       "global_batch_size": b * 2,
                       "loss_scale_factor": data.draw(st.sampled_from([None, 16]))}
-    want_loss, want_grad, want_metrics = verl_ppo_loss(dict(options), safe_logp, old, ref, adv, mask,
-                                                       is_weights, batch_info)
-    given_info = {k: v for k, v in batch_info.items() if v is not None}
+    try:
+        want_loss, want_grad, want_metrics = verl_ppo_loss(dict(options), safe_logp, old, ref, adv, mask,
+                                                           is_weights, batch_info)
+        given_info = {k: v for k, v in batch_info.items() if v is not None}
+        restated, restated_metrics = frameworks.verl_loss(
+            torch.tensor(safe_logp, requires_grad=True), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
+            ref_log_prob=torch.tensor(ref),
+            rollout_is_weights=None if is_weights is None else torch.tensor(is_weights),
+            **{k: v for k, v in options.items() if k != "clip_ratio"}, **given_info)
+    finally:
+        torch.randperm = randperm
     # the fast tier's restatement must not drift from the real code
-    restated, restated_metrics = frameworks.verl_loss(
-        torch.tensor(safe_logp, requires_grad=True), torch.tensor(old), torch.tensor(adv), torch.tensor(mask),
-        ref_log_prob=torch.tensor(ref), rollout_is_weights=None if is_weights is None else torch.tensor(is_weights),
-        **{k: v for k, v in options.items() if k != "clip_ratio"}, **given_info)
     assert close(float(restated), want_loss), ("restatement", float(restated), want_loss)
     for name, value in restated_metrics.items():
         assert close(value, want_metrics[name], rel=METRICS[name]), ("restatement", name)
     out = grpo_c.policy_loss(logp, old, adv, mask, ref_logp=ref, is_weights=is_weights,
-                             preset="verl", **options, **given_info)
+                             preset="verl", **options, **given_info,
+                             **({"generator": seed} if loss_mode == "clip_cov" else {}))
     case = (options, batch_info, "is" if with_is else "")
     assert close(out.loss, want_loss), ("loss", out.loss, want_loss, case)
     assert close(np.where(mask, out.grad, 0.0), want_grad), ("grad", case)
+    assert set(out.metrics) == set(want_metrics), (sorted(out.metrics), sorted(want_metrics))
     for name, rel in METRICS.items():
         if name in want_metrics:
-            assert name in out.metrics, name
             assert close(out.metrics[name], want_metrics[name], rel=rel), (name, out.metrics[name], want_metrics[name], case)
 
 
 def test_loss_modes_and_aggregations_cover_verls_registry():
     """Every registered policy loss and agg mode of verl is either compared above or listed as
     not offered (so a new one in a later release is noticed)."""
-    not_offered = {"dppo_tv", "dppo_kl", "clip_cov", "kl_cov", "dro", "bypass_mode"}
+    not_offered = {"kl_cov", "bypass_mode"}   # README, "where we differ"
     assert set(core_algos.POLICY_LOSS_REGISTRY) == set(LOSS_MODES) | not_offered
