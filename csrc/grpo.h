@@ -175,7 +175,9 @@ typedef enum grpo_surrogate {
                               * by at most clip_high up (A > 0) or clip_low down (A <= 0) */
     GRPO_SURR_DPPO_KL = 7,   /* the same, valid: the binary KL of the token's probability within
                               * clip_high (A > 0) or clip_low, or it moved the other way (DPPO) */
-    GRPO_SURR_DRO = 8        /* -(A l - dro_beta / 2 (l - o)^2) */
+    GRPO_SURR_DRO = 8,       /* -(A l - dro_beta / 2 (l - o)^2) */
+    GRPO_SURR_KL_COV = 9     /* -A r, plus kl_cov_coef |l - o| on the tokens policy_mask marks 2
+                              * (KL-Cov: the caller picks them by covariance) */
 } grpo_surrogate;
 
 typedef enum grpo_kl_estimator {
@@ -230,6 +232,7 @@ typedef struct grpo_loss_options {
     double cispo_bounds[2];    /* bounds of the detached ratio weight of CISPO and DPPO (absolute;
                                 * +-INFINITY = open) */
     double dro_beta;           /* DRO's quadratic log-ratio penalty (> 0 with that surrogate) */
+    double kl_cov_coef;        /* KL-Cov's |l - o| penalty coefficient */
     double sapo_tau[2];
     double vespo_k[2], vespo_lambda[2];
     /* importance weights from the rollout engine's log-probs v (detached) */
@@ -300,7 +303,9 @@ grpo_status grpo_mask_convert(uint8_t *out, const void *values, grpo_mask_dtype 
 /* The GRPO policy loss, its gradient dLoss/dl into grad (B, T) and, if per_token is not NULL,
  * the per-token loss P f + kl_coef k (0 where masked). adv is (B,) when adv_per_token is 0.
  * is_weights (B, T) or (B,) (is_weights_per_token) multiplies like rho and may be NULL;
- * policy_mask (B, T) may be NULL. Results are identical for any num_threads. */
+ * policy_mask (B, T) may be NULL: 0 takes a token out of the policy term, any other value keeps
+ * it, and 2 also marks it for the KL-Cov surrogate's penalty. Results are identical for any
+ * num_threads. */
 grpo_status grpo_policy_loss(grpo_loss_metrics *out, void *grad, void *per_token, grpo_dtype dtype,
                              const void *l, const void *o, const void *ref, const void *v,
                              const void *adv, int adv_per_token, const uint8_t *mask,
@@ -316,6 +321,29 @@ grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per
                                    const uint8_t *mask, const void *is_weights,
                                    int is_weights_per_token, const uint8_t *policy_mask,
                                    int64_t b, int64_t t, const grpo_loss_options *opt);
+
+/* ---------------------------------------------------------------- log-probs from logits
+ *
+ * Logits are (N, V) row-major; ids (N,) pick one token per row, each in [0, V).
+ */
+
+typedef enum grpo_logits_dtype { GRPO_LOGITS_F32 = 0, GRPO_LOGITS_F64 = 1, GRPO_LOGITS_BF16 = 2 } grpo_logits_dtype;
+
+/* With z = logits / temperature per row: logp = z[id] - logsumexp(z), entropy (may be NULL) =
+ * logsumexp(z) - sum softmax(z) z, and for the backward logz = logsumexp(z) and mean_z =
+ * sum softmax(z) z (each may be NULL). One read of each row; a NaN logit makes its row NaN.
+ * GRPO_ERR_INVALID for an id outside [0, V), V < 1 or a temperature that is not positive and
+ * finite (nothing is written then). */
+grpo_status grpo_logprobs(double *logp, double *entropy, double *logz, double *mean_z, const void *logits,
+                          grpo_logits_dtype dtype, const int64_t *ids, int64_t n, int64_t v, double temperature,
+                          int num_threads);
+
+/* dlogits (N, V, the logits' dtype) = (dlogp (onehot(id) - p) - dentropy p (z - mean_z)) / T,
+ * p = softmax(z), from grpo_logprobs' logz and mean_z; dlogp or dentropy may be NULL (0). */
+grpo_status grpo_logprobs_backward(void *dlogits, const void *logits, grpo_logits_dtype dtype, const int64_t *ids,
+                                   const double *dlogp, const double *dentropy, const double *logz,
+                                   const double *mean_z, int64_t n, int64_t v, double temperature,
+                                   int num_threads);
 
 /* ---- sandbox: running untrusted programs (csrc/sandbox.c) ---- */
 

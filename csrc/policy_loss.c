@@ -45,7 +45,7 @@ void grpo_loss_options_init(grpo_loss_options *opt) {
 
 const char *const grpo_ratio_level_names[] = {"token", "sequence", "sequence_token", NULL};
 const char *const grpo_surrogate_names[] = {"ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo",
-                                            "dppo_tv", "dppo_kl", "dro", NULL};
+                                            "dppo_tv", "dppo_kl", "dro", "kl_cov", NULL};
 const char *const grpo_kl_estimator_names[] = {"k1", "abs", "k2", "k3", NULL};
 const char *const grpo_agg_mode_names[] = {"token_mean", "token_sum_norm", "seq_mean_token_mean",
                                            "seq_mean_token_mean_all_rows", "seq_mean_token_sum",
@@ -227,7 +227,7 @@ static inline int dppo_valid(const grpo_loss_options *opt, double a, double logp
 }
 
 static inline surrogate_value surrogate(const grpo_loss_options *opt, double ratio, double a,
-                                        double logp, double old, double phi) {
+                                        double logp, double old, double phi, int penalised) {
     surrogate_value s = {0};
     switch (opt->surrogate) {
     case GRPO_SURR_PPO: {
@@ -299,6 +299,16 @@ static inline surrogate_value surrogate(const grpo_loss_options *opt, double rat
         double x = logp - old;
         s.loss = -(logp * a - 0.5 * opt->dro_beta * x * x);
         s.d_logp = -(a - opt->dro_beta * x);
+        break;
+    }
+    case GRPO_SURR_KL_COV: {
+        double x = logp - old;
+        s.loss = -a * ratio;
+        s.d_ratio = -a;
+        if (penalised) {
+            s.loss += opt->kl_cov_coef * fabs(x);
+            s.d_logp = opt->kl_cov_coef * (double)((x > 0) - (x < 0));
+        }
         break;
     }
     }
@@ -400,7 +410,7 @@ static void score_row(const loss_job *job, int64_t r, double *scratch) {
         double keep = (pm ? pm[j] != 0 : 1) && (st->low_kl || a >= 0) ? 1.0 : 0.0;
         double p = rho * keep;
 
-        surrogate_value s = surrogate(opt, ratio, a, l[j], o[j], st->phi);
+        surrogate_value s = surrogate(opt, ratio, a, l[j], o[j], st->phi, pm && pm[j] == 2);
         if (opt->surrogate == GRPO_SURR_GMPO) {
             /* verl reports GMPO's log-space clipping split by the token advantage's sign */
             double a_tok = row_adv(job, r, adv_row, j);
@@ -607,7 +617,8 @@ static int valid_agg(const grpo_aggregation *agg) {
 
 static grpo_status check_options(const grpo_loss_options *opt, const void *ref, const void *v) {
     if (opt->ratio_level < GRPO_RATIO_TOKEN || opt->ratio_level > GRPO_RATIO_SEQUENCE_TOKEN) return GRPO_ERR_INVALID;
-    if (opt->surrogate < GRPO_SURR_PPO || opt->surrogate > GRPO_SURR_DRO) return GRPO_ERR_INVALID;
+    if (opt->surrogate < GRPO_SURR_PPO || opt->surrogate > GRPO_SURR_KL_COV) return GRPO_ERR_INVALID;
+    if (!isfinite(opt->kl_cov_coef)) return GRPO_ERR_INVALID;
     if (opt->surrogate == GRPO_SURR_DRO && !(opt->dro_beta > 0 && isfinite(opt->dro_beta))) return GRPO_ERR_INVALID;
     if (!(opt->clip_low >= 0) || !(opt->clip_high >= 0)) return GRPO_ERR_INVALID;
     if (opt->dual_clip != 0 && !(opt->dual_clip > 1)) return GRPO_ERR_INVALID;

@@ -27,7 +27,7 @@ INF = math.inf
 # importance weights reduced to one per row ("geometric_mean", verl's GMPO), and Clip-Cov's random
 # exclusion of high-covariance tokens from the policy term (verl's clip_cov), and the rejection of
 # tokens or sequences whose rollout and old probabilities diverge ("binary_kl" or "tv": OpenRLHF's
-# IS gating by divergence).
+# IS gating by divergence), and the share of tokens KL-Cov penalises.
 _NEUTRAL: dict[str, Any] = {
     **_core.loss_defaults(),
     "kl_aggregation": None, "kl_denominator": None, "kl_scale": None,
@@ -36,6 +36,7 @@ _NEUTRAL: dict[str, Any] = {
     "is_weights_per_row": None,
     "clip_cov_ratio": None, "clip_cov_bounds": (1.0, 5.0), "generator": None,
     "is_gate": None, "is_gate_level": "token", "is_gate_bounds": (None, None),
+    "kl_cov_ratio": 0.0002,
 }
 # "luspo" (TRL's LUSPO length weighting) is resolved into a core aggregation per configuration
 _LUSPO = "luspo"
@@ -87,7 +88,7 @@ def _plan(preset: str | None, options: dict, has_rollout: bool) -> _Plan:
 
 
 _PYTHON_ONLY = ("top_entropy_quantile", "ratio_against", "is_weights_per_row", "clip_cov_ratio",
-                "clip_cov_bounds", "generator", "is_gate", "is_gate_level", "is_gate_bounds")
+                "clip_cov_bounds", "generator", "is_gate", "is_gate_level", "is_gate_bounds", "kl_cov_ratio")
 
 
 def _validated(opts: dict) -> dict:
@@ -131,6 +132,10 @@ def _validated(opts: dict) -> dict:
         lb, ub = out["clip_cov_bounds"] = _clamp_pair("clip_cov_bounds", opts["clip_cov_bounds"])
         if surrogate != "ppo" or opts["ratio_level"] != "token":
             raise ValueError("clip_cov_ratio: Clip-Cov selects tokens of the token-level PPO surrogate")
+    if surrogate == "kl_cov":
+        out["kl_cov_ratio"] = positive("kl_cov_ratio", opts["kl_cov_ratio"])
+        if opts["ratio_level"] != "token":
+            raise ValueError("surrogate: KL-Cov penalises single tokens and needs ratio_level='token'")
     if opts["is_gate"] not in (None, "binary_kl", "tv"):
         raise ValueError(f"is_gate: expected None, 'binary_kl' or 'tv', got {opts['is_gate']!r}")
     if opts["is_gate"] is not None:
@@ -219,24 +224,54 @@ def _clip_cov_mask(logp: np.ndarray, old_logp: Any, adv: np.ndarray, mask: np.nd
     return keep.view(np.uint8)
 
 
-def _gate_mask(old_logp: Any, rollout_logp: Any, logp: np.ndarray, mask: np.ndarray, opts: dict) -> np.ndarray:
-    """The tokens (or the rows, by the mean over their tokens) whose divergence between the
-    rollout's and the old policy's token probabilities, each clamped into [1e-6, 1 - 1e-6], lies
-    within is_gate_bounds: the binary KL p log(p/q) + (1-p) log((1-p)/(1-q)) or |p - q|, with p
-    the rollout's and q the old policy's probability."""
+def _kl_cov_mask(logp: np.ndarray, adv: np.ndarray, mask: np.ndarray, ratio: float) -> np.ndarray:
+    """KL-Cov (verl's kl_cov): of the tokens under the mask, the max(1, floor(ratio * tokens))
+    with the largest centred advantage x log-prob product (ties: the earlier in row-major order)
+    are marked 2, the others 1."""
     m = mask.astype(bool)
-    old = logp if old_logp is None else old_logp
+    out = m.view(np.uint8).copy()
+    a = np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape)[m].astype(np.float64)
+    l = np.asarray(logp, np.float64)[m]
+    if a.size:
+        cov = (a - a.mean()) * (l - l.mean())
+        top = np.argsort(-cov, kind="stable")[:max(1, int(a.size * ratio))]
+        rows, cols = np.nonzero(m)
+        out[rows[top], cols[top]] = 2
+    return out
+
+
+def _both(first: np.ndarray | None, second: np.ndarray) -> np.ndarray:
+    """Two policy masks as one: a token is in where both keep it, with the larger flag."""
+    if first is None:
+        return second
+    return np.where((first != 0) & (second != 0), np.maximum(first, second), 0).astype(np.uint8)
+
+
+def gate_statistic(old_logp: Any, rollout_logp: Any, mask: np.ndarray, gate: str, level: str) -> np.ndarray:
+    """The divergence between the rollout's and the old policy's token probabilities p and q,
+    each clamped into [1e-6, 1 - 1e-6]: the binary KL p log(p/q) + (1-p) log((1-p)/(1-q))
+    (``gate="binary_kl"``) or |p - q| (``"tv"``); (B, T), or (B, 1) row means over the mask for
+    ``level="sequence"`` (NaN for an empty row)."""
+    m = mask.astype(bool)
     p = np.clip(np.exp(np.where(m, np.asarray(rollout_logp, np.float64), 0.0)), 1e-6, 1 - 1e-6)
-    q = np.clip(np.exp(np.where(m, np.asarray(old, np.float64), 0.0)), 1e-6, 1 - 1e-6)
-    if opts["is_gate"] == "binary_kl":
+    q = np.clip(np.exp(np.where(m, np.asarray(old_logp, np.float64), 0.0)), 1e-6, 1 - 1e-6)
+    if gate == "binary_kl":
         stat = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
     else:
         stat = np.abs(p - q)
-    if opts["is_gate_level"] == "sequence":
-        with np.errstate(invalid="ignore"):
+    if level == "sequence":
+        with np.errstate(invalid="ignore", divide="ignore"):
             stat = (np.where(m, stat, 0.0).sum(axis=1) / m.sum(axis=1))[:, None]
+    return stat
+
+
+def _gate_mask(old_logp: Any, rollout_logp: Any, logp: np.ndarray, mask: np.ndarray, opts: dict) -> np.ndarray:
+    """The tokens (or the rows, by the mean over their tokens) whose gate_statistic lies within
+    is_gate_bounds."""
+    stat = gate_statistic(logp if old_logp is None else old_logp, rollout_logp, mask, opts["is_gate"],
+                          opts["is_gate_level"])
     lo, hi = opts["is_gate_bounds"]
-    return (m & (stat >= lo) & (stat <= hi)).view(np.uint8)
+    return (mask.astype(bool) & (stat >= lo) & (stat <= hi)).view(np.uint8)
 
 
 def _entropy_mask(entropies: Any, mask: np.ndarray, quantile: float) -> np.ndarray:
@@ -308,10 +343,12 @@ def policy_loss(logp, old_logp, advantages, mask=None, *, ref_logp=None, rollout
         ``kl_coef``, ``kl_estimator``, ``kl_straight_through``, ``kl_ratio_weighted``,
         ``kl_log_clamp``, ``kl_value_clamp``, ``aggregation``, ``denominator``, ``scale``,
         ``kl_aggregation``, ``kl_denominator``, ``kl_scale``, ``skip_ratio_metrics``,
-        ``ppo_kl_raw``, ``dro_beta``), plus ``top_entropy_quantile``, ``ratio_against`` ("old_logp"
-        or "rollout_logp"), ``is_weights_per_row`` (None or "geometric_mean"),
+        ``ppo_kl_raw``, ``dro_beta``, ``kl_cov_coef``), plus ``top_entropy_quantile``,
+        ``ratio_against`` ("old_logp" or "rollout_logp"), ``is_weights_per_row`` (None or
+        "geometric_mean"),
         ``clip_cov_ratio``, ``clip_cov_bounds`` and ``generator`` (Clip-Cov's draw),
-        ``is_gate``, ``is_gate_level`` and ``is_gate_bounds`` (divergence gating), or the
+        ``is_gate``, ``is_gate_level`` and ``is_gate_bounds`` (divergence gating),
+        ``kl_cov_ratio`` (the share KL-Cov penalises), or the
         preset framework's own names (TRL:
         ``loss_type``, ``epsilon``, ``epsilon_high``, ``delta``, ``beta``,
         ``importance_sampling_level``, ``use_bias_correction_kl``, ``max_completion_length``,
@@ -370,7 +407,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     # the core reads the mask as given; it is converted here only when Python needs it too
     mask_arr = mask
     if (truncated is not None or entropies is not None or opts["clip_cov_ratio"] is not None
-            or opts["is_gate"] is not None):
+            or opts["is_gate"] is not None or opts["surrogate"] == "kl_cov"):
         mask_arr = np.ones(shape, np.uint8) if mask is None else _core.mask(mask, shape, "mask", threads)
     if truncated is not None:
         trunc = np.asarray(truncated)
@@ -395,10 +432,12 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
         adv = adv[:, 0]
     if opts["clip_cov_ratio"] is not None:
         cov_mask = _clip_cov_mask(logp_arr, old_logp, adv, mask_arr, opts)
-        policy_mask = cov_mask if policy_mask is None else policy_mask & cov_mask
+        policy_mask = _both(policy_mask, cov_mask)
+    if opts["surrogate"] == "kl_cov":
+        policy_mask = _both(policy_mask, _kl_cov_mask(logp_arr, adv, mask_arr, opts["kl_cov_ratio"]))
     if opts["is_gate"] is not None:
         gate = _gate_mask(old_logp, rollout_logp, logp_arr, mask_arr, opts)
-        policy_mask = gate if policy_mask is None else policy_mask & gate
+        policy_mask = _both(policy_mask, gate)
     if opts["surrogate"] == "vespo" and adv.ndim != 1:
         raise ValueError("advantages: VESPO weighs whole sequences and needs (B,) advantages")
     if opts["is_weights_per_row"] == "geometric_mean" and is_weights is not None:
@@ -411,7 +450,7 @@ def _policy_loss(logp, old_logp, advantages, mask, *, ref_logp, rollout_logp, is
     else:
         call = LossCall(neutral=opts, given=options, logp=logp_arr, old_logp=old_logp,
                         given_old_logp=given_old_logp, advantages=adv, mask=mask_arr, entropies=entropies,
-                        policy_mask=policy_mask)
+                        policy_mask=policy_mask, ref_logp=ref_logp, rollout_logp=rollout_logp)
         metrics = plan.framework.loss_metrics(raw, call)
     return PolicyLossOutput(raw["loss"], grad, per_tok, metrics)
 

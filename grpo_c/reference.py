@@ -147,7 +147,7 @@ def _row_weights(mode, denominator, scale, n, b, t):
 
 
 _RATIO_LEVELS = ("token", "sequence", "sequence_token")
-_SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro")
+_SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro", "kl_cov")
 _IS_LEVELS = (None, "token", "sequence", "sequence_mask")
 _KL_ESTIMATORS = ("k1", "abs", "k2", "k3")
 
@@ -159,7 +159,7 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
                 is_log_clamp, off_policy_threshold, kl_coef, kl_estimator, kl_straight_through,
                 kl_ratio_weighted, kl_log_clamp, kl_value_clamp, aggregation, denominator, scale,
                 kl_aggregation, kl_denominator, kl_scale, skip_ratio_metrics=False,
-                ppo_kl_raw=False, dro_beta=0.0, kl_grad_is_cap=None):
+                ppo_kl_raw=False, dro_beta=0.0, kl_cov_coef=0.0, kl_grad_is_cap=None):
     """Twin of ``_core.policy_loss``: returns (metrics, grad, per_token) for the same neutral
     options (as ``_core.loss_options`` takes them: names, pairs, None for off).
 
@@ -254,8 +254,10 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         rho = np.ones((b, t)) if is_weights is None else np.broadcast_to(
             z(is_weights) if np.ndim(is_weights) == 2 else np.asarray(is_weights, float)[:, None], (b, t))
     keep = np.ones((b, t))
+    penalised = np.zeros((b, t), bool)
     if policy_mask is not None:
         keep = keep * np.asarray(policy_mask).astype(bool)
+        penalised = np.asarray(policy_mask) == 2
     if not math.isnan(opsm_threshold):
         drift = np.where(m, (v if v is not None else o) - l, 0.0).sum(1) / ln
         keep = keep * ((drift <= opsm_threshold)[:, None] | (a >= 0))
@@ -310,6 +312,9 @@ def policy_loss(logp, old_logp, ref_logp, rollout_logp, advantages, mask, is_wei
         clipped, dual = ~valid, valid & (ratio > cispo_max)
     elif surrogate == 8:
         loss, d_logp = -(l * a - 0.5 * dro_beta * x * x), -(a - dro_beta * x)
+    elif surrogate == 9:
+        loss = -a * ratio + np.where(penalised, kl_cov_coef * np.abs(x), 0.0)
+        d_ratio, d_logp = -a, np.where(penalised, kl_cov_coef * np.sign(x), 0.0)
     else:
         loss, d_ratio = -a * ratio, -a
         a_tok = z(advantages) if np.ndim(advantages) == 2 else np.broadcast_to(

@@ -726,11 +726,12 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
               global_batch_size=None, loss_scale_factor=None,
               use_kl_loss=False, kl_loss_coef=0.001, kl_loss_type="low_var_kl", ref_log_prob=None,
               rollout_is_weights=None, tau_pos=1.0, tau_neg=1.05, gradient_accumulation_steps=1, dro_beta=None,
-              clip_cov_ratio=0.0002, clip_cov_lb=1.0, clip_cov_ub=5.0, release="0.9"):
+              clip_cov_ratio=0.0002, clip_cov_lb=1.0, clip_cov_ub=5.0, kl_cov_ratio=0.0002, ppo_kl_coef=0.1,
+              release="0.9"):
     """verl policy loss (loss_mode) + agg_loss + actor KL loss: total = pg_loss + kl_loss_coef * agg(kl).
 
     ``release="0.8"`` (verl 0.7-0.8): GSPO aggregates by seq-mean-token-mean whatever loss_agg_mode says.
-    clip_cov draws its tokens with ``torch.randperm``, as verl does.
+    clip_cov draws its tokens with ``torch.randperm`` and kl_cov picks its top-k with ``torch.topk``, as verl does.
 
     The global batch info (dp_size, batch_num_tokens, global_batch_size) is what the new model engine injects;
     ``gradient_accumulation_steps`` is legacy dp_actor's ``loss * (1/GA)`` on the total (metrics stay
@@ -829,6 +830,23 @@ def verl_loss(log_prob, old_log_prob, advantages, response_mask, *, loss_mode="v
         pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
         metrics["actor/pg_clipfrac"] = float(verl_masked_mean((corr == 0).to(F64), mask))
         metrics["actor/ppo_kl"] = float(verl_masked_mean(-nakl.detach(), mask))
+    elif loss_mode == "kl_cov":
+        nakl = l - old
+        ratio = torch.exp(nakl)
+        pg_losses = -adv * ratio
+        penalised = -adv * ratio + ppo_kl_coef * nakl.abs()
+        on = mask > 0
+        flat = torch.nonzero(on.reshape(-1), as_tuple=True)[0]
+        a_on, l_on = adv[on].detach(), l[on].detach()
+        if len(a_on):
+            cov = (a_on - a_on.mean()) * (l_on - l_on.mean())
+            top = flat[torch.topk(cov, max(1, int(len(cov) * kl_cov_ratio)), largest=True).indices]
+            rows, cols = top // l.shape[1], top % l.shape[1]
+            pg_losses = pg_losses.index_put((rows, cols), penalised[rows, cols])
+        if is_w is not None:
+            pg_losses = pg_losses * is_w
+        pg_loss = verl_agg_loss(pg_losses, mask, loss_agg_mode, **agg)
+        metrics["actor/ppo_kl"] = float(verl_masked_mean(nakl.detach().abs(), mask))
     elif loss_mode == "sapo":
         nakl = torch.clamp(l - old, min=-20.0, max=20.0)
         ratio = torch.exp(nakl)

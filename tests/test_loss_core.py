@@ -15,7 +15,7 @@ from grpo_c.loss import _policy_loss, core_policy_loss
 INF = math.inf
 
 
-SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro")
+SURROGATES = ("ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv", "dppo_kl", "dro", "kl_cov")
 AGGREGATIONS = ("token_mean", "token_sum_norm", "seq_mean_token_mean", "seq_mean_token_mean_all_rows",
                 "seq_mean_token_sum", "length_weighted", "seq_mean_token_sum_norm")
 
@@ -48,6 +48,7 @@ def core_options(draw):
         kl_aggregation=kl_aggregation, kl_denominator=kl_denominator, kl_scale=kl_scale,
         skip_ratio_metrics=draw(st.booleans()), ppo_kl_raw=draw(st.booleans()),
         dro_beta=draw(st.sampled_from([0.05, 2.0])) if surrogate == "dro" else 0.0,
+        kl_cov_coef=draw(st.sampled_from([0.1, 1.0])),
         kl_grad_is_cap=draw(st.sampled_from([None, 10.0, 1.1])))
     return opts
 
@@ -67,14 +68,14 @@ def inputs(draw):
                 ref_logp=logp + rng.normal(0, 0.5, (b, t)), rollout_logp=logp + rng.normal(0, 0.3, (b, t)),
                 advantages=adv, mask=mask,
                 is_weights=None if draw(st.booleans()) else rng.random((b, t) if draw(st.booleans()) else b) * 2,
-                policy_mask=None if draw(st.booleans()) else (rng.random((b, t)) < 0.7))
+                # 0 drops a token, 1 keeps it, 2 keeps it and marks it for KL-Cov's penalty
+                policy_mask=None if draw(st.booleans()) else rng.choice(np.array([0, 1, 2], np.uint8), (b, t),
+                                                                        p=[0.3, 0.4, 0.3]))
 
 
 def _core_call(data, opts, plain=False, **extra):
     kw = dict(data)
     kw["mask"] = data["mask"].view(np.uint8)
-    if kw["policy_mask"] is not None:
-        kw["policy_mask"] = kw["policy_mask"].view(np.uint8)
     return core_policy_loss(**kw, grad_out=None, per_token=True, num_threads=extra.pop("num_threads", 1),
                              plain=plain, **opts, **extra)
 

@@ -187,7 +187,7 @@ TWIN_OPTIONS = dict(
 
 
 @pytest.mark.parametrize("surrogate", ["ppo", "cispo", "sapo", "reinforce", "vespo", "gmpo", "dppo_tv",
-                                       "dppo_kl", "dro"])
+                                       "dppo_kl", "dro", "kl_cov"])
 def test_the_shipped_twins_compute_with_inf_and_nan_without_warnings(surrogate):
     logp, old, adv, mask = batch()
     old[0] = logp[0] - 800.0            # ratios that overflow exp

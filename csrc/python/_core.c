@@ -422,6 +422,7 @@ static const loss_field loss_fields[] = {
     LOSS_FIELD(log_ratio_clamp, FIELD_PAIR, NULL),
     LOSS_FIELD(cispo_bounds, FIELD_PAIR, NULL),
     LOSS_FIELD(dro_beta, FIELD_NUMBER, NULL),
+    LOSS_FIELD(kl_cov_coef, FIELD_NUMBER, NULL),
     LOSS_FIELD(sapo_tau, FIELD_PAIR, NULL),
     LOSS_FIELD(vespo_k, FIELD_PAIR, NULL),
     LOSS_FIELD(vespo_lambda, FIELD_PAIR, NULL),
@@ -700,6 +701,146 @@ fail:
     return result;
 }
 
+/* ------------------------------------------------------------------ log-probs from logits */
+
+/* The (N, V) logits as given: float32, float64, or a 16-bit integer view of bfloat16 (bf16 = 1);
+ * C-contiguous and aligned, never copied (the logits are the largest tensor of a step). */
+static int logits_view(PyObject *obj, int bf16, PyArrayObject **out, grpo_logits_dtype *dtype) {
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "logits: expected a numpy array, got %.100s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    PyArrayObject *arr = (PyArrayObject *)obj;
+    int type = PyArray_TYPE(arr);
+    if (bf16 ? (type != NPY_UINT16 && type != NPY_INT16) : (type != NPY_FLOAT32 && type != NPY_FLOAT64)) {
+        PyErr_SetString(PyExc_TypeError, bf16 ? "logits: expected the 16-bit view of bfloat16 logits"
+                                              : "logits: expected a float32 or float64 array");
+        return -1;
+    }
+    if (PyArray_NDIM(arr) != 2) {
+        PyErr_SetString(PyExc_ValueError, "logits: expected a 2-d (N, V) array");
+        return -1;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr) || PyArray_ISBYTESWAPPED(arr)) {
+        PyErr_SetString(PyExc_ValueError, "logits: expected a C-contiguous, aligned, native-endian array "
+                                          "(the logits are read in place, never copied)");
+        return -1;
+    }
+    *dtype = bf16 ? GRPO_LOGITS_BF16 : type == NPY_FLOAT64 ? GRPO_LOGITS_F64 : GRPO_LOGITS_F32;
+    *out = arr;
+    return 0;
+}
+
+static PyArrayObject *row_ids(PyObject *obj, npy_intp n) {
+    PyArrayObject *ids = binding_array(obj, "ids", NPY_INT64, "iu", 1, 1);
+    if (ids && PyArray_DIM(ids, 0) != n) {
+        PyErr_Format(PyExc_ValueError, "ids: expected %zd ids, one per row of logits, got %zd", (Py_ssize_t)n,
+                     (Py_ssize_t)PyArray_DIM(ids, 0));
+        Py_CLEAR(ids);
+    }
+    return ids;
+}
+
+static PyObject *py_logprobs(PyObject *self, PyObject *args) {
+    PyObject *logits_obj, *ids_obj, *threads_obj;
+    double temperature;
+    int want_entropy, bf16;
+    if (!PyArg_ParseTuple(args, "OOdppO", &logits_obj, &ids_obj, &temperature, &want_entropy, &bf16, &threads_obj))
+        return NULL;
+    PyArrayObject *logits;
+    grpo_logits_dtype dtype;
+    int threads;
+    if (logits_view(logits_obj, bf16, &logits, &dtype) < 0 || binding_threads(threads_obj, &threads) < 0)
+        return NULL;
+    npy_intp n = PyArray_DIM(logits, 0);
+    PyArrayObject *ids = row_ids(ids_obj, n);
+    if (!ids) return NULL;
+    PyObject *result = NULL;
+    PyArrayObject *logp = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    PyArrayObject *entropy = want_entropy ? (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64) : NULL;
+    PyArrayObject *logz = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    PyArrayObject *mean_z = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    if (!logp || (want_entropy && !entropy) || !logz || !mean_z) goto done;
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = grpo_logprobs(PyArray_DATA(logp), entropy ? PyArray_DATA(entropy) : NULL, PyArray_DATA(logz),
+                       PyArray_DATA(mean_z), PyArray_DATA(logits), dtype, PyArray_DATA(ids), n,
+                       PyArray_DIM(logits, 1), temperature, threads);
+    Py_END_ALLOW_THREADS
+    if (st != GRPO_OK) {
+        binding_raise(st, "logprobs");
+        goto done;
+    }
+    result = Py_BuildValue("OOOO", logp, entropy ? (PyObject *)entropy : Py_None, logz, mean_z);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(logp);
+    Py_XDECREF(entropy);
+    Py_XDECREF(logz);
+    Py_XDECREF(mean_z);
+    return result;
+}
+
+/* The per-row inputs of the backward: float64 (N,) arrays, or None. */
+static int row_values(PyObject *obj, const char *name, npy_intp n, PyArrayObject **out) {
+    *out = NULL;
+    if (obj == Py_None) return 0;
+    *out = binding_array(obj, name, NPY_FLOAT64, "iuf", 1, 1);
+    if (*out && PyArray_DIM(*out, 0) != n) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd values, one per row of logits", name, (Py_ssize_t)n);
+        Py_CLEAR(*out);
+    }
+    return *out ? 0 : -1;
+}
+
+static PyObject *py_logprobs_backward(PyObject *self, PyObject *args) {
+    PyObject *out_obj, *logits_obj, *ids_obj, *dlogp_obj, *dentropy_obj, *logz_obj, *mean_z_obj, *threads_obj;
+    double temperature;
+    int bf16;
+    if (!PyArg_ParseTuple(args, "OOOOOOOdpO", &out_obj, &logits_obj, &ids_obj, &dlogp_obj, &dentropy_obj,
+                          &logz_obj, &mean_z_obj, &temperature, &bf16, &threads_obj))
+        return NULL;
+    PyArrayObject *logits, *out;
+    grpo_logits_dtype dtype, out_dtype;
+    int threads;
+    if (logits_view(logits_obj, bf16, &logits, &dtype) < 0 || logits_view(out_obj, bf16, &out, &out_dtype) < 0 ||
+        binding_threads(threads_obj, &threads) < 0)
+        return NULL;
+    if (out_dtype != dtype || binding_check_out(out, "out", PyArray_TYPE(out), 2, PyArray_DIMS(logits)) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "out: expected the logits' dtype");
+        return NULL;
+    }
+    npy_intp n = PyArray_DIM(logits, 0);
+    PyArrayObject *ids = row_ids(ids_obj, n), *dlogp = NULL, *dentropy = NULL, *logz = NULL, *mean_z = NULL;
+    PyObject *result = NULL;
+    if (!ids || row_values(dlogp_obj, "dlogp", n, &dlogp) < 0 || row_values(dentropy_obj, "dentropy", n, &dentropy) < 0 ||
+        row_values(logz_obj, "logz", n, &logz) < 0 || row_values(mean_z_obj, "mean_z", n, &mean_z) < 0)
+        goto done;
+    if (!logz || !mean_z) {
+        PyErr_SetString(PyExc_ValueError, "logz, mean_z: the forward's row statistics are required");
+        goto done;
+    }
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = grpo_logprobs_backward(PyArray_DATA(out), PyArray_DATA(logits), dtype, PyArray_DATA(ids),
+                                dlogp ? PyArray_DATA(dlogp) : NULL, dentropy ? PyArray_DATA(dentropy) : NULL,
+                                PyArray_DATA(logz), PyArray_DATA(mean_z), n, PyArray_DIM(logits, 1), temperature,
+                                threads);
+    Py_END_ALLOW_THREADS
+    if (st != GRPO_OK) {
+        binding_raise(st, "logprobs_backward");
+        goto done;
+    }
+    result = Py_NewRef(out_obj);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(dlogp);
+    Py_XDECREF(dentropy);
+    Py_XDECREF(logz);
+    Py_XDECREF(mean_z);
+    return result;
+}
+
 static PyMethodDef core_methods[] = {
     {"build_info", py_build_info, METH_NOARGS, "Compiler, flags and threading of this build."},
     {"group_stats", (PyCFunction)(void (*)(void))py_group_stats, METH_VARARGS | METH_KEYWORDS,
@@ -720,6 +861,10 @@ static PyMethodDef core_methods[] = {
     {"mask", py_mask, METH_VARARGS, "A 0/1 mask of shape (B, T) as a C-contiguous uint8 array."},
     {"policy_loss", (PyCFunction)(void (*)(void))py_policy_loss, METH_VARARGS,
      "Policy loss, gradient and metrics (positional; options from loss_options)."},
+    {"logprobs", py_logprobs, METH_VARARGS,
+     "(logp, entropy or None, logz, mean_z) of (N, V) logits at ids (positional)."},
+    {"logprobs_backward", py_logprobs_backward, METH_VARARGS,
+     "dlogits into out from dlogp / dentropy and the forward's logz, mean_z (positional)."},
     {NULL, NULL, 0, NULL},
 };
 

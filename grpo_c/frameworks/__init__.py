@@ -94,8 +94,8 @@ class LossCall:
     options as given (framework names included) and the batch, after the core accepted it
     (``mask``: a checked 0/1 (B, T) array-like, or None for all ones; ``old_logp``: the ratio's
     baseline, None when on-policy; ``given_old_logp``: old_logp as passed, which differs from the
-    baseline when the ratio is taken against the rollout's log-probs; ``policy_mask``: the 0/1
-    (B, T) mask of the policy term, or None)."""
+    baseline when the ratio is taken against the rollout's log-probs; ``policy_mask``: the
+    (B, T) mask of the policy term, or None; ``ref_logp``, ``rollout_logp``: as passed)."""
 
     neutral: dict
     given: dict
@@ -106,6 +106,8 @@ class LossCall:
     mask: Any
     entropies: Any
     policy_mask: Any = None
+    ref_logp: Any = None
+    rollout_logp: Any = None
 
     def token_mask(self) -> np.ndarray:
         """The mask as a (B, T) bool array."""

@@ -150,6 +150,36 @@ def loss_metrics(raw: dict, call: LossCall) -> dict:
         old = call.logp if call.given_old_logp is None else np.asarray(call.given_old_logp, np.float64)
         diff = np.where(m, np.asarray(old, np.float64) - np.asarray(call.logp, np.float64), 0.0)
         out["ppo_kl"] = float(diff.sum() / max(m.sum(), 1))
+    m = call.token_mask()
     if call.neutral["kl_coef"] != 0:
         out["kl"] = raw["kl_loss"]   # the aggregated KL loss, as the actor logs it
+        out["logprobs_diff"] = _masked_mean(np.asarray(call.logp, np.float64) - np.asarray(call.ref_logp, np.float64), m)
+    if call.neutral["is_level"] is not None:   # PPO's IS correction (GSPO's logs neither)
+        out.update(_is_metrics(call, m))
     return out
+
+
+def _masked_mean(x: np.ndarray, m: np.ndarray) -> float:
+    return float(np.where(m, x, 0.0).sum() / max(m.sum(), 1))
+
+
+def _is_metrics(call: LossCall, m: np.ndarray) -> dict:
+    """vllm_kl, the mean of rollout - old log-probs, and is_filter_ratio, the share of the gated
+    units (tokens, or rows with every row counted) whose statistic fell outside the bounds."""
+    from grpo_c.loss import gate_statistic
+
+    nt = call.neutral
+    old = np.asarray(call.logp if call.given_old_logp is None else call.given_old_logp, np.float64)
+    rollout = np.asarray(call.rollout_logp, np.float64)
+    log_rho = np.where(m, old - rollout, 0.0)
+    sequence = nt["is_level"] == "sequence_mask" or nt["is_gate_level"] == "sequence"
+    if nt["is_gate"] is not None:
+        stat, (lo, hi) = gate_statistic(old, rollout, m, nt["is_gate"], nt["is_gate_level"]), nt["is_gate_bounds"]
+    else:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            stat = np.exp(log_rho.sum(axis=1, keepdims=True) / m.sum(axis=1, keepdims=True) if sequence else log_rho)
+        lo, hi = nt["is_bounds"]
+    with np.errstate(invalid="ignore"):
+        filtered = ~((stat >= lo) & (stat <= hi))
+    share = float(filtered.mean()) if sequence else _masked_mean(filtered, m)
+    return {"vllm_kl": _masked_mean(rollout - old, m), "is_filter_ratio": share}

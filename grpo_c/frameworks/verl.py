@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from grpo_c._options import choice, positive, positive_int, take
 from grpo_c.frameworks import LossCall
 from grpo_c.rewards import text as _text_rewards
@@ -49,9 +51,11 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 # ------------------------------------------------------------------------- policy loss
 
 
-LOSS_MODES = ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov")
+LOSS_MODES = ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov",
+              "kl_cov")
 # what each loss mode logs besides actor/pg_loss (the rest log all three)
-_LOGGED = {"gpg": (), "dro": ("actor/ppo_kl",), "clip_cov": ("actor/pg_clipfrac", "actor/ppo_kl")}
+_LOGGED = {"gpg": (), "dro": ("actor/ppo_kl",), "kl_cov": ("actor/ppo_kl",),
+           "clip_cov": ("actor/pg_clipfrac", "actor/ppo_kl")}
 
 
 def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) -> dict:
@@ -101,6 +105,8 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) 
     cov_ratio = take(fw, "clip_cov_ratio", 0.0002, nt, "clip_cov_ratio")
     cov_bounds = (take(fw, "clip_cov_lb", 1.0, nt, "clip_cov_bounds"),
                   take(fw, "clip_cov_ub", 5.0, nt, "clip_cov_bounds"))
+    kl_cov = {"kl_cov_ratio": take(fw, "kl_cov_ratio", 0.0002, nt, "kl_cov_ratio"),
+              "kl_cov_coef": take(fw, "ppo_kl_coef", 0.1, nt, "kl_cov_coef")}
     if mode == "vanilla":
         out.update(surrogate="ppo", dual_clip=c)
     elif mode == "gspo":
@@ -120,6 +126,8 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) 
         out.update(surrogate=mode, cispo_bounds=(-INF, c))
     elif mode == "dro":
         out.update(surrogate="dro", dro_beta=dro_beta, ppo_kl_raw=True)
+    elif mode == "kl_cov":
+        out.update(surrogate="kl_cov", log_ratio_clamp=None, **kl_cov)
     elif mode == "clip_cov":
         out.update(surrogate="ppo", log_ratio_clamp=None, ppo_kl_raw=True, clip_cov_ratio=cov_ratio,
                    clip_cov_bounds=cov_bounds)
@@ -157,6 +165,11 @@ def loss_metrics(raw: dict, call: LossCall) -> dict:
     if mode == "clip_cov":   # the share of tokens Clip-Cov took out
         m = call.token_mask()
         logged["actor/pg_clipfrac"] = float((m & ~call.policy_mask.astype(bool)).sum() / max(m.sum(), 1))
+    if mode == "kl_cov":   # KL-Cov logs the mean absolute log-ratio
+        m = call.token_mask()
+        old = call.logp if call.old_logp is None else call.old_logp
+        diff = np.where(m, np.asarray(call.logp, np.float64) - np.asarray(old, np.float64), 0.0)
+        logged["actor/ppo_kl"] = float(np.abs(diff).sum() / max(m.sum(), 1))
     names = _LOGGED.get(mode, tuple(logged))
     out = {"actor/pg_loss": raw["policy_loss"] * steps, **{name: logged[name] for name in names}}
     if call.neutral["kl_coef"] != 0:

@@ -34,16 +34,19 @@ def openrlhf_actor_loss(options: dict, logp, old, ref, rollout, adv, mask, batch
         is_correction_gating=options.get("algo.advantage.is_correction_gating", "ratio"),
         is_correction_threshold=options.get("algo.advantage.is_correction_threshold", (0.5, 5.0)))
     a = torch.tensor(adv)[:, None].expand(b, t)
-    pg, clip_ratio, ppo_kl, _, _ = policy(lp, torch.tensor(old), a, action_mask=m,
-                                          rollout_log_probs=torch.tensor(rollout), **batch_info)
-    metrics = {"policy_loss": float(pg), "ppo_clip_ratio": float(clip_ratio), "ppo_kl": float(ppo_kl)}
+    pg, clip_ratio, ppo_kl, vllm_kl, is_filter_ratio = policy(lp, torch.tensor(old), a, action_mask=m,
+                                                              rollout_log_probs=torch.tensor(rollout), **batch_info)
+    metrics = {"policy_loss": float(pg.detach()), "ppo_clip_ratio": float(clip_ratio), "ppo_kl": float(ppo_kl)}
+    if vllm_kl is not None:
+        metrics.update(vllm_kl=float(vllm_kl), is_filter_ratio=float(is_filter_ratio))
     loss = pg
     if options.get("algo.kl.use_loss"):
         kl = utils.compute_approx_kl(lp, torch.tensor(ref), log_probs_old=torch.tensor(old),
                                      kl_estimator=options.get("algo.kl.estimator", "k1"),
                                      unbiased_gradient=options.get("algo.kl.unbiased_gradient", False))
         kl_loss = loss_module.aggregate_loss(kl, m, **batch_info)
-        metrics["kl"] = float(kl_loss)
+        metrics["kl"] = float(kl_loss.detach())
+        metrics["logprobs_diff"] = float(utils.masked_mean(lp.detach().float() - torch.tensor(ref).float(), m))
         loss = loss + kl_loss * options["algo.kl.init_coef"]
     loss.backward()
     return float(loss), lp.grad.numpy(), metrics
@@ -75,7 +78,8 @@ def close(a, b, rel=1e-10, abs_=1e-12):
 # metric -> (relative, absolute) tolerance; kl is float32: per-token values up to 10 (the clamp)
 # round at ~1e-6, k1 cancels and k3 near 0 loses digits
 METRICS = {"policy_loss": (1e-10, 1e-12), "ppo_clip_ratio": (1e-6, 1e-12), "ppo_kl": (1e-10, 1e-12),
-           "kl": (1e-6, 2e-6)}
+           "kl": (1e-6, 2e-6), "logprobs_diff": (1e-6, 1e-6), "vllm_kl": (1e-10, 1e-12),
+           "is_filter_ratio": (1e-6, 1e-12)}
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,6 +140,7 @@ def test_actor_loss_matches_openrlhf(b, t, seed, spread, kind, token_level, use_
     rel = 1e-6 if use_kl else 1e-10
     assert close(out.loss, want_loss, rel=rel, abs_=2e-7 if use_kl else 1e-12), ("loss", out.loss, want_loss, case)
     assert close(np.where(mask, out.grad, 0.0), want_grad, rel=rel, abs_=2e-7 if use_kl else 1e-12), ("grad", case)
+    assert set(out.metrics) == set(want_metrics), (sorted(out.metrics), sorted(want_metrics), case)
     for name, (metric_rel, metric_abs) in METRICS.items():
         if name in want_metrics:
             assert close(out.metrics[name], want_metrics[name], rel=metric_rel, abs_=metric_abs), (name, out.metrics[name], want_metrics[name], case)

@@ -20,9 +20,10 @@ from verl.utils import tensordict_utils as tu  # noqa: E402
 from verl.workers.config import ActorConfig, PolicyLossConfig  # noqa: E402
 
 
-LOSS_MODES = ["vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov"]
+LOSS_MODES = ["vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov",
+              "kl_cov"]
 # PolicyLossConfig's fields among the options (the rest are ActorConfig's)
-POLICY_LOSS_FIELDS = ("dro_beta", "clip_cov_ratio", "clip_cov_lb", "clip_cov_ub")
+POLICY_LOSS_FIELDS = ("dro_beta", "clip_cov_ratio", "clip_cov_lb", "clip_cov_ub", "kl_cov_ratio", "ppo_kl_coef")
 AGG_MODES = ["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
              "seq-mean-token-sum-norm"]
 KL_TYPES = ["kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3", "k1+", "low_var_kl+", "k3+", "abs+"]
@@ -38,6 +39,15 @@ def metric_value(metric):
 def permutation_of(seed: int):
     """torch.randperm's stand-in: the permutation grpo_c draws from ``generator=seed``."""
     return lambda n, **kwargs: torch.from_numpy(np.random.default_rng(seed).permutation(n))
+
+
+def top_k_is_tied(logp, adv, mask, ratio) -> bool:
+    """Whether KL-Cov's k-th largest covariance equals the next one."""
+    a = np.broadcast_to(adv[:, None], mask.shape)[mask]
+    l = logp[mask]
+    cov = np.sort((a - a.mean()) * (l - l.mean()))[::-1]
+    k = max(1, int(cov.size * ratio))
+    return k < cov.size and np.isclose(cov[k - 1], cov[k], rtol=1e-12, atol=1e-15)
 
 
 def verl_ppo_loss(config: dict, logp, old, ref, adv, mask, is_weights, batch_info: dict):
@@ -106,6 +116,11 @@ def test_ppo_loss_matches_verl(batch, loss_mode, agg, use_kl, kl_type, with_is, 
         # bounds that leave candidates at these scales, and a share that draws some of them
         options.update(clip_cov_ratio=data.draw(st.sampled_from([0.0002, 0.3])),
                        clip_cov_lb=data.draw(st.sampled_from([-1.0, 0.0])), clip_cov_ub=5.0)
+    if loss_mode == "kl_cov":
+        options.update(kl_cov_ratio=data.draw(st.sampled_from([0.0002, 0.3])),
+                       ppo_kl_coef=data.draw(st.sampled_from([0.1, 1.0])))
+        if top_k_is_tied(np.where(mask, logp, 0.0), adv, mask, options["kl_cov_ratio"]):
+            return   # torch.topk's pick among equal covariances is unspecified
     seed = data.draw(st.integers(0, 2**32 - 1))
     torch.randperm, randperm = permutation_of(seed), torch.randperm
     if data.draw(st.booleans()):
@@ -151,5 +166,5 @@ def test_ppo_loss_matches_verl(batch, loss_mode, agg, use_kl, kl_type, with_is, 
 def test_loss_modes_and_aggregations_cover_verls_registry():
     """Every registered policy loss and agg mode of verl is either compared above or listed as
     not offered (so a new one in a later release is noticed)."""
-    not_offered = {"kl_cov", "bypass_mode"}   # README, "where we differ"
+    not_offered = {"bypass_mode"}   # README, "where we differ"
     assert set(core_algos.POLICY_LOSS_REGISTRY) == set(LOSS_MODES) | not_offered
