@@ -329,21 +329,21 @@ grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per
 
 typedef enum grpo_logits_dtype { GRPO_LOGITS_F32 = 0, GRPO_LOGITS_F64 = 1, GRPO_LOGITS_BF16 = 2 } grpo_logits_dtype;
 
-/* With z = logits / temperature per row: logp = z[id] - logsumexp(z), entropy (may be NULL) =
- * logsumexp(z) - sum softmax(z) z, and for the backward logz = logsumexp(z) and mean_z =
- * sum softmax(z) z (each may be NULL). One read of each row; a NaN logit makes its row NaN.
+/* With z = logits / temperature per row: logp = z[id] - logsumexp(z) and entropy (may be NULL) =
+ * logsumexp(z) - sum softmax(z) z. row_stats (N, 3; may be NULL) receives what the backward
+ * needs: the row's largest logit mx, log s1 and s2 / s1, with d = (logits - mx) / T, s1 = sum
+ * exp(d), s2 = sum exp(d) d. One read of each row; a NaN logit makes its row NaN.
  * GRPO_ERR_INVALID for an id outside [0, V), V < 1 or a temperature that is not positive and
  * finite (nothing is written then). */
-grpo_status grpo_logprobs(double *logp, double *entropy, double *logz, double *mean_z, const void *logits,
+grpo_status grpo_logprobs(double *logp, double *entropy, double *row_stats, const void *logits,
                           grpo_logits_dtype dtype, const int64_t *ids, int64_t n, int64_t v, double temperature,
                           int num_threads);
 
-/* dlogits (N, V, the logits' dtype) = (dlogp (onehot(id) - p) - dentropy p (z - mean_z)) / T,
- * p = softmax(z), from grpo_logprobs' logz and mean_z; dlogp or dentropy may be NULL (0). */
+/* dlogits (N, V, the logits' dtype) = (dlogp (onehot(id) - p) - dentropy p (z - E[z])) / T,
+ * p = softmax(z), from grpo_logprobs' row_stats; dlogp or dentropy may be NULL (0). */
 grpo_status grpo_logprobs_backward(void *dlogits, const void *logits, grpo_logits_dtype dtype, const int64_t *ids,
-                                   const double *dlogp, const double *dentropy, const double *logz,
-                                   const double *mean_z, int64_t n, int64_t v, double temperature,
-                                   int num_threads);
+                                   const double *dlogp, const double *dentropy, const double *row_stats, int64_t n,
+                                   int64_t v, double temperature, int num_threads);
 
 /* ---- sandbox: running untrusted programs (csrc/sandbox.c) ---- */
 

@@ -1,13 +1,13 @@
 /*
  * logprobs.c - selected-token log-probabilities and entropies from logits, and their backward.
  *
- * Each row of (N, V) logits is read once: blocks of it are scaled by 1/temperature and folded
- * into an online log-sum-exp that also carries the softmax-weighted mean of z = logits / T,
- * so logZ, the selected log-prob z[id] - logZ and the entropy logZ - E[z] come out of one
- * pass. Sums are kept in double relative to the running maximum (no cancellation); the
- * exponentials of float inputs are float (one ulp), of double inputs double. The backward reads
- * the row again and writes dlogits = (dlogp (onehot - p) - dH p (z - E[z])) / T. Rows are
- * independent work items, so results do not depend on the thread count.
+ * Each row of (N, V) logits is read once: blocks of it are folded into an online log-sum-exp of
+ * z = logits / T that also carries the softmax-weighted mean of z, so logZ, the selected
+ * log-prob z[id] - logZ and the entropy logZ - E[z] come out of one pass. Everything is taken
+ * relative to the row's largest logit, so float inputs far from 0 keep their precision; sums are
+ * double; the exponentials of float inputs are float (one ulp), of double inputs double. The
+ * backward reads the row again and writes dlogits = (dlogp (onehot - p) - dH p (z - E[z])) / T.
+ * Rows are independent work items, so results do not depend on the thread count.
  */
 #include "grpo.h"
 #include "fastmath.h"
@@ -34,125 +34,176 @@ static inline uint16_t float_to_bf16(float f) {
     return (uint16_t)(bits >> 16);
 }
 
-/* z[k] = row[start + k] / T for one block, as double (the block stays in L1). */
-static void load_block(double *z, const void *logits, grpo_logits_dtype dtype, int64_t offset, int64_t count,
-                       double inv_t) {
-    if (dtype == GRPO_LOGITS_F64) {
-        const double *x = (const double *)logits + offset;
-        for (int64_t k = 0; k < count; k++) z[k] = x[k] * inv_t;
-    } else if (dtype == GRPO_LOGITS_F32) {
-        const float *x = (const float *)logits + offset;
-        for (int64_t k = 0; k < count; k++) z[k] = (double)x[k] * inv_t;
+/* The running state of one row: mx, its largest logit so far, and over the logits x read so far
+ * with d = (x - mx) / T, s1 = sum exp(d) and s2 = sum exp(d) d. A larger block maximum re-centres
+ * them: with D = (bm - mx) / T, e' = e exp(-D) and d' = d - D. */
+typedef struct {
+    double mx, s1, s2;
+    int nan;
+} lse_state;
+
+static void lse_raise(lse_state *st, double bm, double inv_t) {
+    if (bm <= st->mx) return;
+    if (st->mx == -INFINITY) {
+        st->s1 = st->s2 = 0.0;
     } else {
-        const uint16_t *x = (const uint16_t *)logits + offset;
-        for (int64_t k = 0; k < count; k++) z[k] = (double)bf16_to_float(x[k]) * inv_t;
+        double shift = (bm - st->mx) * inv_t, scale = exp(-shift);
+        st->s2 = scale * (st->s2 - shift * st->s1);
+        st->s1 = scale * st->s1;
     }
+    st->mx = bm;
 }
 
-static double block_max(const double *z, int64_t count) {
-    double m = -INFINITY;
-    for (int64_t k = 0; k < count; k++) m = z[k] > m ? z[k] : m;
-    return m;
-}
-
-/* s1 += sum exp(z - m), s2 += sum exp(z - m) (z - m), in the inputs' precision per element. */
-static void block_sums(const double *z, int64_t count, double m, int wide, double *s1, double *s2) {
+static void lse_block_double(lse_state *st, const double *restrict x, int64_t count, double inv_t) {
+    double bm = -INFINITY;
+    int nan = 0;
+#pragma omp simd reduction(max : bm) reduction(| : nan)
+    for (int64_t k = 0; k < count; k++) {
+        bm = x[k] > bm ? x[k] : bm;
+        nan |= x[k] != x[k];
+    }
+    st->nan |= nan;
+    if (bm == -INFINITY) return;
+    lse_raise(st, bm, inv_t);
+    const double mx = st->mx;
     double a = 0.0, b = 0.0;
-    if (wide) {
 #pragma omp simd reduction(+ : a, b)
-        for (int64_t k = 0; k < count; k++) {
-            double d = z[k] - m;
-            double e = fast_exp(d);
-            a += e;
-            b += e * d;
-        }
-    } else {
-#pragma omp simd reduction(+ : a, b)
-        for (int64_t k = 0; k < count; k++) {
-            float d = (float)(z[k] - m);
-            double e = (double)fast_expf(d);
-            a += e;
-            b += e * (double)d;
-        }
+    for (int64_t k = 0; k < count; k++) {
+        double d = (x[k] - mx) * inv_t;
+        double e = fast_exp(d);
+        a += e;
+        b += e > 0.0 ? e * d : 0.0;   /* a -inf logit (a banned token) weighs nothing */
     }
-    *s1 += a;
-    *s2 += b;
+    st->s1 += a;
+    st->s2 += b;
+}
+
+static void grad_double(double *restrict out, const double *restrict x, int64_t count, double inv_t, double mx,
+                        double log_s1, double mean, double gl, double gh) {
+#pragma omp simd
+    for (int64_t k = 0; k < count; k++) {
+        double d = (x[k] - mx) * inv_t;
+        double p = fast_exp(d - log_s1);
+        out[k] = p > 0.0 ? -p * (gl + gh * (d - mean)) : 0.0;
+    }
+}
+
+/* The float kernels, compiled once per instruction set (logprobs_float.h). */
+typedef struct {
+    void (*widen)(float *x, const uint16_t *h, int64_t count);
+    void (*lse_block)(lse_state *st, const float *x, int64_t count, float inv_t);
+    void (*grad)(float *out, const float *x, int64_t count, float inv_t, float mx, float log_s1, float mean,
+                 float gl, float gh);
+    void (*narrow)(uint16_t *h, const float *x, int64_t count);
+} lp_float_kernels;
+
+enum { LP_RUN = 64 };
+#define LP_NAME(x) x##_generic
+#include "logprobs_float.h"
+#undef LP_NAME
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LP_HAVE_X86_LEVELS 1
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+#define LP_NAME(x) x##_v3
+#include "logprobs_float.h"
+#undef LP_NAME
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4")
+#define LP_NAME(x) x##_v4
+#include "logprobs_float.h"
+#undef LP_NAME
+#pragma GCC pop_options
+#endif
+
+static const lp_float_kernels *float_kernels(void) {
+#ifdef LP_HAVE_X86_LEVELS
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        return &kernels_v4;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &kernels_v3;
+#endif
+    return &kernels_generic;
 }
 
 typedef struct {
+    const lp_float_kernels *fk;
     const void *logits;
     grpo_logits_dtype dtype;
     const int64_t *ids;
     int64_t v;
     double inv_t;
-    double *logp, *entropy, *logz, *mean_z;
+    double *logp, *entropy, *stats;
     /* backward */
     void *dlogits;
     const double *dlogp, *dentropy;
 } logprob_job;
 
+static double logit_at(const logprob_job *job, int64_t at) {
+    if (job->dtype == GRPO_LOGITS_F64) return ((const double *)job->logits)[at];
+    if (job->dtype == GRPO_LOGITS_F32) return ((const float *)job->logits)[at];
+    return bf16_to_float(((const uint16_t *)job->logits)[at]);
+}
+
 static void forward_rows(void *ctx, int64_t begin, int64_t end, int worker) {
     const logprob_job *job = ctx;
-    double z[LSE_BLOCK];
-    const int wide = job->dtype == GRPO_LOGITS_F64;
+    float wide[LSE_BLOCK];
+    const float inv_t = (float)job->inv_t;
     for (int64_t r = begin; r < end; r++) {
-        double m = -INFINITY, s1 = 0.0, s2 = 0.0;
-        int nan = 0;
+        lse_state st = {-INFINITY, 0.0, 0.0, 0};
         for (int64_t at = 0; at < job->v; at += LSE_BLOCK) {
-            int64_t count = job->v - at < LSE_BLOCK ? job->v - at : LSE_BLOCK;
-            load_block(z, job->logits, job->dtype, r * job->v + at, count, job->inv_t);
-            double bm = block_max(z, count);
-            for (int64_t k = 0; k < count; k++) nan |= z[k] != z[k];
-            if (bm == -INFINITY) continue;
-            if (bm > m) {
-                /* re-centre the sums on the new maximum: e' = e exp(m - bm), d' = d - (bm - m) */
-                double scale = m == -INFINITY ? 0.0 : exp(m - bm);
-                s2 = scale * (s2 - (bm - m) * s1);
-                s1 = scale * s1;
-                if (m == -INFINITY) s2 = 0.0;
-                m = bm;
+            int64_t count = job->v - at < LSE_BLOCK ? job->v - at : LSE_BLOCK, offset = r * job->v + at;
+            if (job->dtype == GRPO_LOGITS_F64) {
+                lse_block_double(&st, (const double *)job->logits + offset, count, job->inv_t);
+            } else if (job->dtype == GRPO_LOGITS_F32) {
+                job->fk->lse_block(&st, (const float *)job->logits + offset, count, inv_t);
+            } else {
+                job->fk->widen(wide, (const uint16_t *)job->logits + offset, count);
+                job->fk->lse_block(&st, wide, count, inv_t);
             }
-            block_sums(z, count, m, wide, &s1, &s2);
         }
-        double lz = nan ? NAN : m + log(s1);
-        double ez = nan ? NAN : m + s2 / s1;
-        if (m == INFINITY) lz = ez = NAN;
-        double picked;
-        load_block(&picked, job->logits, job->dtype, r * job->v + job->ids[r], 1, job->inv_t);
-        job->logp[r] = picked - lz;
-        if (job->entropy) job->entropy[r] = nan || m == INFINITY ? NAN : log(s1) - s2 / s1;
-        if (job->logz) job->logz[r] = lz;
-        if (job->mean_z) job->mean_z[r] = ez;
+        int bad = st.nan || st.mx == INFINITY;
+        double log_s1 = bad ? NAN : log(st.s1), mean = bad ? NAN : st.s2 / st.s1;
+        job->logp[r] = (logit_at(job, r * job->v + job->ids[r]) - st.mx) * job->inv_t - log_s1;
+        if (job->entropy) job->entropy[r] = log_s1 - mean;
+        if (job->stats) {
+            job->stats[3 * r] = st.mx;
+            job->stats[3 * r + 1] = log_s1;
+            job->stats[3 * r + 2] = mean;
+        }
     }
 }
 
 static void backward_rows(void *ctx, int64_t begin, int64_t end, int worker) {
     const logprob_job *job = ctx;
-    double z[LSE_BLOCK];
-    const int wide = job->dtype == GRPO_LOGITS_F64;
+    float wide[LSE_BLOCK], out[LSE_BLOCK];
+    const double inv_t = job->inv_t;
     for (int64_t r = begin; r < end; r++) {
-        double gl = job->dlogp ? job->dlogp[r] : 0.0;
-        double gh = job->dentropy ? job->dentropy[r] : 0.0;
-        double lz = job->logz[r], ez = job->mean_z[r];
+        /* the 1/T of dz/dlogits is folded into the row's two coefficients */
+        double gl = (job->dlogp ? job->dlogp[r] : 0.0) * inv_t;
+        double gh = (job->dentropy ? job->dentropy[r] : 0.0) * inv_t;
+        const double *row = job->stats + 3 * r;
         for (int64_t at = 0; at < job->v; at += LSE_BLOCK) {
             int64_t count = job->v - at < LSE_BLOCK ? job->v - at : LSE_BLOCK;
-            int64_t offset = r * job->v + at;
-            load_block(z, job->logits, job->dtype, offset, count, job->inv_t);
-            for (int64_t k = 0; k < count; k++) {
-                double p = wide ? fast_exp(z[k] - lz) : (double)fast_expf((float)(z[k] - lz));
-                z[k] = (-gl * p - gh * p * (z[k] - ez)) * job->inv_t;
-            }
-            int64_t id = job->ids[r] - at;
-            if (id >= 0 && id < count) z[id] += gl * job->inv_t;
+            int64_t offset = r * job->v + at, id = job->ids[r] - at;
+            int has_id = id >= 0 && id < count;
             if (job->dtype == GRPO_LOGITS_F64) {
-                memcpy((double *)job->dlogits + offset, z, (size_t)count * sizeof(double));
-            } else if (job->dtype == GRPO_LOGITS_F32) {
-                float *out = (float *)job->dlogits + offset;
-                for (int64_t k = 0; k < count; k++) out[k] = (float)z[k];
-            } else {
-                uint16_t *out = (uint16_t *)job->dlogits + offset;
-                for (int64_t k = 0; k < count; k++) out[k] = float_to_bf16((float)z[k]);
+                double *dst = (double *)job->dlogits + offset;
+                grad_double(dst, (const double *)job->logits + offset, count, inv_t, row[0], row[1], row[2], gl, gh);
+                if (has_id) dst[id] += gl;
+                continue;
             }
+            const float *x = (const float *)job->logits + offset;
+            if (job->dtype == GRPO_LOGITS_BF16) {
+                job->fk->widen(wide, (const uint16_t *)job->logits + offset, count);
+                x = wide;
+            }
+            float *dst = job->dtype == GRPO_LOGITS_F32 ? (float *)job->dlogits + offset : out;
+            job->fk->grad(dst, x, count, (float)inv_t, (float)row[0], (float)row[1], (float)row[2], (float)gl,
+                          (float)gh);
+            if (has_id) dst[id] += (float)gl;
+            if (job->dtype == GRPO_LOGITS_BF16) job->fk->narrow((uint16_t *)job->dlogits + offset, out, count);
         }
     }
 }
@@ -169,24 +220,24 @@ static grpo_status check(const void *logits, grpo_logits_dtype dtype, const int6
 
 static int64_t row_grain(int64_t v) { return v >= 65536 ? 1 : 65536 / v; }
 
-grpo_status grpo_logprobs(double *logp, double *entropy, double *logz, double *mean_z, const void *logits,
+grpo_status grpo_logprobs(double *logp, double *entropy, double *row_stats, const void *logits,
                           grpo_logits_dtype dtype, const int64_t *ids, int64_t n, int64_t v, double temperature,
                           int num_threads) {
     grpo_status st = check(logits, dtype, ids, n, v, temperature);
     if (st != GRPO_OK || n == 0) return st;
     if (!logp) return GRPO_ERR_INVALID;
-    logprob_job job = {logits, dtype, ids, v, 1.0 / temperature, logp, entropy, logz, mean_z, NULL, NULL, NULL};
+    logprob_job job = {float_kernels(), logits, dtype, ids, v, 1.0 / temperature, logp, entropy, row_stats,
+                       NULL, NULL, NULL};
     return grpo_parallel_for(n, row_grain(v), num_threads, forward_rows, &job);
 }
 
 grpo_status grpo_logprobs_backward(void *dlogits, const void *logits, grpo_logits_dtype dtype, const int64_t *ids,
-                                   const double *dlogp, const double *dentropy, const double *logz,
-                                   const double *mean_z, int64_t n, int64_t v, double temperature,
-                                   int num_threads) {
+                                   const double *dlogp, const double *dentropy, const double *row_stats, int64_t n,
+                                   int64_t v, double temperature, int num_threads) {
     grpo_status st = check(logits, dtype, ids, n, v, temperature);
     if (st != GRPO_OK || n == 0) return st;
-    if (!dlogits || !logz || !mean_z) return GRPO_ERR_INVALID;
-    logprob_job job = {logits, dtype, ids, v, 1.0 / temperature, NULL, NULL, (double *)logz, (double *)mean_z,
+    if (!dlogits || !row_stats) return GRPO_ERR_INVALID;
+    logprob_job job = {float_kernels(), logits, dtype, ids, v, 1.0 / temperature, NULL, NULL, (double *)row_stats,
                        dlogits, dlogp, dentropy};
     return grpo_parallel_for(n, row_grain(v), num_threads, backward_rows, &job);
 }

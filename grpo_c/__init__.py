@@ -8,6 +8,7 @@ from grpo_c import _core, rewards
 from grpo_c._core import GRPOError, GRPOMemoryError, GRPOOSError, GRPORuntimeError, GRPOValueError
 from grpo_c._threads import get_num_threads, set_num_threads
 from grpo_c.advantages import GroupStats, group_advantages, group_stats
+from grpo_c.logprobs import logprobs, logprobs_backward
 from grpo_c.loss import PolicyLossOutput, policy_loss
 
 __version__ = "0.1.0"
@@ -25,6 +26,8 @@ __all__ = [
     "get_num_threads",
     "group_advantages",
     "group_stats",
+    "logprobs",
+    "logprobs_backward",
     "policy_loss",
     "rewards",
     "set_num_threads",

@@ -46,3 +46,10 @@ def policy_loss(logp: npt.ArrayLike, old_logp: npt.ArrayLike | None,
                 per_token: bool, options: bytes, num_threads: int | None, plain: bool
                 ) -> tuple[dict[str, float], npt.NDArray[np.floating],
                            npt.NDArray[np.floating] | None]: ...
+def logprobs(logits: npt.NDArray[Any], ids: npt.ArrayLike, temperature: float, want_entropy: bool,
+             bf16: bool, num_threads: int | None
+             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]: ...
+def logprobs_backward(out: npt.NDArray[Any], logits: npt.NDArray[Any], ids: npt.ArrayLike,
+                      dlogp: npt.ArrayLike | None, dentropy: npt.ArrayLike | None,
+                      row_stats: npt.NDArray[np.float64], temperature: float, bf16: bool,
+                      num_threads: int | None) -> npt.NDArray[Any]: ...

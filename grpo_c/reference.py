@@ -110,6 +110,38 @@ def whiten_tokens(advantages, mask, ddof, eps, eps_is_floor):
     return np.where(m, (x - mean) * inv, 0.0)
 
 
+# ------------------------------------------------------------------------------ log-probs
+
+
+@np.errstate(invalid="ignore", over="ignore")   # -inf logits (banned tokens) and NaN rows, silently
+def logprobs(logits, ids, temperature, want_entropy):
+    """Twin of ``_core.logprobs``: (logp, entropy or None, row_stats) in float64."""
+    x = np.asarray(logits, dtype=np.float64)
+    mx = x.max(axis=1)
+    d = (x - mx[:, None]) / temperature
+    e = np.exp(d)
+    s1 = e.sum(axis=1)
+    mean = np.where(e > 0, e * d, 0.0).sum(axis=1) / s1   # a -inf logit weighs nothing
+    logp = d[np.arange(x.shape[0]), np.asarray(ids)] - np.log(s1)
+    stats = np.stack([mx, np.log(s1), mean], axis=1)
+    return logp, (np.log(s1) - mean) if want_entropy else None, stats
+
+
+@np.errstate(invalid="ignore", over="ignore")
+def logprobs_backward(logits, ids, dlogp, dentropy, temperature):
+    """Twin of ``_core.logprobs_backward`` (the row statistics recomputed): dlogits in float64."""
+    x = np.asarray(logits, dtype=np.float64)
+    _, _, stats = logprobs(x, ids, temperature, False)
+    d = (x - stats[:, :1]) / temperature
+    p = np.exp(d - stats[:, 1:2])
+    n = x.shape[0]
+    gl = np.zeros(n) if dlogp is None else np.asarray(dlogp, np.float64)
+    gh = np.zeros(n) if dentropy is None else np.asarray(dentropy, np.float64)
+    out = np.where(p > 0, -p * (gl[:, None] + gh[:, None] * (d - stats[:, 2:3])), 0.0)
+    out[np.arange(n), np.asarray(ids)] += gl
+    return out / temperature
+
+
 # ------------------------------------------------------------------------------ policy loss
 
 

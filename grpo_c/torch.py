@@ -22,9 +22,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from grpo_c import _core
+from grpo_c._options import positive
+from grpo_c._threads import resolve_threads
+from grpo_c.logprobs import _checked
 from grpo_c.loss import PolicyLossOutput, check_loss_options, policy_loss
 
-__all__ = ["GRPOLoss", "grpo_loss"]
+__all__ = ["GRPOLoss", "entropy_from_logits", "grpo_loss", "selective_log_softmax",
+           "selective_log_softmax_and_entropy"]
 
 _NATIVE = (torch.float32, torch.float64)
 _PER_CALL_INPUTS = {"ref_logp", "rollout_logp", "is_weights", "entropies", "truncated", "grad_out"}
@@ -138,3 +143,101 @@ class GRPOLoss(torch.nn.Module):
                               **self.options, **inputs)
         self.metrics = out.metrics
         return loss
+
+
+# ---------------------------------------------------------------------------------- log-probs
+
+
+def _logits_rows(logits: torch.Tensor) -> tuple[np.ndarray, bool]:
+    """(N, V) NumPy view of CPU logits, read in place: float32/float64 as they are, bfloat16 as
+    its 16-bit pattern (the kernel widens each element to float32 itself)."""
+    if not isinstance(logits, torch.Tensor):
+        raise TypeError(f"logits: expected a torch.Tensor, got {type(logits).__name__}")
+    if logits.dtype not in (torch.float32, torch.float64, torch.bfloat16):
+        raise TypeError(f"logits: expected float32, float64 or bfloat16, got {logits.dtype}")
+    if logits.device.type != "cpu":
+        raise ValueError(f"logits: expected a CPU tensor, got one on {logits.device}")
+    if logits.dim() < 2:
+        raise ValueError(f"logits: expected (..., V), got shape {tuple(logits.shape)}")
+    if not logits.is_contiguous():
+        raise ValueError("logits: expected a contiguous tensor (they are read in place; call .contiguous() "
+                         "if a copy is what you want)")
+    rows = logits.detach().reshape(-1, logits.shape[-1])
+    bf16 = logits.dtype == torch.bfloat16
+    return (rows.view(torch.int16) if bf16 else rows).numpy(), bf16
+
+
+def _row_ids(index: torch.Tensor | None, logits: torch.Tensor) -> np.ndarray:
+    lead = tuple(logits.shape[:-1])
+    if index is None:   # the entropy alone: any token will do
+        return np.zeros(int(np.prod(lead)), np.int64)
+    if not isinstance(index, torch.Tensor) or index.is_floating_point() or index.is_complex():
+        raise TypeError("index: expected an integer torch.Tensor of token ids")
+    if tuple(index.shape) != lead:
+        raise ValueError(f"index: expected shape {lead} (the logits' leading axes), got {tuple(index.shape)}")
+    return index.detach().cpu().reshape(-1).to(torch.int64).numpy()
+
+
+def _per_row(grad: torch.Tensor | None) -> np.ndarray | None:
+    return None if grad is None else grad.detach().reshape(-1).to(torch.float64).numpy()
+
+
+class _LogProbs(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, logits, index, temperature, want_entropy):
+        rows, bf16 = _logits_rows(logits)
+        ids = _row_ids(index, logits)
+        threads = resolve_threads(None)
+        logp, entropy, stats = _checked(
+            lambda: _core.logprobs(rows, ids, temperature, want_entropy, bf16, threads), ids, rows.shape[1])
+        ctx.save_for_backward(logits)
+        ctx.state = (ids, stats, temperature, bf16)
+        lead = logits.shape[:-1]
+        out = torch.from_numpy(logp).to(logits.dtype).reshape(lead)
+        ent = torch.from_numpy(entropy).to(logits.dtype).reshape(lead) if want_entropy else logits.new_empty(0)
+        if not want_entropy:
+            ctx.mark_non_differentiable(ent)
+        return out, ent
+
+    @staticmethod
+    def backward(ctx, grad_logp, grad_entropy):
+        (logits,) = ctx.saved_tensors
+        ids, stats, temperature, bf16 = ctx.state
+        dlogits = torch.empty_like(logits)
+        rows, _ = _logits_rows(logits)
+        out, _ = _logits_rows(dlogits)
+        dentropy = _per_row(grad_entropy) if grad_entropy is not None and grad_entropy.numel() else None
+        _core.logprobs_backward(out, rows, ids, _per_row(grad_logp), dentropy, stats, temperature, bf16,
+                                resolve_threads(None))
+        return dlogits, None, None, None
+
+
+def selective_log_softmax(logits: torch.Tensor, index: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """``log_softmax(logits / temperature).gather(-1, index)`` as TRL's ``selective_log_softmax``
+    computes it, reading the logits once and never materialising the log-softmax.
+
+    ``logits`` (..., V) float32, float64 or bfloat16 on the CPU (bfloat16 is computed in float32
+    and the result rounded to bfloat16, as TRL returns it); ``index`` (...) token ids. The
+    backward is exact (one more read of the logits, written straight into their gradient).
+
+    Examples
+    --------
+    >>> import torch, grpo_c.torch as gt
+    >>> logits = torch.log(torch.tensor([[0.5, 0.25, 0.25]]))
+    >>> round(gt.selective_log_softmax(logits, torch.tensor([0])).item(), 6)
+    -0.693147
+    """
+    return _LogProbs.apply(logits, index, positive("temperature", temperature), False)[0]
+
+
+def selective_log_softmax_and_entropy(logits: torch.Tensor, index: torch.Tensor,
+                                      temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The selected log-probs and each position's entropy (TRL's ``entropy_from_logits``) in
+    one read of the logits, both differentiable."""
+    return _LogProbs.apply(logits, index, positive("temperature", temperature), True)
+
+
+def entropy_from_logits(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Each position's entropy ``logsumexp(z) - sum softmax(z) z``, z = logits / temperature, as
+    TRL's ``entropy_from_logits``, differentiable."""
+    return _LogProbs.apply(logits, None, positive("temperature", temperature), True)[1]

@@ -756,28 +756,27 @@ static PyObject *py_logprobs(PyObject *self, PyObject *args) {
     PyArrayObject *ids = row_ids(ids_obj, n);
     if (!ids) return NULL;
     PyObject *result = NULL;
+    npy_intp stats_shape[2] = {n, 3};
     PyArrayObject *logp = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
     PyArrayObject *entropy = want_entropy ? (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64) : NULL;
-    PyArrayObject *logz = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
-    PyArrayObject *mean_z = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_FLOAT64);
-    if (!logp || (want_entropy && !entropy) || !logz || !mean_z) goto done;
+    PyArrayObject *stats = (PyArrayObject *)PyArray_SimpleNew(2, stats_shape, NPY_FLOAT64);
+    if (!logp || (want_entropy && !entropy) || !stats) goto done;
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = grpo_logprobs(PyArray_DATA(logp), entropy ? PyArray_DATA(entropy) : NULL, PyArray_DATA(logz),
-                       PyArray_DATA(mean_z), PyArray_DATA(logits), dtype, PyArray_DATA(ids), n,
-                       PyArray_DIM(logits, 1), temperature, threads);
+    st = grpo_logprobs(PyArray_DATA(logp), entropy ? PyArray_DATA(entropy) : NULL, PyArray_DATA(stats),
+                       PyArray_DATA(logits), dtype, PyArray_DATA(ids), n, PyArray_DIM(logits, 1), temperature,
+                       threads);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "logprobs");
         goto done;
     }
-    result = Py_BuildValue("OOOO", logp, entropy ? (PyObject *)entropy : Py_None, logz, mean_z);
+    result = Py_BuildValue("OOO", logp, entropy ? (PyObject *)entropy : Py_None, stats);
 done:
     Py_XDECREF(ids);
     Py_XDECREF(logp);
     Py_XDECREF(entropy);
-    Py_XDECREF(logz);
-    Py_XDECREF(mean_z);
+    Py_XDECREF(stats);
     return result;
 }
 
@@ -794,11 +793,11 @@ static int row_values(PyObject *obj, const char *name, npy_intp n, PyArrayObject
 }
 
 static PyObject *py_logprobs_backward(PyObject *self, PyObject *args) {
-    PyObject *out_obj, *logits_obj, *ids_obj, *dlogp_obj, *dentropy_obj, *logz_obj, *mean_z_obj, *threads_obj;
+    PyObject *out_obj, *logits_obj, *ids_obj, *dlogp_obj, *dentropy_obj, *stats_obj, *threads_obj;
     double temperature;
     int bf16;
-    if (!PyArg_ParseTuple(args, "OOOOOOOdpO", &out_obj, &logits_obj, &ids_obj, &dlogp_obj, &dentropy_obj,
-                          &logz_obj, &mean_z_obj, &temperature, &bf16, &threads_obj))
+    if (!PyArg_ParseTuple(args, "OOOOOOdpO", &out_obj, &logits_obj, &ids_obj, &dlogp_obj, &dentropy_obj,
+                          &stats_obj, &temperature, &bf16, &threads_obj))
         return NULL;
     PyArrayObject *logits, *out;
     grpo_logits_dtype dtype, out_dtype;
@@ -811,21 +810,21 @@ static PyObject *py_logprobs_backward(PyObject *self, PyObject *args) {
         return NULL;
     }
     npy_intp n = PyArray_DIM(logits, 0);
-    PyArrayObject *ids = row_ids(ids_obj, n), *dlogp = NULL, *dentropy = NULL, *logz = NULL, *mean_z = NULL;
+    PyArrayObject *ids = row_ids(ids_obj, n), *dlogp = NULL, *dentropy = NULL, *stats = NULL;
     PyObject *result = NULL;
-    if (!ids || row_values(dlogp_obj, "dlogp", n, &dlogp) < 0 || row_values(dentropy_obj, "dentropy", n, &dentropy) < 0 ||
-        row_values(logz_obj, "logz", n, &logz) < 0 || row_values(mean_z_obj, "mean_z", n, &mean_z) < 0)
+    if (!ids || row_values(dlogp_obj, "dlogp", n, &dlogp) < 0 || row_values(dentropy_obj, "dentropy", n, &dentropy) < 0)
         goto done;
-    if (!logz || !mean_z) {
-        PyErr_SetString(PyExc_ValueError, "logz, mean_z: the forward's row statistics are required");
+    stats = binding_array(stats_obj, "row_stats", NPY_FLOAT64, "f", 2, 2);
+    if (!stats) goto done;
+    if (PyArray_DIM(stats, 0) != n || PyArray_DIM(stats, 1) != 3) {
+        PyErr_SetString(PyExc_ValueError, "row_stats: expected the forward's (N, 3) row statistics");
         goto done;
     }
     grpo_status st;
     Py_BEGIN_ALLOW_THREADS
     st = grpo_logprobs_backward(PyArray_DATA(out), PyArray_DATA(logits), dtype, PyArray_DATA(ids),
                                 dlogp ? PyArray_DATA(dlogp) : NULL, dentropy ? PyArray_DATA(dentropy) : NULL,
-                                PyArray_DATA(logz), PyArray_DATA(mean_z), n, PyArray_DIM(logits, 1), temperature,
-                                threads);
+                                PyArray_DATA(stats), n, PyArray_DIM(logits, 1), temperature, threads);
     Py_END_ALLOW_THREADS
     if (st != GRPO_OK) {
         binding_raise(st, "logprobs_backward");
@@ -836,8 +835,7 @@ done:
     Py_XDECREF(ids);
     Py_XDECREF(dlogp);
     Py_XDECREF(dentropy);
-    Py_XDECREF(logz);
-    Py_XDECREF(mean_z);
+    Py_XDECREF(stats);
     return result;
 }
 
@@ -862,9 +860,9 @@ static PyMethodDef core_methods[] = {
     {"policy_loss", (PyCFunction)(void (*)(void))py_policy_loss, METH_VARARGS,
      "Policy loss, gradient and metrics (positional; options from loss_options)."},
     {"logprobs", py_logprobs, METH_VARARGS,
-     "(logp, entropy or None, logz, mean_z) of (N, V) logits at ids (positional)."},
+     "(logp, entropy or None, row_stats) of (N, V) logits at ids (positional)."},
     {"logprobs_backward", py_logprobs_backward, METH_VARARGS,
-     "dlogits into out from dlogp / dentropy and the forward's logz, mean_z (positional)."},
+     "dlogits into out from dlogp / dentropy and the forward's row_stats (positional)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,0 +1,132 @@
+"""Issue 14 (a): log-probs from logits, grpo_c against torch eager, at Qwen's vocabulary.
+
+The peer is what TRL computes on the CPU: ``log_softmax(logits).gather(-1, ids)`` forward and
+``.backward()`` in float32 (torch's own ``selective_log_softmax`` path for float32). grpo_c is
+``grpo_c.torch.selective_log_softmax`` forward and backward on the same tensor. Both results are
+checked against each other before timing. Samples of the two alternate, in a shuffled order;
+times are medians (and minima) over the repeats. The single read of the logits is reported as
+GB/s: the forward reads N x V x 4 bytes once.
+
+Peak memory beyond the logits is each side's RSS high-water mark in a child process (tracemalloc
+does not see torch's or the kernel's buffers).
+
+Run from the repository root after ``pip install -e .`` (or ``python setup.py build_ext --inplace``):
+    python benchmarks/bench_lmhead.py [--rows 1024 4096] [--vocab 151936] [--repeats 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import grpo_c  # noqa: E402
+import grpo_c.torch as gt  # noqa: E402
+
+
+def torch_peer(logits, ids):
+    logp = torch.log_softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
+    logp.sum().backward()
+    return logp
+
+
+def grpo_side(logits, ids):
+    logp = gt.selective_log_softmax(logits, ids)
+    logp.sum().backward()
+    return logp
+
+
+SIDES = {"torch": torch_peer, "grpo_c": grpo_side}
+
+
+def data(rows, vocab, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    logits = torch.randn(rows, vocab, generator=gen) * 3
+    ids = torch.randint(0, vocab, (rows,), generator=gen)
+    return logits, ids
+
+
+def one_run(side, logits, ids):
+    x = logits.detach().requires_grad_(True)
+    start = time.perf_counter()
+    logp = SIDES[side](x, ids)
+    return time.perf_counter() - start, logp.detach(), x.grad
+
+
+def peak_child(side, rows, vocab, threads, queue):
+    torch.set_num_threads(threads)
+    grpo_c.set_num_threads(threads)
+    logits, ids = data(rows, vocab)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    one_run(side, logits, ids)
+    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+
+
+def peak_memory(side, rows, vocab, threads):
+    """RSS high-water above the logits of one forward + backward, in a fresh process."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=peak_child, args=(side, rows, vocab, threads, queue))
+    proc.start()
+    proc.join()
+    return queue.get() if proc.exitcode == 0 else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1024, 4096])
+    parser.add_argument("--vocab", type=int, default=151936)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory children")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    grpo_c.set_num_threads(args.threads)
+    print(f"# log-probs fwd+bwd, float32, V={args.vocab}, {args.threads} threads (torch and grpo_c), "
+          f"load {os.getloadavg()[0]:.2f}")
+    print(f"{'N':>6} {'torch ms':>10} {'grpo_c ms':>10} {'x median':>9} {'x min':>7} {'fwd GB/s':>9}"
+          f" {'torch peak':>11} {'grpo_c peak':>12}")
+    rng = random.Random(0)
+    for rows in args.rows:
+        logits, ids = data(rows, args.vocab)
+        _, want, want_grad = one_run("torch", logits, ids)
+        _, got, got_grad = one_run("grpo_c", logits, ids)
+        # float32 on both sides: log-probs to 1e-5, gradients to float32 rounding of p
+        assert torch.allclose(got, want, rtol=0, atol=1e-4), float((got - want).abs().max())
+        assert torch.allclose(got_grad, want_grad, rtol=1e-3, atol=1e-7), float((got_grad - want_grad).abs().max())
+        del want_grad, got_grad
+        times = {side: [] for side in SIDES}
+        for _ in range(args.repeats):
+            order = list(SIDES)
+            rng.shuffle(order)
+            for side in order:
+                times[side].append(one_run(side, logits, ids)[0])
+        fwd = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            gt.selective_log_softmax(logits, ids)
+            fwd.append(time.perf_counter() - start)
+        gbs = rows * args.vocab * 4 / min(fwd) / 1e9
+        med = {side: statistics.median(t) for side, t in times.items()}
+        best = {side: min(t) for side, t in times.items()}
+        peaks = ("-", "-") if args.no_memory else tuple(
+            f"{peak_memory(side, rows, args.vocab, args.threads) / 2**30:.2f} GiB" for side in SIDES)
+        print(f"{rows:>6} {med['torch'] * 1e3:>10.1f} {med['grpo_c'] * 1e3:>10.1f} "
+              f"{med['torch'] / med['grpo_c']:>9.2f} {best['torch'] / best['grpo_c']:>7.2f} {gbs:>9.2f}"
+              f" {peaks[0]:>11} {peaks[1]:>12}")
+        del logits
+
+
+if __name__ == "__main__":
+    main()
