@@ -20,7 +20,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import resource
 import statistics
 import sys
 import time
@@ -52,7 +51,7 @@ SIDES = {"torch": torch_peer, "grpo_c": grpo_side}
 
 def data(rows, vocab, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    logits = torch.randn(rows, vocab, generator=gen) * 3
+    logits = torch.randn(rows, vocab, generator=gen).mul_(3)
     ids = torch.randint(0, vocab, (rows,), generator=gen)
     return logits, ids
 
@@ -64,13 +63,23 @@ def one_run(side, logits, ids):
     return time.perf_counter() - start, logp.detach(), x.grad
 
 
+def high_water() -> int:
+    """This process's resident high-water mark in bytes (VmHWM: per address space, so a spawned
+    child starts afresh, where getrusage's ru_maxrss carries the parent's over fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def peak_child(side, rows, vocab, threads, queue):
     torch.set_num_threads(threads)
     grpo_c.set_num_threads(threads)
     logits, ids = data(rows, vocab)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = high_water()
     one_run(side, logits, ids)
-    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+    queue.put(high_water() - before)
 
 
 def peak_memory(side, rows, vocab, threads):

@@ -30,6 +30,7 @@ texts = ["<think>\nwe add the numbers\n</think>\n<answer>\n\\boxed{%d}\n</answer
 for _ in range(3):
     grpo_c.group_advantages(r, group_size=8, num_threads=4)
     grpo_c.policy_loss(logp, logp - 0.01, rng.standard_normal(512), num_threads=4)
+    grpo_c.logprobs_backward(logp, np.zeros(512, np.int64), np.ones(512), num_threads=4)
     rewards.format(texts, num_threads=4)
     rewards.tag_count(texts, num_threads=4)
     rewards.language_consistency(texts, "en", num_threads=4)
