@@ -322,6 +322,22 @@ grpo_status grpo_policy_loss_plain(grpo_loss_metrics *out, void *grad, void *per
                                    int is_weights_per_token, const uint8_t *policy_mask,
                                    int64_t b, int64_t t, const grpo_loss_options *opt);
 
+/* ---------------------------------------------------------------- BLAS (csrc/blas.c)
+ *
+ * The linked OpenBLAS: its name here, its build configuration and core type as it reports
+ * them, and its thread count. grpo_c sets that count with its own (the Python layer's
+ * set_num_threads), so BLAS threads and the pool's never run more threads than asked for. */
+
+const char *grpo_blas_name(void);
+const char *grpo_blas_config(void);
+const char *grpo_blas_core(void);
+int grpo_blas_threads(void);
+void grpo_blas_set_threads(int n);
+/* C (m, n) = alpha op(A) op(B) + beta C, row-major, op = transpose where trans_* is 1; 32-bit
+ * BLAS: every dimension and leading dimension must fit in an int. */
+void grpo_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
 /* ---------------------------------------------------------------- log-probs from logits
  *
  * Logits are (N, V) row-major; ids (N,) pick one token per row, each in [0, V).
@@ -344,6 +360,22 @@ grpo_status grpo_logprobs(double *logp, double *entropy, double *row_stats, cons
 grpo_status grpo_logprobs_backward(void *dlogits, const void *logits, grpo_logits_dtype dtype, const int64_t *ids,
                                    const double *dlogp, const double *dentropy, const double *row_stats, int64_t n,
                                    int64_t v, double temperature, int num_threads);
+
+/* Log-probs of the linear head's logits hidden (N, H) x weight (V, H)^T (+ bias (V,)), float32,
+ * without materialising them: chunk rows at a time (chunk >= 1) go through one sgemm into
+ * scratch (chunk x V floats) and grpo_logprobs. Outputs as grpo_logprobs'. */
+grpo_status grpo_linear_logprobs(double *logp, double *entropy, double *row_stats, const float *hidden,
+                                 const float *weight, const float *bias, const int64_t *ids, int64_t n, int64_t h,
+                                 int64_t v, double temperature, int64_t chunk, float *scratch, int num_threads);
+
+/* Its backward from dlogp / dentropy (either may be NULL) and the forward's row_stats: per chunk
+ * the logits again (sgemm), dlogits in place, dhidden = dlogits x weight (written), dweight +=
+ * dlogits^T x hidden and dbias += column sums of dlogits (accumulated; dbias may be NULL). */
+grpo_status grpo_linear_logprobs_backward(float *dhidden, float *dweight, float *dbias, const float *hidden,
+                                          const float *weight, const float *bias, const int64_t *ids,
+                                          const double *dlogp, const double *dentropy, const double *row_stats,
+                                          int64_t n, int64_t h, int64_t v, double temperature, int64_t chunk,
+                                          float *scratch, int num_threads);
 
 /* ---- sandbox: running untrusted programs (csrc/sandbox.c) ---- */
 

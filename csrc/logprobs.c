@@ -12,8 +12,10 @@
 #include "grpo.h"
 #include "fastmath.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { LSE_BLOCK = 512 };
@@ -78,7 +80,7 @@ static void lse_block_double(lse_state *st, const double *restrict x, int64_t co
     st->s2 += b;
 }
 
-static void grad_double(double *restrict out, const double *restrict x, int64_t count, double inv_t, double mx,
+static void grad_double(double *out, const double *x, int64_t count, double inv_t, double mx,
                         double log_s1, double mean, double gl, double gh) {
 #pragma omp simd
     for (int64_t k = 0; k < count; k++) {
@@ -240,4 +242,71 @@ grpo_status grpo_logprobs_backward(void *dlogits, const void *logits, grpo_logit
     logprob_job job = {float_kernels(), logits, dtype, ids, v, 1.0 / temperature, NULL, NULL, (double *)row_stats,
                        dlogits, dlogp, dentropy};
     return grpo_parallel_for(n, row_grain(v), num_threads, backward_rows, &job);
+}
+
+/* ------------------------------------------------------------------ the linear head */
+
+static grpo_status check_linear(const float *hidden, const float *weight, const int64_t *ids, int64_t n, int64_t h,
+                                int64_t v, int64_t chunk, const float *scratch) {
+    if (n < 0 || h < 1 || v < 1 || chunk < 1 || h > INT_MAX || v > INT_MAX || chunk > INT_MAX / v)
+        return GRPO_ERR_INVALID;
+    if (n > 0 && (!hidden || !weight || !ids || !scratch)) return GRPO_ERR_INVALID;
+    for (int64_t r = 0; r < n; r++)
+        if (ids[r] < 0 || ids[r] >= v) return GRPO_ERR_INVALID;
+    return GRPO_OK;
+}
+
+/* scratch (rows, V) = hidden[at : at + rows] x weight^T (+ bias) */
+static void head_logits(float *scratch, const float *hidden, const float *weight, const float *bias, int64_t at,
+                        int64_t rows, int64_t h, int64_t v) {
+    grpo_sgemm(0, 1, rows, v, h, 1.0f, hidden + at * h, h, weight, h, 0.0f, scratch, v);
+    if (bias)
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < v; j++) scratch[r * v + j] += bias[j];
+}
+
+grpo_status grpo_linear_logprobs(double *logp, double *entropy, double *row_stats, const float *hidden,
+                                 const float *weight, const float *bias, const int64_t *ids, int64_t n, int64_t h,
+                                 int64_t v, double temperature, int64_t chunk, float *scratch, int num_threads) {
+    grpo_status st = check_linear(hidden, weight, ids, n, h, v, chunk, scratch);
+    if (st != GRPO_OK) return st;
+    if (!(temperature > 0) || !isfinite(temperature) || (n > 0 && !logp)) return GRPO_ERR_INVALID;
+    for (int64_t at = 0; at < n && st == GRPO_OK; at += chunk) {
+        int64_t rows = n - at < chunk ? n - at : chunk;
+        head_logits(scratch, hidden, weight, bias, at, rows, h, v);
+        st = grpo_logprobs(logp + at, entropy ? entropy + at : NULL, row_stats ? row_stats + 3 * at : NULL, scratch,
+                           GRPO_LOGITS_F32, ids + at, rows, v, temperature, num_threads);
+    }
+    return st;
+}
+
+grpo_status grpo_linear_logprobs_backward(float *dhidden, float *dweight, float *dbias, const float *hidden,
+                                          const float *weight, const float *bias, const int64_t *ids,
+                                          const double *dlogp, const double *dentropy, const double *row_stats,
+                                          int64_t n, int64_t h, int64_t v, double temperature, int64_t chunk,
+                                          float *scratch, int num_threads) {
+    grpo_status st = check_linear(hidden, weight, ids, n, h, v, chunk, scratch);
+    if (st != GRPO_OK) return st;
+    if (!(temperature > 0) || !isfinite(temperature) || (n > 0 && (!dhidden || !dweight || !row_stats)))
+        return GRPO_ERR_INVALID;
+    /* the bias gradient is summed over every chunk's rows in double */
+    double *bias_sum = dbias ? calloc((size_t)v, sizeof(double)) : NULL;
+    if (dbias && !bias_sum) return GRPO_ERR_NOMEM;
+    for (int64_t at = 0; at < n && st == GRPO_OK; at += chunk) {
+        int64_t rows = n - at < chunk ? n - at : chunk;
+        head_logits(scratch, hidden, weight, bias, at, rows, h, v);
+        st = grpo_logprobs_backward(scratch, scratch, GRPO_LOGITS_F32, ids + at, dlogp ? dlogp + at : NULL,
+                                    dentropy ? dentropy + at : NULL, row_stats + 3 * at, rows, v, temperature,
+                                    num_threads);
+        if (st != GRPO_OK) break;
+        grpo_sgemm(0, 0, rows, h, v, 1.0f, scratch, v, weight, h, 0.0f, dhidden + at * h, h);
+        grpo_sgemm(1, 0, v, h, rows, 1.0f, scratch, v, hidden + at * h, h, 1.0f, dweight, h);
+        if (bias_sum)
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t j = 0; j < v; j++) bias_sum[j] += scratch[r * v + j];
+    }
+    if (bias_sum && st == GRPO_OK)
+        for (int64_t j = 0; j < v; j++) dbias[j] += (float)bias_sum[j];
+    free(bias_sum);
+    return st;
 }

@@ -42,8 +42,9 @@ static void LP_NAME(lse_block)(lse_state *st, const float *restrict x, int64_t c
     }
 }
 
-/* dz/T for one block: -p (gl + gh (d - mean)) with d = (x - mx) / T and p = exp(d - log_s1). */
-static void LP_NAME(grad)(float *restrict out, const float *restrict x, int64_t count, float inv_t, float mx,
+/* dz/T for one block: -p (gl + gh (d - mean)) with d = (x - mx) / T and p = exp(d - log_s1).
+ * out may be x itself (each element is read before it is written). */
+static void LP_NAME(grad)(float *out, const float *x, int64_t count, float inv_t, float mx,
                           float log_s1, float mean, float gl, float gh) {
 #pragma omp simd
     for (int64_t k = 0; k < count; k++) {

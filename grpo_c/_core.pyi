@@ -20,6 +20,7 @@ class GRPORuntimeError(GRPOError, RuntimeError): ...
 _Stats = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
 def build_info() -> dict[str, Any]: ...
+def blas_set_threads(n: int) -> None: ...
 def group_stats(rewards: npt.ArrayLike, group_ids: npt.ArrayLike | None, group_size: int,
                 num_groups: int) -> _Stats: ...
 def merge_group_stats(count_a: npt.ArrayLike, sum_a: npt.ArrayLike, m2_a: npt.ArrayLike,
@@ -49,6 +50,16 @@ def policy_loss(logp: npt.ArrayLike, old_logp: npt.ArrayLike | None,
 def logprobs(logits: npt.NDArray[Any], ids: npt.ArrayLike, temperature: float, want_entropy: bool,
              bf16: bool, num_threads: int | None
              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]: ...
+def linear_logprobs(hidden: npt.NDArray[np.float32], weight: npt.NDArray[np.float32],
+                    bias: npt.NDArray[np.float32] | None, ids: npt.ArrayLike, temperature: float,
+                    want_entropy: bool, chunk: int, num_threads: int | None
+                    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]: ...
+def linear_logprobs_backward(dhidden: npt.NDArray[np.float32], dweight: npt.NDArray[np.float32],
+                             dbias: npt.NDArray[np.float32] | None, hidden: npt.NDArray[np.float32],
+                             weight: npt.NDArray[np.float32], bias: npt.NDArray[np.float32] | None,
+                             ids: npt.ArrayLike, dlogp: npt.ArrayLike | None, dentropy: npt.ArrayLike | None,
+                             row_stats: npt.NDArray[np.float64], temperature: float, chunk: int,
+                             num_threads: int | None) -> None: ...
 def logprobs_backward(out: npt.NDArray[Any], logits: npt.NDArray[Any], ids: npt.ArrayLike,
                       dlogp: npt.ArrayLike | None, dentropy: npt.ArrayLike | None,
                       row_stats: npt.NDArray[np.float64], temperature: float, bf16: bool,

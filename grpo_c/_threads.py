@@ -24,9 +24,14 @@ _affinity_default: int | None = None
 
 
 def set_num_threads(n: int | None) -> None:
-    """Set the default thread count of grpo_c batch calls; None restores the CPU-affinity default."""
+    """Set the default thread count of grpo_c batch calls, and the thread count of the OpenBLAS
+    grpo_c links (its matrix products and grpo_c's pool never run at once, so neither exceeds
+    it); None restores the CPU-affinity default."""
     global _default_threads
     _default_threads = None if n is None else integer_in("num_threads", n, 1, MAX_THREADS)
+    from grpo_c import _core
+
+    _core.blas_set_threads(get_num_threads())
 
 
 def get_num_threads() -> int:

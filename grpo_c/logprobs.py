@@ -1,9 +1,10 @@
 """Selected-token log-probabilities and entropies from logits, and their backward, in one read
 of the logits per pass (the layer under the loss; ``grpo_c.torch.selective_log_softmax`` is its
-autograd front end)."""
+autograd front end), and the GRPO loss fused with the linear head that makes the logits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,9 @@ from grpo_c import _core
 from grpo_c._core import GRPOValueError
 from grpo_c._options import positive
 from grpo_c._threads import resolve_threads
+from grpo_c.loss import policy_loss
 
-__all__ = ["logprobs", "logprobs_backward"]
+__all__ = ["FusedLossOutput", "fused_linear_policy_loss", "logprobs", "logprobs_backward"]
 
 
 def _rows(logits: Any, ids: Any, bf16: bool = False) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -118,3 +120,111 @@ def logprobs_backward(logits: np.ndarray, ids: Any, dlogp: Any = None, dentropy:
                          f"{logits.dtype}")
     _core.logprobs_backward(out.reshape(rows.shape), rows, flat_ids, grads[0], grads[1], stats, t, False, threads)
     return out
+
+
+# ---------------------------------------------------------------------------------- the linear head
+
+# logits of at most this many bytes at once: a tile that stays within the last-level cache's
+# reach and keeps each sgemm large enough to run at full speed
+_CHUNK_BYTES = 64 << 20
+
+
+def _float32_rows(x: Any, name: str, width: int | None = None) -> np.ndarray:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(x).__name__}")
+    if x.dtype != np.float32:
+        raise TypeError(f"{name}: expected float32 (the head runs on sgemm), got {x.dtype}")
+    if not x.flags.c_contiguous:
+        raise ValueError(f"{name}: expected a C-contiguous array (it is read in place)")
+    if width is not None and (x.ndim < 2 or x.shape[-1] != width):
+        raise ValueError(f"{name}: expected (..., {width}) to match the weight's H, got shape {x.shape}")
+    return x.reshape(-1, x.shape[-1])
+
+
+@dataclass
+class FusedLossOutput:
+    """Result of :func:`fused_linear_policy_loss`: the loss, its gradients with respect to the
+    hidden states, the head's weight and bias (None without a bias), the metrics of
+    :func:`grpo_c.policy_loss` and the per-token log-probs."""
+
+    loss: float
+    dhidden: np.ndarray
+    dweight: np.ndarray
+    dbias: np.ndarray | None
+    metrics: dict
+    logp: np.ndarray
+
+
+def fused_linear_policy_loss(hidden: np.ndarray, weight: np.ndarray, ids: Any, old_logp: Any, advantages: Any,
+                             mask: Any = None, *, bias: np.ndarray | None = None, temperature: float = 1.0,
+                             ref_logp: Any = None, ref_hidden: np.ndarray | None = None,
+                             ref_weight: np.ndarray | None = None, ref_bias: np.ndarray | None = None,
+                             chunk_size: int | None = None, preset: str | None = "trl",
+                             num_threads: int | None = None, **options: Any) -> FusedLossOutput:
+    """The GRPO loss on the linear head's log-probs, without materialising the (tokens x V)
+    logits: hidden (B, T, H) x weight (V, H)^T (+ bias) -> log-probs -> :func:`grpo_c.policy_loss`
+    (every surrogate, KL, aggregation, preset and option, the same metrics) -> dhidden, dweight,
+    dbias.
+
+    Two passes over token chunks of ``chunk_size`` rows (default: 64 MiB of logits): the first
+    computes each chunk's logits with one sgemm and their log-probs, the loss then sees every
+    log-prob (so sequence-level ratios work), the second recomputes each chunk's logits, turns
+    them into dlogits in place and accumulates dhidden and dweight with two sgemm. Peak extra
+    memory is one chunk of logits and the (B, T) per-token arrays. Reference log-probs come as
+    ``ref_logp`` or from ``ref_hidden`` with ``ref_weight`` / ``ref_bias`` (default: the
+    policy's head), without gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, grpo_c
+    >>> rng = np.random.default_rng(0)
+    >>> hidden = rng.standard_normal((2, 3, 8), dtype=np.float32)
+    >>> weight = rng.standard_normal((50, 8), dtype=np.float32)
+    >>> ids = rng.integers(0, 50, (2, 3))
+    >>> out = grpo_c.fused_linear_policy_loss(hidden, weight, ids, None, np.array([1.0, -1.0]))
+    >>> out.dhidden.shape, out.dweight.shape
+    ((2, 3, 8), (50, 8))
+    """
+    w = _float32_rows(weight, "weight")
+    v, h = w.shape
+    rows = _float32_rows(hidden, "hidden", h)
+    lead = hidden.shape[:-1]
+    if len(lead) != 2:
+        raise ValueError(f"hidden: expected (B, T, H), got shape {hidden.shape}")
+    ids_arr = np.asarray(ids)
+    if ids_arr.dtype.kind not in "iu":
+        raise TypeError(f"ids: expected integer token ids, got {ids_arr.dtype}")
+    if ids_arr.shape != lead:
+        raise ValueError(f"ids: expected shape {lead}, got {ids_arr.shape}")
+    flat_ids = ids_arr.reshape(-1).astype(np.int64, copy=False)
+    t = positive("temperature", temperature)
+    threads = resolve_threads(num_threads)
+    if chunk_size is None:
+        chunk = max(1, _CHUNK_BYTES // (4 * v))
+    else:
+        chunk = chunk_size
+        if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+            raise ValueError(f"chunk_size: expected a positive number of tokens, got {chunk_size!r}")
+    for name, b in (("bias", bias), ("ref_bias", ref_bias)):
+        if b is not None and (_float32_rows(b.reshape(1, -1), name).shape[1] != v or b.ndim != 1):
+            raise ValueError(f"{name}: expected ({v},), got shape {b.shape}")
+    logp, _, stats = _checked(
+        lambda: _core.linear_logprobs(rows, w, bias, flat_ids, t, False, int(chunk), threads), flat_ids, v)
+    if ref_logp is None and ref_hidden is not None:
+        ref_w = w if ref_weight is None else _float32_rows(ref_weight, "ref_weight")
+        if ref_w.shape != w.shape:
+            raise ValueError(f"ref_weight: expected shape {w.shape}, got {ref_w.shape}")
+        ref_rows = _float32_rows(ref_hidden, "ref_hidden", h)
+        if ref_hidden.shape != hidden.shape:
+            raise ValueError(f"ref_hidden: expected shape {hidden.shape}, got {ref_hidden.shape}")
+        ref_flat, _, _ = _core.linear_logprobs(ref_rows, ref_w, ref_bias if ref_weight is not None else bias,
+                                               flat_ids, t, False, int(chunk), threads)
+        ref_logp = ref_flat.reshape(lead)
+    out = policy_loss(logp.reshape(lead), old_logp, advantages, mask, ref_logp=ref_logp, preset=preset,
+                      num_threads=threads, **options)
+    dhidden = np.zeros_like(hidden)
+    dweight = np.zeros_like(weight)
+    dbias = None if bias is None else np.zeros_like(bias)
+    _core.linear_logprobs_backward(dhidden.reshape(rows.shape), dweight, dbias, rows, w, bias, flat_ids,
+                                   out.grad.reshape(-1), None, stats, t, int(chunk), threads)
+    return FusedLossOutput(out.loss, dhidden, dweight, dbias, out.metrics, logp.reshape(lead))

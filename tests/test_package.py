@@ -5,6 +5,22 @@ def test_version_and_build_info():
     assert grpo_c.__version__
     info = grpo_c.build_info()
     assert {"compiler", "cflags", "threading", "blas", "default_threads"} <= set(info)
+    blas = info["blas"]
+    assert set(blas) == {"name", "config", "core", "threads"}
+    assert "OpenBLAS" in blas["name"] and "OpenBLAS" in blas["config"] and blas["core"]
+
+
+def test_set_num_threads_sets_the_blas_thread_count_too():
+    """grpo_c's pool and the OpenBLAS it links never run together, and both follow one count,
+    so they cannot oversubscribe the cores between them."""
+    try:
+        grpo_c.set_num_threads(1)
+        assert grpo_c.build_info()["blas"]["threads"] == 1
+        grpo_c.set_num_threads(2)
+        assert grpo_c.build_info()["blas"]["threads"] == min(2, 64)
+    finally:
+        grpo_c.set_num_threads(None)
+    assert grpo_c.build_info()["blas"]["threads"] == min(grpo_c.get_num_threads(), 64)
 
 
 WORKLOAD = r"""

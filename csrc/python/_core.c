@@ -13,10 +13,20 @@
 #include <stddef.h>
 
 static PyObject *py_build_info(PyObject *self, PyObject *noargs) {
-    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s}", "compiler", GRPO_BUILD_CC " " __VERSION__,
+    PyObject *blas = Py_BuildValue("{s:s,s:s,s:s,s:i}", "name", grpo_blas_name(), "config", grpo_blas_config(),
+                                   "core", grpo_blas_core(), "threads", grpo_blas_threads());
+    if (!blas) return NULL;
+    return Py_BuildValue("{s:s,s:s,s:s,s:N,s:s}", "compiler", GRPO_BUILD_CC " " __VERSION__,
                          "cflags", GRPO_BUILD_CFLAGS, "threading",
-                         "pthreads, a persistent pool (per-call threads when it is busy), deterministic chunking", "blas", "none",
+                         "pthreads, a persistent pool (per-call threads when it is busy), deterministic chunking", "blas", blas,
                          "numpy_build", NPY_FEATURE_VERSION_STRING);
+}
+
+static PyObject *py_blas_set_threads(PyObject *self, PyObject *arg) {
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    grpo_blas_set_threads((int)n);
+    Py_RETURN_NONE;
 }
 
 /* Optional (None allowed) array argument. */
@@ -839,8 +849,164 @@ done:
     return result;
 }
 
+/* A float32 C-contiguous array of ndim dimensions, used in place. */
+static PyArrayObject *float32_in_place(PyObject *obj, const char *name, int ndim) {
+    if (!PyArray_Check(obj) || PyArray_TYPE((PyArrayObject *)obj) != NPY_FLOAT32) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a float32 array", name);
+        return NULL;
+    }
+    PyArrayObject *arr = (PyArrayObject *)obj;
+    if (PyArray_NDIM(arr) != ndim) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a %d-d array", name, ndim);
+        return NULL;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr) || PyArray_ISBYTESWAPPED(arr)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a C-contiguous, aligned, native-endian array", name);
+        return NULL;
+    }
+    return arr;
+}
+
+/* The linear head's operands: hidden (N, H), weight (V, H), bias (V,) or None, and scratch for
+ * chunk rows of logits. */
+typedef struct {
+    PyArrayObject *hidden, *weight, *bias;
+    npy_intp n, h, v;
+    long chunk;
+    float *scratch;
+} head_args;
+
+static int head_parse(head_args *a, PyObject *hidden, PyObject *weight, PyObject *bias, long chunk) {
+    memset(a, 0, sizeof(*a));
+    if (!(a->hidden = float32_in_place(hidden, "hidden", 2)) || !(a->weight = float32_in_place(weight, "weight", 2)))
+        return -1;
+    a->n = PyArray_DIM(a->hidden, 0);
+    a->h = PyArray_DIM(a->hidden, 1);
+    a->v = PyArray_DIM(a->weight, 0);
+    if (PyArray_DIM(a->weight, 1) != a->h) {
+        PyErr_Format(PyExc_ValueError, "weight: expected (V, %zd) to match hidden's H = %zd, got (%zd, %zd)",
+                     (Py_ssize_t)a->h, (Py_ssize_t)a->h, (Py_ssize_t)a->v, (Py_ssize_t)PyArray_DIM(a->weight, 1));
+        return -1;
+    }
+    if (bias != Py_None) {
+        if (!(a->bias = float32_in_place(bias, "bias", 1))) return -1;
+        if (PyArray_DIM(a->bias, 0) != a->v) {
+            PyErr_Format(PyExc_ValueError, "bias: expected %zd values, one per row of weight", (Py_ssize_t)a->v);
+            return -1;
+        }
+    }
+    if (chunk < 1) {
+        PyErr_Format(PyExc_ValueError, "chunk_size: expected a positive number of tokens, got %ld", chunk);
+        return -1;
+    }
+    a->chunk = chunk;
+    a->scratch = PyMem_RawMalloc(sizeof(float) * (size_t)(chunk < a->n ? chunk : (a->n ? a->n : 1)) * (size_t)a->v);
+    if (!a->scratch) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *py_linear_logprobs(PyObject *self, PyObject *args) {
+    PyObject *hidden_obj, *weight_obj, *bias_obj, *ids_obj, *threads_obj;
+    double temperature;
+    int want_entropy;
+    long chunk;
+    if (!PyArg_ParseTuple(args, "OOOOdplO", &hidden_obj, &weight_obj, &bias_obj, &ids_obj, &temperature,
+                          &want_entropy, &chunk, &threads_obj))
+        return NULL;
+    head_args a;
+    int threads;
+    if (binding_threads(threads_obj, &threads) < 0 || head_parse(&a, hidden_obj, weight_obj, bias_obj, chunk) < 0) {
+        PyMem_RawFree(a.scratch);
+        return NULL;
+    }
+    PyArrayObject *ids = row_ids(ids_obj, a.n), *logp = NULL, *entropy = NULL, *stats = NULL;
+    PyObject *result = NULL;
+    npy_intp stats_shape[2] = {a.n, 3};
+    if (!ids || !(logp = (PyArrayObject *)PyArray_SimpleNew(1, &a.n, NPY_FLOAT64)) ||
+        (want_entropy && !(entropy = (PyArrayObject *)PyArray_SimpleNew(1, &a.n, NPY_FLOAT64))) ||
+        !(stats = (PyArrayObject *)PyArray_SimpleNew(2, stats_shape, NPY_FLOAT64)))
+        goto done;
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    grpo_blas_set_threads(threads);
+    st = grpo_linear_logprobs(PyArray_DATA(logp), entropy ? PyArray_DATA(entropy) : NULL, PyArray_DATA(stats),
+                              PyArray_DATA(a.hidden), PyArray_DATA(a.weight), a.bias ? PyArray_DATA(a.bias) : NULL,
+                              PyArray_DATA(ids), a.n, a.h, a.v, temperature, a.chunk, a.scratch, threads);
+    Py_END_ALLOW_THREADS
+    if (st != GRPO_OK) {
+        binding_raise(st, "linear_logprobs");
+        goto done;
+    }
+    result = Py_BuildValue("OOO", logp, entropy ? (PyObject *)entropy : Py_None, stats);
+done:
+    PyMem_RawFree(a.scratch);
+    Py_XDECREF(ids);
+    Py_XDECREF(logp);
+    Py_XDECREF(entropy);
+    Py_XDECREF(stats);
+    return result;
+}
+
+static PyObject *py_linear_logprobs_backward(PyObject *self, PyObject *args) {
+    PyObject *dh_obj, *dw_obj, *db_obj, *hidden_obj, *weight_obj, *bias_obj, *ids_obj, *dlogp_obj, *dent_obj,
+        *stats_obj, *threads_obj;
+    double temperature;
+    long chunk;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOdlO", &dh_obj, &dw_obj, &db_obj, &hidden_obj, &weight_obj, &bias_obj,
+                          &ids_obj, &dlogp_obj, &dent_obj, &stats_obj, &temperature, &chunk, &threads_obj))
+        return NULL;
+    head_args a;
+    int threads;
+    if (binding_threads(threads_obj, &threads) < 0 || head_parse(&a, hidden_obj, weight_obj, bias_obj, chunk) < 0) {
+        PyMem_RawFree(a.scratch);
+        return NULL;
+    }
+    PyArrayObject *dh = float32_in_place(dh_obj, "dhidden", 2), *dw = dh ? float32_in_place(dw_obj, "dweight", 2) : NULL;
+    PyArrayObject *db = db_obj == Py_None || !dw ? NULL : float32_in_place(db_obj, "dbias", 1);
+    PyArrayObject *ids = NULL, *dlogp = NULL, *dent = NULL, *stats = NULL;
+    PyObject *result = NULL;
+    if (!dh || !dw || (db_obj != Py_None && !db)) goto done;
+    if (binding_check_out(dh, "dhidden", NPY_FLOAT32, 2, PyArray_DIMS(a.hidden)) < 0 ||
+        binding_check_out(dw, "dweight", NPY_FLOAT32, 2, PyArray_DIMS(a.weight)) < 0 ||
+        (db && binding_check_out(db, "dbias", NPY_FLOAT32, 1, &a.v) < 0))
+        goto done;
+    if (!(ids = row_ids(ids_obj, a.n)) || row_values(dlogp_obj, "dlogp", a.n, &dlogp) < 0 ||
+        row_values(dent_obj, "dentropy", a.n, &dent) < 0 ||
+        !(stats = binding_array(stats_obj, "row_stats", NPY_FLOAT64, "f", 2, 2)))
+        goto done;
+    if (PyArray_DIM(stats, 0) != a.n || PyArray_DIM(stats, 1) != 3) {
+        PyErr_SetString(PyExc_ValueError, "row_stats: expected the forward's (N, 3) row statistics");
+        goto done;
+    }
+    grpo_status st;
+    Py_BEGIN_ALLOW_THREADS
+    grpo_blas_set_threads(threads);
+    st = grpo_linear_logprobs_backward(PyArray_DATA(dh), PyArray_DATA(dw), db ? PyArray_DATA(db) : NULL,
+                                       PyArray_DATA(a.hidden), PyArray_DATA(a.weight),
+                                       a.bias ? PyArray_DATA(a.bias) : NULL, PyArray_DATA(ids),
+                                       dlogp ? PyArray_DATA(dlogp) : NULL, dent ? PyArray_DATA(dent) : NULL,
+                                       PyArray_DATA(stats), a.n, a.h, a.v, temperature, a.chunk, a.scratch, threads);
+    Py_END_ALLOW_THREADS
+    if (st != GRPO_OK) {
+        binding_raise(st, "linear_logprobs_backward");
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_RawFree(a.scratch);
+    Py_XDECREF(ids);
+    Py_XDECREF(dlogp);
+    Py_XDECREF(dent);
+    Py_XDECREF(stats);
+    return result;
+}
+
 static PyMethodDef core_methods[] = {
-    {"build_info", py_build_info, METH_NOARGS, "Compiler, flags and threading of this build."},
+    {"build_info", py_build_info, METH_NOARGS, "Compiler, flags, threading and BLAS of this build."},
+    {"blas_set_threads", py_blas_set_threads, METH_O, "Set the linked OpenBLAS's thread count."},
     {"group_stats", (PyCFunction)(void (*)(void))py_group_stats, METH_VARARGS | METH_KEYWORDS,
      "Per-group (count, sum, M2) of the scorable rewards."},
     {"merge_group_stats", py_merge_group_stats, METH_VARARGS, "Merge two shards' group statistics."},
@@ -861,6 +1027,10 @@ static PyMethodDef core_methods[] = {
      "Policy loss, gradient and metrics (positional; options from loss_options)."},
     {"logprobs", py_logprobs, METH_VARARGS,
      "(logp, entropy or None, row_stats) of (N, V) logits at ids (positional)."},
+    {"linear_logprobs", py_linear_logprobs, METH_VARARGS,
+     "(logp, entropy or None, row_stats) of hidden x weight^T (+ bias) at ids, in chunks (positional)."},
+    {"linear_logprobs_backward", py_linear_logprobs_backward, METH_VARARGS,
+     "dhidden (written), dweight and dbias (accumulated) of linear_logprobs (positional)."},
     {"logprobs_backward", py_logprobs_backward, METH_VARARGS,
      "dlogits into out from dlogp / dentropy and the forward's row_stats (positional)."},
     {NULL, NULL, 0, NULL},

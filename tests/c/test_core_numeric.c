@@ -1,6 +1,6 @@
 /* The numeric kernels under the sanitizers: advantages on hand-computed cases, merge exactness,
- * the policy loss fast path against its plain twin on random input with masked garbage, and the
- * documented error codes. */
+ * the policy loss fast path against its plain twin on random input with masked garbage, log-probs
+ * from logits against a plain computation, and the documented error codes. */
 #include "check.h"
 #include "grpo.h"
 
@@ -198,9 +198,61 @@ static void test_policy_loss_fast_equals_plain(void) {
     free(mask);
 }
 
+/* Log-probs of float32 and float64 logits against a plain double computation, across the
+ * kernel's blocks (V not a multiple of them), with a banned (-inf) token; the backward against
+ * the same formula; an id outside [0, V) refused with nothing written. */
+static void test_logprobs(void) {
+    enum { N = 3, V = 1300 };
+    unsigned state = 7;
+    float *x32 = malloc(sizeof(float) * N * V);
+    double *x64 = malloc(sizeof(double) * N * V), *d64 = malloc(sizeof(double) * N * V);
+    float *d32 = malloc(sizeof(float) * N * V);
+    for (int i = 0; i < N * V; i++) x64[i] = (double)(x32[i] = (float)(6.0 * uniform(&state) - 300.0));
+    x32[5] = -INFINITY;
+    x64[5] = -INFINITY;
+    const int64_t ids[N] = {0, 700, V - 1};
+    const double temperature = 0.7, dlogp[N] = {1.0, -0.5, 2.0}, dent[N] = {0.3, 0.0, -1.0};
+    double logp32[N], ent32[N], st32[3 * N], logp64[N], ent64[N], st64[3 * N];
+    CHECK(grpo_logprobs(logp32, ent32, st32, x32, GRPO_LOGITS_F32, ids, N, V, temperature, 2) == GRPO_OK);
+    CHECK(grpo_logprobs(logp64, ent64, st64, x64, GRPO_LOGITS_F64, ids, N, V, temperature, 1) == GRPO_OK);
+    CHECK(grpo_logprobs_backward(d32, x32, GRPO_LOGITS_F32, ids, dlogp, dent, st32, N, V, temperature, 2) == GRPO_OK);
+    CHECK(grpo_logprobs_backward(d64, x64, GRPO_LOGITS_F64, ids, dlogp, dent, st64, N, V, temperature, 1) == GRPO_OK);
+    for (int r = 0; r < N; r++) {
+        const double *z = x64 + r * V;
+        double mx = -INFINITY, s = 0.0, sz = 0.0;
+        for (int j = 0; j < V; j++) mx = z[j] > mx ? z[j] : mx;
+        for (int j = 0; j < V; j++) s += exp((z[j] - mx) / temperature);
+        double lz = log(s);
+        for (int j = 0; j < V; j++) {
+            double d = (z[j] - mx) / temperature, p = exp(d - lz);
+            if (p > 0) sz += p * d;
+        }
+        double want = (z[ids[r]] - mx) / temperature - lz;
+        CHECK_CLOSE(logp64[r], want, 1e-12);
+        CHECK_CLOSE(ent64[r], lz - sz, 1e-12);
+        CHECK(fabs(logp32[r] - want) < 1e-5 && fabs(ent32[r] - (lz - sz)) < 1e-5);
+        for (int j = 0; j < V; j++) {
+            double d = (z[j] - mx) / temperature, p = exp(d - lz);
+            double g = (p > 0 ? -p * (dlogp[r] + dent[r] * (d - sz)) : 0.0) + (j == ids[r] ? dlogp[r] : 0.0);
+            CHECK(fabs(d64[r * V + j] - g / temperature) < 1e-14);   /* absolute: the terms cancel */
+            CHECK(fabs(d32[r * V + j] - g / temperature) < 1e-5);
+        }
+    }
+    const int64_t bad[N] = {0, V, 1};
+    logp64[0] = 42.0;
+    CHECK(grpo_logprobs(logp64, NULL, NULL, x64, GRPO_LOGITS_F64, bad, N, V, temperature, 1) == GRPO_ERR_INVALID);
+    CHECK(logp64[0] == 42.0);
+    CHECK(grpo_logprobs(logp64, NULL, NULL, x64, GRPO_LOGITS_F64, ids, N, V, 0.0, 1) == GRPO_ERR_INVALID);
+    free(x32);
+    free(x64);
+    free(d64);
+    free(d32);
+}
+
 int main(void) {
     test_advantages();
     test_contiguous_advantages();
     test_policy_loss_fast_equals_plain();
+    test_logprobs();
     CHECK_DONE();
 }
