@@ -112,3 +112,17 @@ def test_bad_input_is_refused_by_name(change, error, message):
     args.update(change)
     with pytest.raises(error, match=message):
         grpo_c.fused_linear_policy_loss(args["hidden"], args["weight"], args["ids"], None, np.ones(2), **kwargs)
+
+
+def test_the_code_sandbox_still_forks_after_openblas_ran():
+    """OpenBLAS's worker threads exist once a fused step has run; the code reward forks its
+    sandboxed children after that and must still get their verdicts."""
+    from grpo_c import rewards
+
+    rng = np.random.default_rng(3)
+    hidden = rng.standard_normal((2, 64, 32), dtype=np.float32)
+    weight = rng.standard_normal((500, 32), dtype=np.float32)
+    grpo_c.fused_linear_policy_loss(hidden, weight, rng.integers(0, 500, (2, 64)), None, np.ones(2), num_threads=2)
+    assert grpo_c.build_info()["blas"]["threads"] >= 1
+    scores = rewards.code(["```python\nprint(int(input()) + 1)\n```"] * 3, [[("41", "42")]] * 3, timeout=5)
+    assert scores.tolist() == [1.0, 1.0, 1.0]
