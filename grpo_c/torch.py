@@ -25,10 +25,10 @@ import torch
 from grpo_c import _core
 from grpo_c._options import positive
 from grpo_c._threads import resolve_threads
-from grpo_c.logprobs import _checked
+from grpo_c.logprobs import _checked, fused_linear_policy_loss
 from grpo_c.loss import PolicyLossOutput, check_loss_options, policy_loss
 
-__all__ = ["GRPOLoss", "entropy_from_logits", "grpo_loss", "selective_log_softmax",
+__all__ = ["GRPOLoss", "entropy_from_logits", "fused_linear_grpo_loss", "grpo_loss", "selective_log_softmax",
            "selective_log_softmax_and_entropy"]
 
 _NATIVE = (torch.float32, torch.float64)
@@ -246,3 +246,58 @@ def entropy_from_logits(logits: torch.Tensor, temperature: float = 1.0) -> torch
     """Each position's entropy ``logsumexp(z) - sum softmax(z) z``, z = logits / temperature, as
     TRL's ``entropy_from_logits``, differentiable."""
     return _LogProbs.apply(logits, None, positive("temperature", temperature), True)[1]
+
+
+# ---------------------------------------------------------------------------------- the fused lm-head loss
+
+
+class _FusedLinearLoss(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, holder, kwargs):
+        out = fused_linear_policy_loss(hidden.detach().numpy(), weight.detach().numpy(),
+                                       bias=None if bias is None else bias.detach().numpy(), **kwargs)
+        holder.append(out)
+        ctx.grads = (torch.from_numpy(out.dhidden), torch.from_numpy(out.dweight),
+                     None if out.dbias is None else torch.from_numpy(out.dbias))
+        return torch.tensor(out.loss, dtype=torch.float32)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        scale = grad_output.item()
+        dh, dw, db = (None if g is None else (g if scale == 1.0 else g * scale) for g in ctx.grads)
+        return dh, dw, db, None, None
+
+
+def fused_linear_grpo_loss(hidden: torch.Tensor, weight: torch.Tensor, ids: torch.Tensor, old_logp: Any,
+                           advantages: Any, mask: Any = None, *, bias: torch.Tensor | None = None,
+                           return_output: bool = False, **options: Any):
+    """:func:`grpo_c.fused_linear_policy_loss` as a differentiable loss of ``hidden``, ``weight``
+    and ``bias`` (float32 CPU tensors, contiguous): ``loss.backward()`` accumulates the fused
+    gradients into their ``.grad``; the logits are never materialised. Takes every option of
+    the fused loss (``temperature``, ``ref_logp``, ``ref_hidden``, ``chunk_size``, ``preset`` and
+    the policy-loss options); ``return_output=True`` also returns its
+    :class:`grpo_c.FusedLossOutput` (metrics, per-token log-probs).
+
+    Examples
+    --------
+    >>> import torch, grpo_c.torch as gt
+    >>> hidden = torch.randn(2, 3, 8, requires_grad=True)
+    >>> weight = torch.randn(50, 8, requires_grad=True)
+    >>> loss = gt.fused_linear_grpo_loss(hidden, weight, torch.randint(0, 50, (2, 3)), None, torch.tensor([1.0, -1.0]))
+    >>> loss.backward(); hidden.grad.shape, weight.grad.shape
+    (torch.Size([2, 3, 8]), torch.Size([50, 8]))
+    """
+    for name, x in (("hidden", hidden), ("weight", weight), ("bias", bias)):
+        if x is None:
+            continue
+        if not isinstance(x, torch.Tensor) or x.dtype != torch.float32:
+            raise TypeError(f"{name}: expected a float32 torch.Tensor")
+        if x.device.type != "cpu":
+            raise ValueError(f"{name}: expected a CPU tensor, got one on {x.device}")
+        if not x.is_contiguous():
+            raise ValueError(f"{name}: expected a contiguous tensor (it is read in place)")
+    kwargs = {k: _host(v) for k, v in options.items()}
+    kwargs.update(ids=_host(ids), old_logp=_host(old_logp), advantages=_host(advantages), mask=_host(mask))
+    holder: list = []
+    loss = _FusedLinearLoss.apply(hidden, weight, bias, holder, kwargs)
+    return (loss, holder[0]) if return_output else loss

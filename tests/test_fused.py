@@ -126,3 +126,26 @@ def test_the_code_sandbox_still_forks_after_openblas_ran():
     assert grpo_c.build_info()["blas"]["threads"] >= 1
     scores = rewards.code(["```python\nprint(int(input()) + 1)\n```"] * 3, [[("41", "42")]] * 3, timeout=5)
     assert scores.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_torch_front_end_backpropagates_the_fused_gradients():
+    torch.manual_seed(4)
+    hidden = torch.randn(2, 4, 6, requires_grad=True)
+    weight = (torch.randn(30, 6) * 0.5).requires_grad_(True)
+    bias = (torch.randn(30) * 0.1).requires_grad_(True)
+    ids = torch.randint(0, 30, (2, 4))
+    adv = torch.tensor([0.7, -1.2])
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]], dtype=torch.bool)
+    loss, out = gt.fused_linear_grpo_loss(hidden, weight, ids, None, adv, mask, bias=bias, preset="trl",
+                                          loss_type="grpo", return_output=True)
+    (2.0 * loss).backward()
+    h64, w64, b64 = (x.detach().double().requires_grad_(True) for x in (hidden, weight, bias))
+    logp = torch.log_softmax(h64 @ w64.T + b64, -1).gather(-1, ids[..., None]).squeeze(-1)
+    want = 2.0 * gt.grpo_loss(logp, None, adv, mask, preset="trl", loss_type="grpo")
+    want.backward()
+    assert abs(float(loss) * 2.0 - float(want)) < 1e-5
+    for got, ref in ((hidden.grad, h64.grad), (weight.grad, w64.grad), (bias.grad, b64.grad)):
+        assert relative(got.double().numpy(), ref.numpy()) < 1e-4
+    assert "clip_ratio/region_mean" in out.metrics and out.logp.shape == (2, 4)
+    with pytest.raises(TypeError, match="hidden: expected a float32"):
+        gt.fused_linear_grpo_loss(hidden.double(), weight, ids, None, adv)
