@@ -206,8 +206,8 @@ def fused_linear_policy_loss(hidden: np.ndarray, weight: np.ndarray, ids: Any, o
         if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
             raise ValueError(f"chunk_size: expected a positive number of tokens, got {chunk_size!r}")
     for name, b in (("bias", bias), ("ref_bias", ref_bias)):
-        if b is not None and (_float32_rows(b.reshape(1, -1), name).shape[1] != v or b.ndim != 1):
-            raise ValueError(f"{name}: expected ({v},), got shape {b.shape}")
+        if b is not None and (np.ndim(b) != 1 or _float32_rows(b, name).shape != (1, v)):
+            raise ValueError(f"{name}: expected ({v},), got shape {np.shape(b)}")
     logp, _, stats = _checked(
         lambda: _core.linear_logprobs(rows, w, bias, flat_ids, t, False, int(chunk), threads), flat_ids, v)
     if ref_logp is None and ref_hidden is not None:

@@ -22,12 +22,12 @@ __all__ = ["PolicyLossOutput", "policy_loss"]
 
 INF = math.inf
 
-# The core's defaults, and the options the Python layer adds: the KL term's aggregation follows
-# the policy term's unless set, the top-entropy token mask, the ratio's baseline, and (B, T)
-# importance weights reduced to one per row ("geometric_mean", verl's GMPO), and Clip-Cov's random
-# exclusion of high-covariance tokens from the policy term (verl's clip_cov), and the rejection of
-# tokens or sequences whose rollout and old probabilities diverge ("binary_kl" or "tv": OpenRLHF's
-# IS gating by divergence), and the share of tokens KL-Cov penalises.
+# The core's defaults, and the options the Python layer adds: the KL term's aggregation (follows
+# the policy term's unless set); the top-entropy token mask; the ratio's baseline; (B, T)
+# importance weights reduced to one per row ("geometric_mean", verl's GMPO); Clip-Cov's random
+# exclusion of high-covariance tokens (verl's clip_cov); the rejection of tokens or sequences whose
+# rollout and old probabilities diverge (OpenRLHF's "binary_kl" / "tv" gating); the share of
+# tokens KL-Cov penalises.
 _NEUTRAL: dict[str, Any] = {
     **_core.loss_defaults(),
     "kl_aggregation": None, "kl_denominator": None, "kl_scale": None,
@@ -129,7 +129,7 @@ def _validated(opts: dict) -> dict:
         raise ValueError(f"is_weights_per_row: expected None or 'geometric_mean', got {opts['is_weights_per_row']!r}")
     if opts["clip_cov_ratio"] is not None:
         out["clip_cov_ratio"] = positive("clip_cov_ratio", opts["clip_cov_ratio"])
-        lb, ub = out["clip_cov_bounds"] = _clamp_pair("clip_cov_bounds", opts["clip_cov_bounds"])
+        out["clip_cov_bounds"] = _clamp_pair("clip_cov_bounds", opts["clip_cov_bounds"])
         if surrogate != "ppo" or opts["ratio_level"] != "token":
             raise ValueError("clip_cov_ratio: Clip-Cov selects tokens of the token-level PPO surrogate")
     if surrogate == "kl_cov":
@@ -203,6 +203,15 @@ def _geometric_row_means(is_weights: Any, mask: Any, shape: tuple, threads: int)
     return np.exp(logs.sum(axis=1) / np.maximum(m.sum(axis=1), 1))
 
 
+def _centred_covariance(logp: np.ndarray, adv: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """(A - mean A) (logp - mean logp) per token, both means over the tokens under the mask (0
+    elsewhere): the covariance that verl's Clip-Cov and KL-Cov rank tokens by."""
+    tokens = max(int(m.sum()), 1)
+    l = np.where(m, np.asarray(logp, np.float64), 0.0)
+    a = np.where(m, np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape), 0.0).astype(np.float64)
+    return np.where(m, (a - a.sum() / tokens) * (l - l.sum() / tokens), 0.0)
+
+
 def _clip_cov_mask(logp: np.ndarray, old_logp: Any, adv: np.ndarray, mask: np.ndarray, opts: dict) -> np.ndarray:
     """Clip-Cov (verl's clip_cov): of the tokens PPO's clip leaves alone whose centred
     advantage-log-prob product lies strictly inside clip_cov_bounds, max(1, floor(ratio * tokens))
@@ -210,11 +219,10 @@ def _clip_cov_mask(logp: np.ndarray, old_logp: Any, adv: np.ndarray, mask: np.nd
     m = mask.astype(bool)
     l = np.where(m, np.asarray(logp, np.float64), 0.0)
     o = l if old_logp is None else np.where(m, np.asarray(old_logp, np.float64), 0.0)
-    a = np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape).astype(np.float64)
-    tokens = max(int(m.sum()), 1)
+    a = np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape)
     ratio = np.exp(l - o)
     clipped = -a * np.clip(ratio, 1 - opts["clip_low"], 1 + opts["clip_high"]) > -a * ratio
-    cov = (a - np.where(m, a, 0.0).sum() / tokens) * (l - l.sum() / tokens)
+    cov = _centred_covariance(logp, adv, m)
     lb, ub = opts["clip_cov_bounds"]
     rows, cols = np.nonzero(m & ~clipped & (cov > lb) & (cov < ub))
     count = max(int(opts["clip_cov_ratio"] * m.sum()), 1)
@@ -230,12 +238,10 @@ def _kl_cov_mask(logp: np.ndarray, adv: np.ndarray, mask: np.ndarray, ratio: flo
     are marked 2, the others 1."""
     m = mask.astype(bool)
     out = m.view(np.uint8).copy()
-    a = np.broadcast_to(adv[:, None] if adv.ndim == 1 else adv, m.shape)[m].astype(np.float64)
-    l = np.asarray(logp, np.float64)[m]
-    if a.size:
-        cov = (a - a.mean()) * (l - l.mean())
-        top = np.argsort(-cov, kind="stable")[:max(1, int(a.size * ratio))]
-        rows, cols = np.nonzero(m)
+    rows, cols = np.nonzero(m)
+    if rows.size:
+        cov = _centred_covariance(logp, adv, m)[rows, cols]
+        top = np.argsort(-cov, kind="stable")[:max(1, int(rows.size * ratio))]
         out[rows[top], cols[top]] = 2
     return out
 

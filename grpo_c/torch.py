@@ -203,14 +203,13 @@ class _LogProbs(torch.autograd.Function):
     def backward(ctx, grad_logp, grad_entropy):
         (logits,) = ctx.saved_tensors
         ids, stats, temperature, bf16 = ctx.state
+        rows, _ = _logits_rows(logits)
         # NumPy's allocation of a large array asks the kernel for huge pages: a fresh gradient
         # the size of the logits faults in several times faster than torch.empty_like's
-        buffer = np.empty(tuple(logits.shape), np.int16 if bf16 else logits.detach().numpy().dtype)
-        dlogits = torch.from_numpy(buffer)
+        out = np.empty(rows.shape, rows.dtype)
+        dlogits = torch.from_numpy(out).reshape(logits.shape)
         if bf16:
             dlogits = dlogits.view(torch.bfloat16)
-        rows, _ = _logits_rows(logits)
-        out, _ = _logits_rows(dlogits)
         dentropy = _per_row(grad_entropy) if grad_entropy is not None and grad_entropy.numel() else None
         _core.logprobs_backward(out, rows, ids, _per_row(grad_logp), dentropy, stats, temperature, bf16,
                                 resolve_threads(None))

@@ -21,7 +21,7 @@ Each module provides:
     neutral options given explicitly (a framework option may not set one of them too).
 ``loss_options(framework, neutral, has_rollout, release) -> dict``
     The same for the loss; ``has_rollout`` says whether rollout log-probs came with the batch,
-    ``release`` is ``RELEASE`` or a value of ``EARLIER_RELEASES``.
+    ``release`` is a key of ``RELEASES``.
 ``loss_metrics(raw, call) -> dict``
     The core's neutral metrics under the framework's own names, from a :class:`LossCall`.
 """

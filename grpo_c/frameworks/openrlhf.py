@@ -144,16 +144,15 @@ def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) 
 
 def loss_metrics(raw: dict, call: LossCall) -> dict:
     out = {"policy_loss": raw["policy_loss"], "ppo_clip_ratio": raw["clipfrac"], "ppo_kl": raw["ppo_kl"]}
+    m = call.token_mask()
+    logp = np.asarray(call.logp, np.float64)
     if call.neutral["ratio_against"] == "rollout_logp":
         # GSPO with IS correction: the ratio is against the rollout, ppo_kl still against old
-        m = call.token_mask()
-        old = call.logp if call.given_old_logp is None else np.asarray(call.given_old_logp, np.float64)
-        diff = np.where(m, np.asarray(old, np.float64) - np.asarray(call.logp, np.float64), 0.0)
-        out["ppo_kl"] = float(diff.sum() / max(m.sum(), 1))
-    m = call.token_mask()
+        old = logp if call.given_old_logp is None else np.asarray(call.given_old_logp, np.float64)
+        out["ppo_kl"] = _masked_mean(old - logp, m)
     if call.neutral["kl_coef"] != 0:
         out["kl"] = raw["kl_loss"]   # the aggregated KL loss, as the actor logs it
-        out["logprobs_diff"] = _masked_mean(np.asarray(call.logp, np.float64) - np.asarray(call.ref_logp, np.float64), m)
+        out["logprobs_diff"] = _masked_mean(logp - np.asarray(call.ref_logp, np.float64), m)
     if call.neutral["is_level"] is not None:   # PPO's IS correction (GSPO's logs neither)
         out.update(_is_metrics(call, m))
     return out

@@ -53,6 +53,9 @@ def advantage_options(framework: dict, neutral: dict) -> dict:
 
 LOSS_MODES = ("vanilla", "gspo", "sapo", "gpg", "cispo", "geo_mean", "dppo_tv", "dppo_kl", "dro", "clip_cov",
               "kl_cov")
+AGG_MODES = ("token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")
+# what verl 0.7-0.8 lack of those
+_NOT_BEFORE_0_9 = ("dro", "token-sum")
 # what each loss mode logs besides actor/pg_loss (the rest log all three)
 _LOGGED = {"gpg": (), "dro": ("actor/ppo_kl",), "kl_cov": ("actor/ppo_kl",),
            "clip_cov": ("actor/pg_clipfrac", "actor/ppo_kl")}
@@ -61,16 +64,14 @@ _LOGGED = {"gpg": (), "dro": ("actor/ppo_kl",), "kl_cov": ("actor/ppo_kl",),
 def loss_options(fw: dict, nt: dict, has_rollout: bool, release: str = RELEASE) -> dict:
     current = release == RELEASE
     mode = take(fw, "loss_mode", "vanilla", nt, "surrogate", "ratio_level")
-    choice("loss_mode", mode, LOSS_MODES if current else tuple(m for m in LOSS_MODES if m != "dro"))
+    choice("loss_mode", mode, tuple(m for m in LOSS_MODES if current or m not in _NOT_BEFORE_0_9))
     # ActorConfig gives clip_ratio_low/high their own 0.2 defaults: clip_ratio alone moves neither
     take(fw, "clip_ratio", 0.2, nt, "clip_low", "clip_high")
     low = take(fw, "clip_ratio_low", 0.2, nt, "clip_low")
     high = take(fw, "clip_ratio_high", 0.2, nt, "clip_high")
     c = take(fw, "clip_ratio_c", 3.0, nt, "dual_clip")
     agg = take(fw, "loss_agg_mode", "token-mean", nt, "aggregation")
-    choice("loss_agg_mode", agg, ("token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
-                                  "seq-mean-token-sum-norm") if current else (
-        "token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"))
+    choice("loss_agg_mode", agg, tuple(a for a in AGG_MODES if current or a not in _NOT_BEFORE_0_9))
     dp = positive_int("dp_size", take(fw, "dp_size", 1, nt, "scale"))
     # verl <= 0.8's dp_actor divided each micro-batch's loss by the accumulation steps; 0.9's
     # ppo_loss normalises by the global batch instead (steps = 1 is 0.9's behaviour)
